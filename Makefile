@@ -1,0 +1,53 @@
+# Two commands on a fresh Debian, Ubuntu or Raspberry Pi OS machine:
+#   make demo   runs the main job on the bundled default
+#   make test   runs the tests
+# Both install what they need: Debian packages through apt-get (sudo when not
+# root, only the ones missing) and a virtual environment in .venv.
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+# libportaudio2: the audio stream. jackd2, jack-tools: a private JACK dummy
+# server for tests without a sound card. libsndfile1: audio files.
+# liblo-tools: oscsend/oscdump as real OSC clients. puredata-core: our Pd patch
+# headless. hydrogen-drumkits: real labelled drum sounds for evaluation.
+APT_PACKAGES := libportaudio2 libsndfile1 jackd2 jack-tools liblo-tools \
+	puredata-core hydrogen-drumkits
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test deps bench clean
+
+deps: $(VENV)/.installed
+
+$(VENV)/.apt-ok:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing Debian packages:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "livemappr needs Python 3.11 or newer"'
+	@mkdir -p $(VENV) && touch $@
+
+$(VENV)/.installed: $(VENV)/.apt-ok pyproject.toml
+	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test]'
+	@touch $@
+
+test: deps
+	$(VPY) -m pytest -q
+
+demo: deps
+	$(VENV)/bin/livemappr demo
+
+bench: deps
+	$(VPY) -m pip install -q -e '.[test,bench]'
+	for b in benchmarks/bench_*.py; do $(VPY) $$b --json || exit 1; done
+
+clean:
+	rm -rf $(VENV) out build *.egg-info

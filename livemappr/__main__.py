@@ -1,0 +1,3 @@
+from livemappr.cli import main
+
+raise SystemExit(main())
