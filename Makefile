@@ -16,7 +16,7 @@ APT_PACKAGES := libportaudio2 libsndfile1 jackd2 jack-tools liblo-tools \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps bench clean
+.PHONY: demo test deps bench clean clean-cache
 
 deps: $(VENV)/.installed
 
@@ -49,5 +49,10 @@ bench: deps
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	for b in benchmarks/bench_*.py; do $(VPY) $$b --json || exit 1; done
 
-clean:
+# numba's cache does not see a change in a module that a cached kernel
+# calls into; after editing livemappr/realtime/, drop it.
+clean-cache:
+	find livemappr -name '*.nbi' -delete -o -name '*.nbc' -delete
+
+clean: clean-cache
 	rm -rf $(VENV) out build *.egg-info

@@ -1,0 +1,191 @@
+"""The live duplex audio stream, with the compiled callback.
+
+Runs on: the main thread (opening, closing); PortAudio's audio thread then
+runs :mod:`livemappr.realtime.callback` only.
+
+The stream is opened through sounddevice's ``_StreamBase``, which accepts a C
+function pointer and a ``userData`` pointer (as python-rtmixer does). That is
+private API, so pyproject pins sounddevice's minor version and
+``tests/test_stream.py`` checks the signature this module relies on.
+"""
+
+import numpy as np
+import sounddevice as sd
+
+from livemappr.engine import Engine
+from livemappr.errors import DeviceError, UsageError
+from livemappr.offline import render
+from livemappr.realtime.callback import compile_callback
+
+COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
+
+
+def refresh_devices():
+    """Re-scan audio devices (PortAudio lists only what existed at start-up,
+    e.g. a JACK server started later)."""
+    sd._terminate()
+    sd._initialize()
+
+
+def list_devices():
+    """Audio devices as dicts with ``index``, ``name``, ``hostapi``,
+    ``inputs``, ``outputs`` and ``samplerate`` (the device default)."""
+    apis = sd.query_hostapis()
+    return [
+        {"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
+         "inputs": d["max_input_channels"], "outputs": d["max_output_channels"],
+         "samplerate": d["default_samplerate"]}
+        for i, d in enumerate(sd.query_devices())
+    ]
+
+
+def _describe(devices):
+    if not devices:
+        return "no audio devices found (is a sound card or a JACK server there?)"
+    return "available: " + "; ".join(f"{d['index']} {d['name']!r}" for d in devices)
+
+
+def resolve_device(spec, *, inputs=1, outputs=1):
+    """The index of the device ``spec`` names: a number, or part of a name.
+
+    ``None`` picks the default device. Raises :class:`DeviceError` naming the
+    devices that exist when ``spec`` matches none, more than one, or one
+    without enough channels.
+    """
+    devices = list_devices()
+    if spec is None or spec == "":
+        try:
+            index = sd.default.device[1] if outputs else sd.default.device[0]
+            if index is None or index < 0:
+                index = sd.query_devices(kind="output" if outputs else "input")["index"]
+        except (sd.PortAudioError, ValueError):
+            raise DeviceError("no default audio device; " + _describe(devices)) from None
+        matches = [d for d in devices if d["index"] == index]
+    elif isinstance(spec, int) or str(spec).strip().isdigit():
+        matches = [d for d in devices if d["index"] == int(spec)]
+        if not matches:
+            raise DeviceError(f"device {spec} does not exist; " + _describe(devices))
+    else:
+        text = str(spec).lower()
+        matches = [d for d in devices if text in d["name"].lower()]
+        if not matches:
+            raise DeviceError(f"no device name contains {spec!r}; " + _describe(devices))
+        if len(matches) > 1:
+            exact = [d for d in matches if d["name"].lower() == text]
+            if len(exact) != 1:
+                raise DeviceError(f"device {spec!r} is ambiguous; matches: "
+                                  + "; ".join(f"{d['index']} {d['name']!r}" for d in matches))
+            matches = exact
+    d = matches[0]
+    if d["inputs"] < inputs or d["outputs"] < outputs:
+        raise DeviceError(
+            f"device {d['index']} {d['name']!r} has {d['inputs']} input and {d['outputs']} output "
+            f"channel(s); needs {inputs} and {outputs}; " + _describe(devices))
+    return d["index"]
+
+
+def check_settings(device, config):
+    """Raise :class:`DeviceError` unless ``device`` can run ``config``."""
+    def ok(rate):
+        try:
+            sd.check_input_settings(device, channels=config.in_channels, dtype="float32", samplerate=rate)
+            sd.check_output_settings(device, channels=config.out_channels, dtype="float32", samplerate=rate)
+            return True
+        except (sd.PortAudioError, ValueError):
+            return False
+
+    if not ok(config.samplerate):
+        rates = [r for r in COMMON_RATES if ok(r)]
+        name = sd.query_devices(device)["name"]
+        allowed = ", ".join(map(str, rates)) if rates else "none of " + ", ".join(map(str, COMMON_RATES))
+        raise DeviceError(f"sample rate {config.samplerate} is not supported by device {device} {name!r}; "
+                          f"supported: {allowed}")
+
+
+def compile_kernels():
+    """Compile (or load from the numba cache) every kernel the engine runs.
+
+    The audio thread must never compile: call this before opening a stream.
+    It compiles the C callback and drives a small scratch engine through each
+    control-side kernel with the same argument types the live engine uses.
+    """
+    from livemappr.config import EngineConfig
+
+    callback = compile_callback()
+    scratch = Engine(EngineConfig(ring_seconds=1.0, bank_seconds=0.1, bank_slots=2, max_block=64,
+                                  blocksize=64, command_capacity=4, event_capacity=4, pending_capacity=2))
+    slot = scratch.bank.add(np.zeros(16, np.float32))
+    render(scratch, 64, commands=[scratch.play_command(slot, at=0)])
+    scratch.stop(0)
+    scratch.events()
+    reader = scratch.ring_reader(0)
+    reader.release(reader.read())
+    scratch.meters()
+    return callback
+
+
+class AudioStream:
+    """A duplex stream running the engine's compiled callback.
+
+    Parameters
+    ----------
+    engine : Engine
+    device : int or str, optional
+        Index or part of a name (see ``livemappr devices``); default device if
+        omitted.
+    """
+
+    def __init__(self, engine, device=None):
+        cfg = engine.config
+        if cfg.blocksize > cfg.max_block:
+            raise UsageError(f"blocksize must be in 1..{cfg.max_block}, got {cfg.blocksize}")
+        self.engine = engine
+        self.device = resolve_device(device, inputs=cfg.in_channels, outputs=cfg.out_channels)
+        check_settings(self.device, cfg)
+        self._callback = compile_kernels()
+        self._table = engine.table  # keeps the pointers' target alive with the stream
+        hostapi = sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
+        # Under JACK the server's period is the block size. Asking PortAudio
+        # for a fixed size there makes it buffer one more block (measured: a
+        # voice at frame F left the JACK port one period late); unspecified
+        # (0) hands us JACK's buffers directly.
+        self.blocksize = 0 if "JACK" in hostapi else cfg.blocksize
+        try:
+            self._stream = sd._StreamBase(
+                kind="duplex", samplerate=cfg.samplerate, blocksize=self.blocksize,
+                device=(self.device, self.device), channels=(cfg.in_channels, cfg.out_channels),
+                dtype="float32", latency="low",
+                callback=sd._ffi.cast("PaStreamCallback *", self._callback.address),
+                userdata=sd._ffi.cast("void *", self._table.ctypes.data))
+        except sd.PortAudioError as e:
+            raise DeviceError(f"cannot open device {self.device}: {e}") from None
+
+    @property
+    def samplerate(self):
+        return self._stream.samplerate
+
+    @property
+    def latency(self):
+        """(input, output) latency in seconds, as PortAudio reports it."""
+        return self._stream.latency
+
+    @property
+    def active(self):
+        return self._stream.active
+
+    def start(self):
+        self._stream.start()
+
+    def stop(self):
+        self._stream.stop()
+
+    def close(self):
+        self._stream.close()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.close()
