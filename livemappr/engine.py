@@ -116,7 +116,7 @@ def allocate_state(config):
     cfg[_cb.CFG_IN_CHANNELS] = config.in_channels
     cfg[_cb.CFG_OUT_CHANNELS] = config.out_channels
     meters, hist = _m.allocate_meters()
-    return _cb.EngineState(
+    state = _cb.EngineState(
         ring_buf, ring_state,
         cmd_ints, cmd_floats, cmd_state,
         evt_ints, evt_state,
@@ -127,6 +127,11 @@ def allocate_state(config):
         v_ints, v_floats,
         np.zeros(config.max_block, np.float32), params, cfg, meters, hist,
     )
+    for a in state:
+        # np.zeros maps pages lazily; write them now so the audio thread never
+        # takes a first-touch page fault.
+        a.reshape(-1)[::512] = a.reshape(-1)[::512]
+    return state
 
 
 def allocate_queue_pair(capacity):

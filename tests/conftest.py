@@ -9,10 +9,6 @@ _src = pathlib.Path(__file__).resolve().parent.parent / "livemappr"
 _digest = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(_src.rglob("*.py")))).hexdigest()[:12]
 os.environ.setdefault("NUMBA_CACHE_DIR", str(_src.parent / ".venv" / "numba-cache" / _digest))
 
-# numba counts NRT allocations only when this is set before it is imported;
-# tests/test_no_allocation.py reads those counts.
-os.environ.setdefault("NUMBA_NRT_STATS", "1")
-
 import pytest  # noqa: E402
 
 from tests.jackserver import JackServer  # noqa: E402
@@ -20,13 +16,13 @@ from tests.jackserver import JackServer  # noqa: E402
 
 @pytest.fixture
 def jack_server(request):
-    """A private JACK dummy server (period from ``@pytest.mark.jack_period``),
-    stopped by its pid after the test."""
+    """A private JACK dummy server in synchronous mode (period from
+    ``@pytest.mark.jack_period``), stopped by its pid after the test."""
     if not JackServer.available():
         pytest.skip("jackd (Debian jackd2) is not installed on this platform")
     marker = request.node.get_closest_marker("jack_period")
     period = marker.args[0] if marker else 128
-    server = JackServer(period=period).start()
+    server = JackServer(period=period, sync=True).start()
     import sounddevice as sd
 
     sd._terminate()  # PortAudio lists devices at initialisation

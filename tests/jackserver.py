@@ -24,11 +24,17 @@ class JackServer:
     ----------
     samplerate, period : int
         The dummy driver's rate and frames per cycle.
+    sync : bool
+        Synchronous mode (``jackd -S``): each cycle waits for every client,
+        so a test's own Python clients can never drop or shift audio when the
+        machine is busy. Benchmarks use the default asynchronous mode, where a
+        late client is an xrun, as on stage.
     """
 
-    def __init__(self, samplerate=48000, period=128, name=None):
+    def __init__(self, samplerate=48000, period=128, name=None, sync=False):
         self.samplerate = samplerate
         self.period = period
+        self.sync = sync
         self.name = name or f"livemappr-test-{os.getpid()}-{period}"
         self.proc = None
         self._old_env = None
@@ -40,7 +46,7 @@ class JackServer:
     def start(self, timeout=10.0):
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1", JACK_DEFAULT_SERVER=self.name)
         self.proc = subprocess.Popen(
-            ["jackd", "--no-mlock", "-n", self.name, "-d", "dummy", "-r", str(self.samplerate),
+            ["jackd", "--no-mlock", "-n", self.name] + (["-S"] if self.sync else []) + ["-d", "dummy", "-r", str(self.samplerate),
              "-p", str(self.period), "-C", "2", "-P", "2"],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         wait = subprocess.run(["jack_wait", "-w", "-t", str(int(timeout)), "-s", self.name],

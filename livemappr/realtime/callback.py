@@ -28,9 +28,14 @@ from livemappr.realtime import bank as _bank
 from livemappr.realtime import commands as _cmd
 from livemappr.realtime import meters as _m
 from livemappr.realtime import voices as _v
-from livemappr.realtime.atomics import address_to_voidptr, monotonic_ns, store_release, voidptr_to_address
-from livemappr.realtime.ring import ring_write
+from livemappr.realtime.atomics import (
+    address_to_voidptr,
+    monotonic_ns,
+    store_release,
+    voidptr_to_address,
+)
 from livemappr.realtime.jit import audio_kernel
+from livemappr.realtime.ring import ring_write
 
 # Every array the audio thread touches, in table order (see ``state_table``).
 EngineState = namedtuple(

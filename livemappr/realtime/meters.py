@@ -13,6 +13,7 @@ to reset them (``M_RESET``).
 """
 
 import numpy as np
+
 from livemappr.realtime.jit import audio_kernel
 
 # Meter fields (int64)

@@ -1,0 +1,122 @@
+"""Xruns of the live duplex stream on a private JACK dummy server while
+numba work and a pure-Python busy thread run beside it.
+
+Counts from the first full second on (start-up excluded): callbacks that
+PortAudio flagged (under/overflow), late callbacks (more than 1.5 periods
+after the previous one), and JACK cycles our callback missed.
+
+    python benchmarks/bench_xruns.py --seconds 60 --blocksize 64 [--json]
+"""
+
+import pathlib
+import sys
+import threading
+import time
+
+import numpy as np
+from numba import njit
+
+ROOT = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent))
+from _report import Report, parser  # noqa: E402
+
+from tests.jackserver import JackServer  # noqa: E402
+
+
+@njit(nogil=True, cache=True)
+def _numba_work(a, rounds):
+    # Memory-heavy numeric work, like the map worker's, without the GIL.
+    acc = 0.0
+    for _ in range(rounds):
+        for i in range(a.shape[0]):
+            a[i] = a[i] * 0.999 + 0.001 * a[(i * 7919) % a.shape[0]]
+            acc += a[i]
+    return acc
+
+
+def numba_load(stop):
+    a = np.random.default_rng(0).standard_normal(1 << 20)
+    while not stop.is_set():
+        _numba_work(a, 1)
+
+
+def python_load(stop):
+    x = 0
+    while not stop.is_set():
+        x += 1
+
+
+def run(seconds, blocksize, loads):
+    import jack
+    import sounddevice as sd
+
+    from livemappr.config import EngineConfig
+    from livemappr.engine import Engine
+    from livemappr.stream import AudioStream
+
+    server = JackServer(period=blocksize, name=f"livemappr-bench-{blocksize}").start()
+    sd._terminate()
+    sd._initialize()
+    stop = threading.Event()
+    threads = []
+    try:
+        e = Engine(EngineConfig(blocksize=blocksize, ring_seconds=8, bank_seconds=4, bank_slots=8))
+        slot = e.bank.add((np.random.default_rng(1).standard_normal(3 * 48000) * 0.05).astype(np.float32))
+        _numba_work(np.zeros(16), 1)  # compiled before the stream starts
+        with AudioStream(e, device="system"):
+            clock = jack.Client("bench-clock", no_start_server=True)
+            for v in range(32):
+                e.play(slot, rate=0.5 + 0.01 * v, gain=0.05)
+            if "numba" in loads:
+                threads.append(threading.Thread(target=numba_load, args=(stop,), daemon=True))
+            if "python" in loads:
+                threads.append(threading.Thread(target=python_load, args=(stop,), daemon=True))
+            for t in threads:
+                t.start()
+            time.sleep(1.0)  # start-up excluded
+            e.reset_maxima()
+            time.sleep(0.05)
+            start, jack_start = e.meters(), clock.frame_time
+            end_at = time.monotonic() + seconds
+            while time.monotonic() < end_at:
+                time.sleep(0.25)
+                if e.meters()["voices"] < 32:  # keep 32 voices sounding
+                    for v in range(32 - e.meters()["voices"]):
+                        e.play(slot, rate=0.5 + 0.01 * v, gain=0.05)
+            m = e.meters(since=start)
+            cycles = (clock.frame_time - jack_start) / blocksize
+            clock.close()
+        return m, cycles
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        sd._terminate()
+        server.stop()
+        sd._initialize()
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--blocksize", type=int, action="append", help="repeatable; default 64 and 128")
+    p.add_argument("--loads", default="numba,python", help="comma list: numba, python (default both)")
+    args = p.parse_args()
+    r = Report("xruns", args.json)
+    loads = set(filter(None, args.loads.split(",")))
+    if not JackServer.available():
+        raise SystemExit("bench_xruns: jackd is not installed (Debian jackd2); run make deps")
+    for blocksize in args.blocksize or [64, 128]:
+        m, cycles = run(args.seconds, blocksize, loads)
+        ctx = {"blocksize": blocksize, "seconds": args.seconds, "loads": ",".join(sorted(loads))}
+        missed = max(0, int(round(cycles)) - m["callbacks"])
+        r.metric("xruns", m["xruns"] + m["late_callbacks"], "count", flagged=m["xruns"],
+                 late=m["late_callbacks"], **ctx)
+        r.metric("late_max_ms", round(m["late_max_ms"], 3), "ms", **ctx)
+        r.metric("missed_cycles", missed, "count", **ctx)
+        r.metric("callback_p99_budget_share", round(m["p99_share"], 4), "share", **ctx)
+
+
+if __name__ == "__main__":
+    main()

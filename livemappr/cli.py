@@ -1,0 +1,70 @@
+"""The ``livemappr`` command.
+
+Runs on: the main thread.
+
+Errors are one line, ``livemappr: error: ...``, naming the bad value and what
+is allowed; exit status 2 for usage, 1 for run-time failures. Never a
+traceback for a user's mistake.
+"""
+
+import argparse
+import sys
+
+from livemappr import __version__
+from livemappr.errors import LivemapprError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _devices(args):
+    from livemappr.stream import list_devices
+
+    devices = list_devices()
+    if not devices:
+        print("no audio devices (no sound card, and no JACK server running)")
+    for d in devices:
+        print(f"{d['index']} {d['name']} ({d['hostapi']}, {d['inputs']} in, {d['outputs']} out, "
+              f"{d['samplerate']:g} Hz)")
+    return 0
+
+
+def _demo(args):
+    from livemappr import demo
+
+    demo.run(args.out, play=not args.no_play)
+    return 0
+
+
+def build_parser():
+    parser = _Parser(prog="livemappr", description="Record, map and play sounds live.")
+    parser.add_argument("--version", action="version", version=f"livemappr {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    p = sub.add_parser("devices", help="list audio devices")
+    p.set_defaults(run=_devices)
+    p = sub.add_parser("demo", help="play the built-in demo (no sound card needed)")
+    p.add_argument("--out", default="out", help="folder for the rendered WAV (default: out)")
+    p.add_argument("--no-play", action="store_true", help="only write the file, even with a sound card")
+    p.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return args.run(args)
+    except LivemapprError as e:
+        print(f"livemappr: error: {e}", file=sys.stderr)
+        return e.exit_status
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
