@@ -160,6 +160,25 @@ class Recorder:
         return self.data[:self.n]
 
 
+class CycleCounter:
+    """A JACK client that counts the server's process cycles."""
+
+    def __init__(self, name="cycle-counter"):
+        import jack
+
+        self.count = 0
+        self.client = jack.Client(name, no_start_server=True)
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+
+    def _process(self, frames):
+        self.count += 1
+
+    def close(self):
+        self.client.deactivate()
+        self.client.close()
+
+
 def engine_ports(kind):
     """The newest PortAudio stream's JACK ports: ``kind`` "in" or "out".
 
