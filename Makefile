@@ -46,6 +46,8 @@ demo: deps
 	$(VENV)/bin/livemappr demo
 
 bench: deps
+	@dpkg-query -W -f='$${Status}\n' rt-tests 2>/dev/null | grep -q 'install ok installed' || \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rt-tests
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	for b in benchmarks/bench_*.py; do $(VPY) $$b --json || exit 1; done
 

@@ -5,10 +5,18 @@ Counts from the first full second on (start-up excluded): callbacks that
 PortAudio flagged (under/overflow), late callbacks (more than 1.5 periods
 after the previous one), and JACK cycles our callback missed.
 
+As a peer measured in the same run, ``cyclictest`` (Debian rt-tests), a C
+SCHED_FIFO thread waking every period, reports how late this machine wakes a
+real-time thread at all (``machine_rt_wakeup_max_ms``): lateness beyond the
+machine's own is ours.
+
     python benchmarks/bench_xruns.py --seconds 60 --blocksize 64 [--json]
 """
 
 import pathlib
+import re
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -47,6 +55,22 @@ def python_load(stop):
         x += 1
 
 
+def start_cyclictest(seconds, blocksize, samplerate=48000):
+    if shutil.which("cyclictest") is None:
+        return None
+    interval_us = int(blocksize * 1e6 / samplerate)
+    return subprocess.Popen(["cyclictest", "-m", "-p", "80", "-i", str(interval_us), "-D", str(int(seconds)),
+                             "-q", "-t", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def cyclictest_max_ms(proc):
+    if proc is None:
+        return None
+    out = proc.communicate()[0]
+    found = re.findall(r"Max:\s+(\d+)", out)
+    return int(found[-1]) / 1000 if found else None
+
+
 def run(seconds, blocksize, loads):
     import jack
     import sounddevice as sd
@@ -78,6 +102,7 @@ def run(seconds, blocksize, loads):
             e.reset_maxima()
             time.sleep(0.05)
             start, jack_start = e.meters(), clock.frame_time
+            peer = start_cyclictest(seconds, blocksize)
             end_at = time.monotonic() + seconds
             while time.monotonic() < end_at:
                 time.sleep(0.25)
@@ -87,7 +112,7 @@ def run(seconds, blocksize, loads):
             m = e.meters(since=start)
             cycles = (clock.frame_time - jack_start) / blocksize
             clock.close()
-        return m, cycles
+        return m, cycles, cyclictest_max_ms(peer)
     finally:
         stop.set()
         for t in threads:
@@ -108,7 +133,7 @@ def main():
     if not JackServer.available():
         raise SystemExit("bench_xruns: jackd is not installed (Debian jackd2); run make deps")
     for blocksize in args.blocksize or [64, 128]:
-        m, cycles = run(args.seconds, blocksize, loads)
+        m, cycles, machine_ms = run(args.seconds, blocksize, loads)
         ctx = {"blocksize": blocksize, "seconds": args.seconds, "loads": ",".join(sorted(loads))}
         missed = max(0, int(round(cycles)) - m["callbacks"])
         r.metric("xruns", m["xruns"] + m["late_callbacks"], "count", flagged=m["xruns"],
@@ -116,6 +141,8 @@ def main():
         r.metric("late_max_ms", round(m["late_max_ms"], 3), "ms", **ctx)
         r.metric("missed_cycles", missed, "count", **ctx)
         r.metric("callback_p99_budget_share", round(m["p99_share"], 4), "share", **ctx)
+        if machine_ms is not None:
+            r.metric("machine_rt_wakeup_max_ms", machine_ms, "ms", peer="cyclictest", **ctx)
 
 
 if __name__ == "__main__":
