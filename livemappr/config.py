@@ -54,6 +54,10 @@ class EngineConfig:
     command_capacity, event_capacity, pending_capacity : int
         Records in the command queue, the event queue, and commands waiting
         on the audio thread for their frame.
+    loop_tracks : int
+        Tracks of the audio looper.
+    loop_seconds : float
+        Longest loop (each track preallocates two buffers of it).
     max_block : int
         Largest chunk the callback processes in one go (longer blocks are
         split; the output does not change).
@@ -72,6 +76,8 @@ class EngineConfig:
     command_capacity: int = 1024
     event_capacity: int = 4096
     pending_capacity: int = 256
+    loop_tracks: int = 4
+    loop_seconds: float = 32.0
     max_block: int = 8192
 
     def __post_init__(self):
@@ -89,6 +95,8 @@ class EngineConfig:
         _power_of_two("command_capacity", self.command_capacity, 2, 1 << 20)
         _power_of_two("event_capacity", self.event_capacity, 2, 1 << 20)
         _check_int("pending_capacity", self.pending_capacity, 1, 1 << 16)
+        _check_int("loop_tracks", self.loop_tracks, 1, 16)
+        _check_float("loop_seconds", self.loop_seconds, 0.01, 600.0)
         _check_int("max_block", self.max_block, 16, 1 << 16)
 
     @property
@@ -100,6 +108,10 @@ class EngineConfig:
     @property
     def bank_frames(self):
         return int(math.ceil(self.bank_seconds * self.samplerate))
+
+    @property
+    def loop_frames(self):
+        return int(math.ceil(self.loop_seconds * self.samplerate))
 
     @property
     def fade_frames(self):

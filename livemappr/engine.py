@@ -19,6 +19,7 @@ from livemappr.config import STEAL_MODES, EngineConfig
 from livemappr.errors import CommandQueueFull
 from livemappr.realtime import callback as _cb
 from livemappr.realtime import commands as _cmd
+from livemappr.realtime import looper as _loop
 from livemappr.realtime import meters as _m
 from livemappr.realtime.bank import SampleBank, allocate_bank
 from livemappr.realtime.ring import RingReader, allocate_ring, ring_written
@@ -31,7 +32,21 @@ EVENT_NAMES = {
     _cmd.EVT_SLOT_RELEASED: "slot_released",
     _cmd.EVT_XRUN: "xrun",
     _cmd.EVT_LATE_COMMAND: "late_command",
+    _cmd.EVT_LOOP: "loop",
 }
+LOOP_ACTIONS = {
+    "record": _loop.LOOP_RECORD,
+    "stop_record": _loop.LOOP_STOP_RECORD,
+    "overdub": _loop.LOOP_OVERDUB,
+    "overdub_off": _loop.LOOP_OVERDUB_OFF,
+    "mute": _loop.LOOP_MUTE,
+    "play": _loop.LOOP_PLAY,
+    "undo": _loop.LOOP_UNDO,
+    "clear": _loop.LOOP_CLEAR,
+    "gain": _loop.LOOP_GAIN,
+}
+LOOP_SOURCES = {"mic": _loop.SOURCE_MIC, "engine": _loop.SOURCE_ENGINE}
+_LOOP_STATE_NAMES = {_loop.EMPTY: "empty", _loop.FIRST: "recording", _loop.LOOPING: "playing"}
 PARAMS = {
     "master_gain": _cb.P_MASTER_GAIN,
     "fade_frames": _cb.P_FADE_FRAMES,
@@ -116,6 +131,7 @@ def allocate_state(config):
     cfg[_cb.CFG_IN_CHANNELS] = config.in_channels
     cfg[_cb.CFG_OUT_CHANNELS] = config.out_channels
     meters, hist = _m.allocate_meters()
+    loop_buf, loop_ints, loop_floats, loop_global = _loop.allocate_looper(config.loop_tracks, config.loop_frames)
     state = _cb.EngineState(
         ring_buf, ring_state,
         cmd_ints, cmd_floats, cmd_state,
@@ -126,6 +142,7 @@ def allocate_state(config):
         pool, slot_state, slot_start, slot_len, slot_voices,
         v_ints, v_floats,
         np.zeros(config.max_block, np.float32), params, cfg, meters, hist,
+        loop_buf, loop_ints, loop_floats, loop_global,
     )
     for a in state:
         # np.zeros maps pages lazily; write them now so the audio thread never
@@ -220,6 +237,62 @@ class Engine:
         slot = _whole("slot", slot, 0, self.config.bank_slots - 1)
         self.bank.retiring(slot)
         self.send(_simple(_cmd.CMD_RELEASE_SLOT, at, slot=slot))
+
+    def loop_command(self, track, action, *, source="mic", value=1.0, at=ASAP):
+        if action not in LOOP_ACTIONS:
+            raise ValueError(f"loop action must be one of {', '.join(LOOP_ACTIONS)}, got {action!r}")
+        if source not in LOOP_SOURCES:
+            raise ValueError(f"loop source must be one of {', '.join(LOOP_SOURCES)}, got {source!r}")
+        track = _whole("track", track, 0, self.config.loop_tracks - 1)
+        return Command(_cmd.CMD_LOOP, track, 0, 0, LOOP_SOURCES[source], _whole("at", at, ASAP),
+                       LOOP_ACTIONS[action], 0.0, 0.0, 0.0, _number("value", value, 0.0, 16.0))
+
+    def loop(self, track, action, **options):
+        """A looper action on ``track`` at a frame.
+
+        Parameters
+        ----------
+        track : int
+        action : str
+            ``record`` (the first loop of an empty looper stays open until
+            ``stop_record``, which sets every track's length; later ones record
+            one loop length), ``stop_record``, ``overdub`` (``value`` is the
+            feedback on what is there), ``overdub_off``, ``mute``, ``play``,
+            ``undo`` (again: redo), ``clear``, ``gain`` (``value``).
+        source : {"mic", "engine"}
+            What ``record``/``overdub`` take: the input, or the voices' mix.
+        value : float
+        at : int
+            Engine frame (quantise by choosing it).
+        """
+        self.send(self.loop_command(track, action, **options))
+
+    def loops(self):
+        """The looper as the audio thread last left it: length, origin, tracks."""
+        st = self.state
+        ints, floats, glob = st.loop_ints.copy(), st.loop_floats.copy(), st.loop_global.copy()
+        length = int(glob[_loop.G_LENGTH])
+        tracks = []
+        for t in range(ints.shape[1]):
+            mode = int(ints[_loop.L_MODE, t])
+            tracks.append({
+                "state": _LOOP_STATE_NAMES[int(ints[_loop.L_STATE, t])],
+                "writing": mode in (_loop.PASS_RECORD, _loop.PASS_OVERDUB, _loop.IN_PLACE),
+                "taking": bool(ints[_loop.L_TAKING, t]),
+                "muted": bool(ints[_loop.L_MUTED, t]),
+                "can_undo": bool(ints[_loop.L_HAS_UNDO, t]) or mode in (_loop.PASS_RECORD, _loop.PASS_OVERDUB),
+                "gain": float(floats[_loop.L_GAIN, t]),
+            })
+        return {"length": length, "origin": int(glob[_loop.G_ORIGIN]), "tracks": tracks}
+
+    def loop_audio(self, track):
+        """A copy of what ``track`` plays, one loop long (empty if it has none)."""
+        track = _whole("track", track, 0, self.config.loop_tracks - 1)
+        st = self.state
+        length = int(st.loop_global[_loop.G_LENGTH])
+        if st.loop_ints[_loop.L_STATE, track] != _loop.LOOPING or length == 0:
+            return np.zeros(0, np.float32)
+        return st.loop_buf[2 * track + int(st.loop_ints[_loop.L_CUR, track]), :length].copy()
 
     def send(self, command):
         """Queue a validated :class:`Command`; never blocks.

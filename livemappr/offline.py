@@ -18,6 +18,14 @@ from livemappr.realtime.jit import audio_kernel
 
 
 @audio_kernel
+def _push(st, c_ints, c_floats, r):
+    return _cmd.push_command(
+        st.cmd_ints, st.cmd_floats, st.cmd_state,
+        c_ints[r, 0], c_ints[r, 1], c_ints[r, 2], c_ints[r, 3], c_ints[r, 4], c_ints[r, 5],
+        c_ints[r, 6], c_floats[r, 0], c_floats[r, 1], c_floats[r, 2], c_floats[r, 3])
+
+
+@audio_kernel
 def _render(st, inp, out, frames, blocksize, in_channels, out_channels, due, c_ints, c_floats):
     """Drive ``process`` block by block; ``due[r]`` is command r's frame counted
     from the first rendered frame. Returns the first command that did not fit
@@ -27,16 +35,18 @@ def _render(st, inp, out, frames, blocksize, in_channels, out_channels, due, c_i
     while pos < frames:
         n = min(blocksize, frames - pos)
         while next_cmd < c_ints.shape[0] and due[next_cmd] < pos + n:
-            r = next_cmd
-            if not _cmd.push_command(
-                    st.cmd_ints, st.cmd_floats, st.cmd_state,
-                    c_ints[r, 0], c_ints[r, 1], c_ints[r, 2], c_ints[r, 3], c_ints[r, 4], c_ints[r, 5],
-                    c_ints[r, 6], c_floats[r, 0], c_floats[r, 1], c_floats[r, 2], c_floats[r, 3]):
+            if not _push(st, c_ints, c_floats, next_cmd):
                 return next_cmd
             next_cmd += 1
         block_in = inp if inp.shape[0] == 0 else inp[pos * in_channels:(pos + n) * in_channels]
         _cb.process(st, block_in, out[pos * out_channels:(pos + n) * out_channels], n, 0)
         pos += n
+    # Commands due after the rendered frames wait in the queue for the next
+    # render (or stream), as a control thread's would.
+    while next_cmd < c_ints.shape[0]:
+        if not _push(st, c_ints, c_floats, next_cmd):
+            return next_cmd
+        next_cmd += 1
     return -1
 
 
@@ -54,7 +64,8 @@ def render(engine, frames=None, *, input=None, blocksize=None, commands=()):
     blocksize : int, optional
         Frames per callback; default the engine's configured block size.
     commands : sequence of Command
-        Each with a target frame (``at``) relative to the engine's clock.
+        Each with a target frame (``at``) on the engine's clock. Those due
+        after the rendered frames stay queued for the next render.
 
     Returns
     -------

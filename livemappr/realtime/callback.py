@@ -26,6 +26,7 @@ from numba import carray, cfunc, types
 
 from livemappr.realtime import bank as _bank
 from livemappr.realtime import commands as _cmd
+from livemappr.realtime import looper as _loop
 from livemappr.realtime import meters as _m
 from livemappr.realtime import voices as _v
 from livemappr.realtime.atomics import (
@@ -48,6 +49,7 @@ EngineState = namedtuple(
         "pool", "slot_state", "slot_start", "slot_len", "slot_voices",
         "v_ints", "v_floats",
         "mix", "params", "config", "meters", "hist",
+        "loop_buf", "loop_ints", "loop_floats", "loop_global",
     ],
 )
 
@@ -103,6 +105,14 @@ def _apply(st, k, frame, block_start):
         else:
             meters[_m.M_IGNORED_COMMANDS] += 1
             return
+    elif kind == _cmd.CMD_LOOP:
+        if not _loop.loop_command(st.loop_buf, st.loop_ints, st.loop_floats, st.loop_global,
+                                  ints[k, _cmd.C_SLOT], ints[k, _cmd.C_PARAM], ints[k, _cmd.C_FLAGS],
+                                  floats[k, _cmd.C_VALUE], frame):
+            meters[_m.M_IGNORED_COMMANDS] += 1
+            return
+        _cmd.push_event(st.evt_ints, st.evt_state, _cmd.EVT_LOOP, ints[k, _cmd.C_SLOT],
+                        ints[k, _cmd.C_PARAM], frame)
     elif kind == _cmd.CMD_RELEASE_SLOT:
         slot = ints[k, _cmd.C_SLOT]
         for v in range(st.v_ints.shape[1]):
@@ -181,9 +191,28 @@ def _write_output(st, out, mix_offset, out_frame, frames):
 
 
 @audio_kernel
-def _run_segment(st, out, chunk_start, block_start, frame, end):
-    """Render voices and write output for frames ``[frame, end)``."""
+def _run_loops(st, inp, mix_offset, in_offset, frame, frames):
+    """Add the looper's tracks into the mix (after the voices, which a track
+    may be recording)."""
+    if st.loop_global[_loop.G_LENGTH] == 0 and st.loop_global[_loop.G_FIRST_TRACK] < 0:
+        return
+    channels = st.config[CFG_IN_CHANNELS]
+    fade = max(st.params[P_FADE_FRAMES], 1.0)
+    for i in range(frames):
+        mic = 0.0
+        if inp.shape[0] != 0:
+            for c in range(channels):
+                mic += inp[(in_offset + i) * channels + c]
+            mic /= channels
+        st.mix[mix_offset + i] += _loop.loop_frame(st.loop_buf, st.loop_ints, st.loop_floats, st.loop_global,
+                                                   frame + i, mic, st.mix[mix_offset + i], fade)
+
+
+@audio_kernel
+def _run_segment(st, inp, out, chunk_start, block_start, frame, end):
+    """Render voices and loops and write output for frames ``[frame, end)``."""
     _render_voices(st, frame - chunk_start, end - frame, frame)
+    _run_loops(st, inp, frame - chunk_start, frame - block_start, frame, end - frame)
     _write_output(st, out, frame - chunk_start, frame - block_start, end - frame)
 
 
@@ -229,12 +258,12 @@ def process(st, inp, out, frames, status):
             if k < 0:
                 break
             if due > frame:
-                _run_segment(st, out, chunk_start, block_start, frame, due)
+                _run_segment(st, inp, out, chunk_start, block_start, frame, due)
                 frame = due
             _apply(st, k, frame, block_start)
             _remove_pending(st, k)
         if chunk_end > frame:
-            _run_segment(st, out, chunk_start, block_start, frame, chunk_end)
+            _run_segment(st, inp, out, chunk_start, block_start, frame, chunk_end)
         done += n
 
     voices = 0
@@ -296,6 +325,7 @@ def state_from_table(t):
         _f32_1d(t, 10), _i64_1d(t, 11), _i64_1d(t, 12), _i64_1d(t, 13), _i64_1d(t, 14),
         _i64_2d(t, 15), _f64_2d(t, 16),
         _f32_1d(t, 17), _f64_1d(t, 18), _i64_1d(t, 19), _i64_1d(t, 20), _i64_1d(t, 21),
+        _f32_2d(t, 22), _i64_2d(t, 23), _f64_2d(t, 24), _i64_1d(t, 25),
     )
 
 
@@ -307,6 +337,7 @@ _TABLE_DTYPES = [
     (np.float32, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1),
     (np.int64, 2), (np.float64, 2),
     (np.float32, 1), (np.float64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1),
+    (np.float32, 2), (np.int64, 2), (np.float64, 2), (np.int64, 1),
 ]
 
 

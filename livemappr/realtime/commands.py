@@ -28,6 +28,7 @@ CMD_STOP = 2  # release the voices with a tag
 CMD_STOP_ALL = 3  # release every voice
 CMD_SET_PARAM = 4  # params[param] = value
 CMD_RELEASE_SLOT = 5  # stop using a bank slot; answered by EVT_SLOT_RELEASED
+CMD_LOOP = 6  # looper action (param) on a track (slot), source (flags), value
 
 # Command int fields
 C_KIND, C_SLOT, C_TAG, C_CHOKE, C_FLAGS, C_TARGET, C_PARAM, C_SEQ = range(8)
@@ -42,6 +43,7 @@ EVT_VOICE_DONE = 1  # a: tag, b: slot
 EVT_SLOT_RELEASED = 2  # a: slot
 EVT_XRUN = 3  # a: PortAudio status flags
 EVT_LATE_COMMAND = 4  # a: command kind, b: frames late
+EVT_LOOP = 5  # a: track, b: the loop action applied
 E_KIND, E_A, E_B, E_FRAME = range(4)
 N_EVT_INTS = 4
 
