@@ -79,3 +79,14 @@ def test_empty_input_records_silence_and_keeps_frame_numbers():
     ring_write(buf, state, np.zeros(0, np.float32), 12)
     assert state[0] == 12
     assert np.all(buf[:12] == 0.0) and np.all(buf[12:] == 7.0)
+
+
+def test_copy_range_returns_frames_still_held_and_none_for_lost_or_future_ones():
+    buf, state = allocate_ring(64, 2, 8)
+    reader = RingReader(buf, state, start=0)
+    write(buf, state, 60, 0)
+    write(buf, state, 20, 60)  # written = 80; oldest safe = 80 - 64 + 8 = 24
+    np.testing.assert_array_equal(reader.copy_range(30, 75), frames_of(30, 45))
+    assert reader.copy_range(10, 30) is None  # overwritten
+    assert reader.copy_range(70, 90) is None  # not written yet
+    assert reader.cursor == 0

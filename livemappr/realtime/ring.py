@@ -157,6 +157,26 @@ class RingReader:
         second = self._buf[: n - first.shape[0]]
         return RingRead(start, missed, first, second)
 
+    def copy_range(self, start, end):
+        """A copy of frames ``[start, end)``, or None if any of them is no
+        longer (or not yet) in the ring. Does not move the cursor.
+
+        Returns
+        -------
+        ndarray of shape (end - start, channels), float32, or None
+        """
+        start, end = int(start), int(end)
+        written = int(ring_written(self._state))
+        if end > written or start < self._oldest_safe(written) or end < start:
+            return None
+        mask = self.capacity - 1
+        a, n = start & mask, end - start
+        first = self._buf[a : min(a + n, self.capacity)]
+        out = np.concatenate([first, self._buf[: n - first.shape[0]]])
+        if start < self._oldest_safe(int(ring_written(self._state))):
+            return None  # overwritten while copying
+        return out
+
     def release(self, read):
         """Check that the views of ``read`` were not overwritten while in use.
 
