@@ -1,0 +1,97 @@
+"""Configuration files: TOML sections onto frozen dataclasses, validated once.
+
+Runs on: the main thread, before anything starts.
+
+Each section of the file (``[engine]``, ``[slicer]``, ...) fills one frozen
+dataclass, which validates itself. Unknown sections and fields, wrong types
+and out-of-range values are one-line errors that name the file, the field,
+the value and what is allowed. Command-line options override the file.
+"""
+
+import dataclasses
+import pathlib
+import tomllib
+import typing
+
+from livemappr.errors import ConfigError, UsageError
+
+
+class SettingsError(UsageError):
+    """A configuration file that cannot be used."""
+
+
+def _describe_type(tp):
+    return {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}.get(tp, str(tp))
+
+
+def _coerce(section, name, value, tp):
+    """TOML gives int for ``3``; a float field accepts it. Nothing else is converted."""
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp in (int, float, str, bool):
+        ok = isinstance(value, tp) and not (tp is not bool and isinstance(value, bool))
+        if not ok:
+            raise ConfigError(f"{section}.{name}", value, _describe_type(tp))
+    return value
+
+
+def build(cls, section, values):
+    """An instance of dataclass ``cls`` from ``values`` (validated)."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ConfigError(f"{section}.{unknown[0]}", values[unknown[0]],
+                          f"one of the fields {', '.join(fields)} (unknown field)")
+    kwargs = {k: _coerce(section, k, v, hints.get(k)) for k, v in values.items()}
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as e:
+        raise SettingsError(f"[{section}] {e}") from None
+
+
+def load(path, sections, overrides=None):
+    """Read ``path`` (or nothing) into one dataclass per section.
+
+    Parameters
+    ----------
+    path : path or None
+    sections : dict of str to dataclass type
+    overrides : dict of str to dict, optional
+        ``{"engine": {"blocksize": 64}}`` from the command line: win over the file.
+
+    Returns
+    -------
+    dict of str to dataclass instance
+    """
+    data = {}
+    if path is not None:
+        p = pathlib.Path(path)
+        try:
+            data = tomllib.loads(p.read_text())
+        except FileNotFoundError:
+            raise SettingsError(f"config file {p} does not exist") from None
+        except (OSError, UnicodeDecodeError) as e:
+            raise SettingsError(f"cannot read config file {p}: {e}") from None
+        except tomllib.TOMLDecodeError as e:
+            raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
+        unknown = sorted(set(data) - set(sections))
+        if unknown:
+            raise SettingsError(f"config file {p}: unknown section [{unknown[0]}]; "
+                                f"sections: {', '.join(f'[{s}]' for s in sections)}")
+        for name, values in data.items():
+            if not isinstance(values, dict):
+                raise SettingsError(f"config file {p}: {name} must be a section [{name}], got a value")
+    out = {}
+    for name, cls in sections.items():
+        values = dict(data.get(name, {}))
+        values.update({k: v for k, v in (overrides or {}).get(name, {}).items() if v is not None})
+        try:
+            out[name] = build(cls, name, values)
+        except ConfigError as e:
+            if path is not None and name in data:
+                raise SettingsError(f"config file {path}: {e}") from None
+            raise
+    return out
