@@ -38,6 +38,13 @@ def _demo(args):
     return 0
 
 
+def _export(args):
+    from livemappr.export import export
+
+    export(args.dir, args.out, force=args.force)
+    return 0
+
+
 def build_parser():
     parser = _Parser(prog="livemappr", description="Record, map and play sounds live.")
     parser.add_argument("--version", action="version", version=f"livemappr {__version__}")
@@ -48,6 +55,11 @@ def build_parser():
     p.add_argument("--out", default="out", help="folder for the rendered WAV (default: out)")
     p.add_argument("--no-play", action="store_true", help="only write the file, even with a sound card")
     p.set_defaults(run=_demo)
+    p = sub.add_parser("export", help="a map's clusters as WAV files and an .sfz instrument")
+    p.add_argument("dir", help="a map or session folder (holding map.json)")
+    p.add_argument("--out", required=True, help="the kit folder to write")
+    p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    p.set_defaults(run=_export)
     return parser
 
 
