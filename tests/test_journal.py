@@ -54,7 +54,9 @@ def test_a_second_run_appends_and_a_torn_last_frame_is_cut(tmp_path):
 
 def test_other_sample_rate_in_the_same_directory_is_refused(tmp_path):
     e = small_engine()
-    journal.Journal(tmp_path, e.ring_reader(0), 48000).start(0)
+    first = journal.Journal(tmp_path, e.ring_reader(0), 48000)
+    first.start(0)
+    first.stop()
     with pytest.raises(ValueError, match="holds a session at 48000 Hz, 1 channel\\(s\\); this run is 44100 Hz"):
         journal.Journal(tmp_path, e.ring_reader(0), 44100).start(0)
 

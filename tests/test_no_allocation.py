@@ -37,7 +37,17 @@ def np_array_maker():
     make()
 
 
+def no_worker_threads():
+    # numba's counts are process-wide: a worker thread left running by another
+    # test (its calls into numba wrap arrays) would be counted here.
+    import threading
+
+    alive = [t.name for t in threading.enumerate() if t.name.startswith("livemappr")]
+    assert not alive, f"threads left running by earlier tests: {alive}"
+
+
 def test_ten_thousand_callbacks_allocate_nothing():
+    no_worker_threads()
     cfg = EngineConfig(blocksize=64, in_channels=1, out_channels=2, max_voices=32,
                        ring_seconds=2, bank_seconds=2, bank_slots=64, event_capacity=64)
     e = Engine(cfg)

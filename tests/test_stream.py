@@ -81,6 +81,9 @@ def test_capture_is_exact_and_a_voice_lands_on_its_frame(jack_server, tmp_path):
 def test_live_stream_allocates_nothing_and_runs_every_period(jack_server):
     from numba.core.runtime import _nrt_python, rtsys
 
+    from tests.test_no_allocation import no_worker_threads
+
+    no_worker_threads()
     e = Engine(EngineConfig(blocksize=64, ring_seconds=4, bank_seconds=1, bank_slots=8))
     slot = e.bank.add(np.ones(40000, np.float32) * 0.1)
     _nrt_python.memsys_enable_stats()
