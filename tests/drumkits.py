@@ -66,7 +66,8 @@ def parse_kit(xml_path: Path) -> list[Instrument]:
             continue
         name = next((c.text or "" for c in inst if _local(c.tag) == "name"), "")
         label = label_for(name)
-        if label is None:
+        # A roll is many onsets in one file: no use as a one-shot.
+        if label is None or re.search(r"\broll", name.lower()):
             continue
         files = []
         for el in inst.iter():
@@ -123,10 +124,23 @@ class OneShot:
     audio: np.ndarray
 
 
+def single_onset(x: np.ndarray, sr: int) -> bool:
+    """Whether librosa's onset detector, a peer of ours, finds exactly one
+    onset in ``x`` padded with silence (some "one-shots" hold a flam, a
+    double hit or a pedal chick before the hat)."""
+    import librosa
+
+    pad = np.zeros(sr // 4, dtype=np.float32)
+    on = librosa.onset.onset_detect(y=np.concatenate([pad, x, pad]), sr=sr, units="samples")
+    return len(on) <= 1
+
+
 def one_shots(sr: int = 22050, per_instrument: int = 3, max_seconds: float = 1.0,
-              min_peak_db: float = -50.0) -> list[OneShot]:
+              min_peak_db: float = -50.0, only_single_onset: bool = False) -> list[OneShot]:
     """Labelled one-shots, up to ``per_instrument`` velocity layers each
-    (spread over the layers), trimmed of leading silence."""
+    (spread over the layers), trimmed of leading silence, the last 20 ms of a
+    cut tail faded out; with ``only_single_onset`` those that hold more than
+    one onset (``single_onset``) are left out."""
     shots = []
     seen: set[Path] = set()
     for inst in instruments():
@@ -140,8 +154,12 @@ def one_shots(sr: int = 22050, per_instrument: int = 3, max_seconds: float = 1.0
             x = load(p, sr, max_seconds + 0.1)
             if x.size == 0 or 20 * np.log10(np.abs(x).max() + 1e-12) < min_peak_db:
                 continue
-            x = x[attack_index(x, -50.0):][: int(max_seconds * sr)]
-            if x.size >= 64:
+            x = x[attack_index(x, -50.0):][: int(max_seconds * sr)].copy()
+            # Fade out a cut tail: an abrupt cut is a click, i.e. an onset.
+            fade = min(x.size // 4, int(0.02 * sr))
+            if fade > 0:
+                x[-fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+            if x.size >= 64 and (not only_single_onset or single_onset(x, sr)):
                 shots.append(OneShot(inst.kit, inst.name, inst.label, p, x))
     return shots
 
@@ -158,10 +176,11 @@ class Sequence:
 
 def sequence(shots: list[OneShot], n_hits: int, sr: int, seed: int = 0,
              min_gap_s: float = 0.08, max_gap_s: float = 0.5, lead_s: float = 0.3,
-             noise_db: float | None = -70.0) -> Sequence:
+             noise_db: float | None = -70.0, gain_db: tuple[float, float] = (-12.0, 0.0)) -> Sequence:
     """Hits drawn from ``shots`` at random gaps in ``[min_gap_s, max_gap_s]``.
 
-    Tails overlap the next hits (they are summed). A hit's onset is its
+    Each hit is normalised to a 0.7 peak, then scaled by a random gain in
+    ``gain_db``. Tails overlap the next hits (they are summed). A hit's onset is its
     placement plus the sample's own attack index at -30 dB from its peak.
     """
     rng = np.random.default_rng(seed)
@@ -172,7 +191,7 @@ def sequence(shots: list[OneShot], n_hits: int, sr: int, seed: int = 0,
     y = np.zeros(total, dtype=np.float64)
     onsets = []
     for st, s in zip(starts, picks):
-        gain = 10 ** (rng.uniform(-12, 0) / 20) * 0.7 / max(1e-6, float(np.abs(s.audio).max()))
+        gain = 10 ** (rng.uniform(*gain_db) / 20) * 0.7 / max(1e-6, float(np.abs(s.audio).max()))
         y[st:st + len(s.audio)] += gain * s.audio
         onsets.append(st + attack_index(s.audio))
     if noise_db is not None:
