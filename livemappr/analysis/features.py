@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.melbank import _mel_power_into
+from livemappr.analysis.melbank import _mel_power_into, kernel_array
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["FeatureConfig", "SnippetFeatures", "FeatureExtractor"]
@@ -264,7 +264,7 @@ class FeatureExtractor:
                              f"got {out.dtype} {out.shape}")
         n_use = min(y.shape[0], max(1, int(self.config.max_seconds * c.sample_rate)))
         stats = np.empty(4, dtype=np.float64)
-        _features(np.ascontiguousarray(y), n_use, float(self.config.clip_level), c.hop_length,
+        _features(kernel_array(y), n_use, float(self.config.clip_level), c.hop_length,
                   *plan.kernel_args, self.config.n_env, float(self.config.std_weight), out, stats)
         with np.errstate(divide="ignore"):
             peak_db = float(20 * np.log10(stats[2]))

@@ -202,7 +202,15 @@ def _check_signal(y: np.ndarray, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} must have dtype float32 or float64, got {y.dtype}")
     if y.shape[0] < 1:
         raise ValueError(f"{name} must have at least 1 sample, got 0")
-    return np.ascontiguousarray(y)
+    return kernel_array(y)
+
+
+def kernel_array(y: np.ndarray) -> np.ndarray:
+    """``y`` as the kernels are compiled for it: C-contiguous and writeable
+    (numba compiles read-only or strided arrays anew, stalling a worker)."""
+    if not y.flags.c_contiguous or not y.flags.writeable:
+        return np.array(y, order="C", copy=True)
+    return y
 
 
 def mel_power_into(y: np.ndarray, plan: MelPlan, out: np.ndarray) -> int:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from livemappr.analysis import onsets as _k
+from livemappr.analysis.melbank import kernel_array
 from livemappr.analysis.plan import MelConfig, mel_plan
 
 __all__ = ["Snippet", "SlicerConfig", "OnsetSlicer", "GridConfig", "GridSlicer"]
@@ -166,7 +167,7 @@ def _check_chunk(chunk: np.ndarray, start_frame: int, expected: int | None) -> n
     if expected is not None and start_frame < expected:
         raise ValueError(f"start_frame must be >= {expected} (end of the previous chunk), "
                          f"got {start_frame}")
-    return np.ascontiguousarray(chunk)
+    return kernel_array(chunk)
 
 
 class OnsetSlicer:
