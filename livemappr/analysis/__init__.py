@@ -1,0 +1,25 @@
+"""Analysis: cut snippets out of the live input and describe each by a vector.
+
+Runs on: analysis worker. Call ``compile_kernels()`` once on the main thread
+before the audio stream starts, so no worker ever waits for numba.
+
+Features / out of scope
+-----------------------
+- Mel spectrograms and dB equal to librosa's (``melspectrogram``,
+  ``power_to_db``), float64, one nogil numba call, no librosa at run time.
+- ``FeatureExtractor``: one fixed-length float32 vector per snippet.
+- ``OnsetSlicer`` / ``GridSlicer``: incremental, chunking-independent slicing.
+- Out of scope: reading the capture ring (the worker does), resampling,
+  stereo (mix to mono first), pitch or tempo analysis.
+"""
+
+from livemappr.analysis.features import FeatureConfig, FeatureExtractor, SnippetFeatures
+from livemappr.analysis.melbank import (DbConfig, MelConfig, mel_filterbank, melspectrogram,
+                                        melspectrogram_db, power_to_db)
+from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig, Snippet
+from livemappr.analysis.warmup import compile_kernels
+
+__all__ = ["MelConfig", "DbConfig", "melspectrogram", "power_to_db", "melspectrogram_db",
+           "mel_filterbank", "FeatureConfig", "FeatureExtractor", "SnippetFeatures",
+           "SlicerConfig", "OnsetSlicer", "GridConfig", "GridSlicer", "Snippet",
+           "compile_kernels"]

@@ -1,0 +1,276 @@
+"""One fixed-length vector per snippet, whatever its length.
+
+Runs on: analysis worker (one ``FeatureExtractor`` per worker is fine; it
+holds no mutable state, so sharing one is fine too).
+
+The vector (``FeatureConfig`` defaults: 64 mel bands, 16 envelope frames,
+144 values, float32) is
+
+- ``[0, n_mels)``: mean over frames of each band's dB, minus the snippet's
+  loudest dB value (so a soft and a hard hit of one drum land together);
+- ``[n_mels, 2 n_mels)``: ``std_weight`` x the standard deviation over frames
+  of each band's dB (how much the band moves: decays, rattles);
+- ``[2 n_mels, 2 n_mels + n_env)``: the frame energy envelope in dB under its
+  maximum for the first ``n_env`` frames (~190 ms), -80 past the snippet end.
+
+Only the first ``max_seconds`` are analysed and the mean (DC) of that part is
+removed first. Measured by leave-one-kit-out 5-NN label agreement on 399
+hydrogen one-shots (6 labels, 15 kits; benchmarks/eval_features.py): band means
+alone 0.659, means + std 0.764, this vector 0.774.
+
+Bad input never raises from ``analyze``/``vector`` once the array itself is
+well formed (1-D float32/float64, >= 1 sample): NaN and inf samples are read as
+0 and counted in ``SnippetFeatures.n_nonfinite``; clipped samples are counted;
+silence gives a defined vector (all bands equal) with ``peak_db`` at -inf.
+Malformed arrays and bad sample rates raise ``ValueError`` naming the value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from livemappr.analysis.melbank import _mel_power_into, kernel_array
+from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
+
+__all__ = ["FeatureConfig", "SnippetFeatures", "FeatureExtractor"]
+
+_AMIN = 1e-10
+_TOP_DB = 80.0
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Snippet feature parameters.
+
+    Parameters
+    ----------
+    sample_rate : int
+        Rate the mel parameters are given for, 1000..384000 Hz. Snippets at
+        another rate are analysed with n_fft and hop scaled to keep durations.
+    n_fft, hop_length, n_mels : int
+        As in ``MelConfig``.
+    fmax : float
+        Top of the mel range in Hz, the same at every sample rate (bands above
+        a snippet's Nyquist stay empty).
+    max_seconds : float
+        Only the first max_seconds of a snippet are analysed, 0.05..10.
+    n_env : int
+        Envelope frames in the vector, 0..256.
+    std_weight : float
+        Weight of the std block, >= 0.
+    clip_level : float
+        Samples with magnitude >= clip_level count as clipped, in (0, 1].
+    """
+
+    sample_rate: int = 22050
+    n_fft: int = 1024
+    hop_length: int = 256
+    n_mels: int = 64
+    fmax: float = 11025.0
+    max_seconds: float = 1.0
+    n_env: int = 16
+    std_weight: float = 2.0
+    clip_level: float = 0.999
+
+    def __post_init__(self) -> None:
+        # MelConfig validates sample_rate, n_fft, hop_length, n_mels, fmax.
+        self.mel_config(self.sample_rate)
+        if not (isinstance(self.max_seconds, (int, float)) and 0.05 <= self.max_seconds <= 10):
+            raise ValueError(f"FeatureConfig.max_seconds must be in 0.05..10, got {self.max_seconds!r}")
+        if not (isinstance(self.n_env, int) and 0 <= self.n_env <= 256):
+            raise ValueError(f"FeatureConfig.n_env must be an integer in 0..256, got {self.n_env!r}")
+        if not (isinstance(self.std_weight, (int, float)) and math.isfinite(self.std_weight)
+                and self.std_weight >= 0):
+            raise ValueError(f"FeatureConfig.std_weight must be >= 0, got {self.std_weight!r}")
+        if not (isinstance(self.clip_level, (int, float)) and 0 < self.clip_level <= 1):
+            raise ValueError(f"FeatureConfig.clip_level must be in (0, 1], got {self.clip_level!r}")
+
+    @property
+    def n_features(self) -> int:
+        """Length of the vector."""
+        return 2 * self.n_mels + self.n_env
+
+    def mel_config(self, sample_rate: int) -> MelConfig:
+        """Mel parameters for snippets at ``sample_rate`` (durations kept)."""
+        ratio = sample_rate / self.sample_rate
+        n_fft = self.n_fft if ratio == 1 else 1 << max(4, round(math.log2(self.n_fft * ratio)))
+        hop = self.hop_length if ratio == 1 else max(1, round(self.hop_length * ratio))
+        return MelConfig(sample_rate=sample_rate, n_fft=n_fft, hop_length=hop,
+                         n_mels=self.n_mels, fmin=0.0, fmax=self.fmax)
+
+
+@dataclass(frozen=True)
+class SnippetFeatures:
+    """The vector of one snippet and what was wrong with its samples.
+
+    Attributes
+    ----------
+    vector : ndarray of shape (n_features,), float32
+    n_samples : int
+        Samples in the snippet (all of them, not only the analysed part).
+    n_nonfinite : int
+        NaN/inf samples in the analysed part, read as 0.
+    n_clipped : int
+        Samples in the analysed part at or above ``clip_level`` in magnitude.
+    peak_db, rms_db : float
+        Of the analysed part after DC removal, dB full scale (-inf for silence).
+    """
+
+    vector: np.ndarray = field(repr=False)
+    n_samples: int
+    n_nonfinite: int
+    n_clipped: int
+    peak_db: float
+    rms_db: float
+
+
+@njit(nogil=True, cache=True)
+def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
+              band_start, band_len, band_off, weights, n_env, std_weight, out, stats):
+    """Vector of ``y[:n_use]`` into ``out``; stats gets
+    (n_nonfinite, n_clipped, peak, mean square) after DC removal."""
+    n_fft = window.shape[0]
+    n_mels = band_start.shape[0]
+    x = np.empty(n_use, dtype=np.float64)
+    n_bad = 0
+    n_clip = 0
+    total = 0.0
+    for i in range(n_use):
+        v = np.float64(y[i])
+        if not (v - v == 0.0):
+            n_bad += 1
+            v = 0.0
+        if abs(v) >= clip_level:
+            n_clip += 1
+        x[i] = v
+        total += v
+    dc = total / n_use
+    peak = 0.0
+    sq = 0.0
+    for i in range(n_use):
+        v = x[i] - dc
+        x[i] = v
+        peak = max(peak, abs(v))
+        sq += v * v
+    n_frames = 1 + n_use // hop
+    mel = np.empty((n_mels, n_frames), dtype=np.float64)
+    _mel_power_into(x, -(n_fft // 2), 0, n_frames, hop, window, tw_re, tw_im, post_re,
+                    post_im, band_start, band_len, band_off, weights, 2.0, mel, 0)
+    # Frame energies before mel turns into dB.
+    env = np.empty(n_frames, dtype=np.float64)
+    for t in range(n_frames):
+        e = 0.0
+        for b in range(n_mels):
+            e += mel[b, t]
+        env[t] = 10.0 * math.log10(max(_AMIN, e))
+    # power_to_db(ref=1, amin=1e-10, top_db=80) of the snippet.
+    top = -np.inf
+    for b in range(n_mels):
+        for t in range(n_frames):
+            d = 10.0 * math.log10(max(_AMIN, mel[b, t]))
+            mel[b, t] = d
+            top = max(top, d)
+    floor = top - _TOP_DB
+    for b in range(n_mels):
+        s = 0.0
+        for t in range(n_frames):
+            d = max(mel[b, t], floor)
+            mel[b, t] = d
+            s += d
+        mean = s / n_frames
+        ss = 0.0
+        for t in range(n_frames):
+            d = mel[b, t] - mean
+            ss += d * d
+        out[b] = np.float32(mean - top)
+        out[n_mels + b] = np.float32(std_weight * math.sqrt(ss / n_frames))
+    etop = -np.inf
+    for t in range(n_frames):
+        etop = max(etop, env[t])
+    for t in range(n_env):
+        v = -_TOP_DB
+        if t < n_frames:
+            v = max(env[t] - etop, -_TOP_DB)
+        out[2 * n_mels + t] = np.float32(v)
+    stats[0] = n_bad
+    stats[1] = n_clip
+    stats[2] = peak
+    stats[3] = sq / n_use
+
+
+class FeatureExtractor:
+    """Snippet -> feature vector.
+
+    Parameters
+    ----------
+    config : FeatureConfig, optional
+    """
+
+    def __init__(self, config: FeatureConfig | None = None) -> None:
+        self.config = config or FeatureConfig()
+
+    @property
+    def n_features(self) -> int:
+        return self.config.n_features
+
+    def _plan(self, sample_rate: int | None) -> MelPlan:
+        sr = self.config.sample_rate if sample_rate is None else sample_rate
+        if sr == self.config.sample_rate:
+            return mel_plan(self.config.mel_config(sr))
+        if not (isinstance(sr, (int, np.integer)) and not isinstance(sr, bool)
+                and 1000 <= sr <= 384000):
+            raise ValueError(f"sample_rate must be an integer in 1000..384000, got {sr!r}")
+        return mel_plan(self.config.mel_config(int(sr)))
+
+    def analyze(self, y: np.ndarray, sample_rate: int | None = None,
+                out: np.ndarray | None = None) -> SnippetFeatures:
+        """Feature vector and sample report of one snippet.
+
+        Parameters
+        ----------
+        y : ndarray of shape (n_samples,), float32 or float64, n_samples >= 1
+        sample_rate : int, optional
+            Rate of ``y``; default ``config.sample_rate``.
+        out : ndarray of shape (n_features,), float32, optional
+            Written and returned as ``vector`` (e.g. a row of the sample bank).
+
+        Returns
+        -------
+        SnippetFeatures
+
+        Raises
+        ------
+        ValueError
+            If ``y`` is not a 1-D float32/float64 array with >= 1 sample, if
+            ``sample_rate`` is outside 1000..384000, or ``out`` is malformed.
+        """
+        if not isinstance(y, np.ndarray) or y.ndim != 1:
+            raise ValueError(f"y must be a 1-D numpy array, got {getattr(y, 'shape', type(y))}")
+        if y.dtype != np.float32 and y.dtype != np.float64:
+            raise ValueError(f"y must have dtype float32 or float64, got {y.dtype}")
+        if y.shape[0] < 1:
+            raise ValueError("y must have at least 1 sample, got 0")
+        plan = self._plan(sample_rate)
+        c = plan.config
+        if out is None:
+            out = np.empty(self.config.n_features, dtype=np.float32)
+        elif (out.shape != (self.config.n_features,) or out.dtype != np.float32
+              or not out.flags.c_contiguous):
+            raise ValueError(f"out must be C-contiguous float32 of shape ({self.config.n_features},), "
+                             f"got {out.dtype} {out.shape}")
+        n_use = min(y.shape[0], max(1, int(self.config.max_seconds * c.sample_rate)))
+        stats = np.empty(4, dtype=np.float64)
+        _features(kernel_array(y), n_use, float(self.config.clip_level), c.hop_length,
+                  *plan.kernel_args, self.config.n_env, float(self.config.std_weight), out, stats)
+        with np.errstate(divide="ignore"):
+            peak_db = float(20 * np.log10(stats[2]))
+            rms_db = float(10 * np.log10(stats[3]))
+        return SnippetFeatures(out, int(y.shape[0]), int(stats[0]), int(stats[1]), peak_db, rms_db)
+
+    def vector(self, y: np.ndarray, sample_rate: int | None = None) -> np.ndarray:
+        """Only the vector of ``analyze``: ndarray of shape (n_features,), float32."""
+        return self.analyze(y, sample_rate).vector

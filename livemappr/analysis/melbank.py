@@ -1,0 +1,317 @@
+"""Mel spectrograms and dB conversion in numba, matching librosa's maths.
+
+Runs on: analysis worker (slicer and features); ``compile_kernels`` on the main
+thread before the audio stream starts.
+
+``melspectrogram`` equals ``librosa.feature.melspectrogram`` and ``power_to_db``
+equals ``librosa.power_to_db`` for the parameters in ``MelConfig`` (tests check
+1e-4 relative error, see tests/test_melbank.py for the exact definition), but
+runs as one nogil kernel call without librosa on the runtime path. Filterbanks,
+windows and FFT twiddles are built once per ``MelConfig`` and cached.
+
+Bad samples: NaN and +-inf are read as 0 (``mel_power_into`` returns how many
+there were; ``features.FeatureExtractor.analyze`` reports the count). Nothing
+here raises on sample values; only malformed arrays or parameters raise
+``ValueError``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from livemappr.analysis.fft import FFT_BLOCK, _power_block, fft_tables
+from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
+
+__all__ = ["MelConfig", "MelPlan", "DbConfig", "mel_plan", "mel_filterbank",
+           "melspectrogram", "power_to_db", "melspectrogram_db", "n_frames_for"]
+
+
+@dataclass(frozen=True)
+class DbConfig:
+    """Parameters of ``power_to_db``, as in librosa.
+
+    Parameters
+    ----------
+    ref : float or "max"
+        Reference power (0 dB), or "max" for the largest value of the input.
+    amin : float
+        Floor applied to input and reference before the logarithm, > 0.
+    top_db : float or None
+        Output is clipped to ``max - top_db``; None disables clipping.
+    """
+
+    ref: float | str = 1.0
+    amin: float = 1e-10
+    top_db: float | None = 80.0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.ref, str):
+            if self.ref != "max":
+                raise ValueError(f"DbConfig.ref must be a positive number or 'max', got {self.ref!r}")
+        elif not (math.isfinite(self.ref) and self.ref > 0):
+            raise ValueError(f"DbConfig.ref must be a positive number or 'max', got {self.ref!r}")
+        if not (math.isfinite(self.amin) and self.amin > 0):
+            raise ValueError(f"DbConfig.amin must be > 0, got {self.amin!r}")
+        if self.top_db is not None and not (math.isfinite(self.top_db) and self.top_db >= 0):
+            raise ValueError(f"DbConfig.top_db must be >= 0 or None, got {self.top_db!r}")
+
+    @property
+    def ref_value(self) -> float:
+        """Reference as a number; -1.0 stands for "max" inside kernels."""
+        return -1.0 if self.ref == "max" else float(self.ref)
+
+    @property
+    def top_db_value(self) -> float:
+        """top_db as a number; -1.0 stands for None inside kernels."""
+        return -1.0 if self.top_db is None else float(self.top_db)
+
+
+def n_frames_for(n_samples: int, config: MelConfig) -> int:
+    """Number of frames librosa makes of ``n_samples`` samples."""
+    if config.center:
+        return 1 + n_samples // config.hop_length
+    return 1 + (n_samples - config.n_fft) // config.hop_length
+
+
+@njit(nogil=True, cache=True)
+def _apply_bands(pw, nb, band_start, band_len, band_off, weights, out, col):
+    """``out[b, col + f] = sum_k weights_b[k] * pw[k * nb + f]`` for every band."""
+    U = np.uint64
+    nbu = U(nb)
+    n_mels = band_start.shape[0]
+    for b in range(n_mels):
+        row = out[b, col:col + nb]
+        for f in range(nbu):
+            row[f] = 0.0
+        k0 = U(band_start[b])
+        o = U(band_off[b])
+        for j in range(U(band_len[b])):
+            w = weights[o + j]
+            base = (k0 + j) * nbu
+            for f in range(nbu):
+                row[f] += w * pw[base + f]
+
+
+@njit(nogil=True, cache=True)
+def _fill_finite(y, a, b, seg, at):
+    """``seg[at + i] = y[a + i]`` for ``i < b - a``, as float64, NaN/inf -> 0."""
+    U = np.uint64
+    au = U(a)
+    atu = U(at)
+    for i in range(U(b - a)):
+        v = np.float64(y[au + i])
+        seg[atu + i] = v if v - v == 0.0 else 0.0
+
+
+@njit(nogil=True, cache=True)
+def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
+                    post_re, post_im, band_start, band_len, band_off, weights,
+                    power, out, col0):
+    """Mel power of frames ``frame0 .. frame0 + n_frames - 1`` into ``out``.
+
+    Frame ``t`` covers ``y[origin + t * hop : origin + t * hop + n_fft]``; samples
+    outside ``y`` are 0 and non-finite samples count as 0. Band ``b`` of frame
+    ``frame0 + i`` goes to ``out[b, col0 + i]``. Returns the number of
+    non-finite samples among those read (each sample counted once).
+    """
+    n_fft = window.shape[0]
+    m = n_fft // 2
+    n_bins = m + 1
+    n_mels = band_start.shape[0]
+    nb_max = FFT_BLOCK
+    seg_len = (nb_max - 1) * hop + n_fft
+    seg = np.empty(seg_len, dtype=np.float64)
+    zr = np.empty(m * nb_max, dtype=np.float64)
+    zi = np.empty(m * nb_max, dtype=np.float64)
+    wr = np.empty(m * nb_max, dtype=np.float64)
+    wi = np.empty(m * nb_max, dtype=np.float64)
+    pw = np.empty(n_bins * nb_max, dtype=np.float64)
+    n_y = y.shape[0]
+    # Count non-finite samples once, over everything the frames read.
+    lo_all = max(0, origin + frame0 * hop)
+    hi_all = min(n_y, origin + (frame0 + n_frames - 1) * hop + n_fft)
+    n_bad = 0
+    for i in range(lo_all, hi_all):
+        v = y[i]
+        n_bad += not (v - v == 0.0)
+    done = 0
+    while done < n_frames:
+        nb = min(nb_max, n_frames - done)
+        lo = origin + (frame0 + done) * hop
+        hi = lo + (nb - 1) * hop + n_fft
+        # The block's samples as float64, 0 outside y and for NaN/inf
+        # (v - v is 0 only for finite v); branch-free so it vectorizes.
+        a = min(max(lo, 0), hi)
+        b = max(min(hi, n_y), a)
+        seg[: a - lo] = 0.0
+        seg[b - lo: hi - lo] = 0.0
+        _fill_finite(y, a, b, seg, a - lo)
+        _power_block(seg, 0, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                     zr, zi, wr, wi, pw)
+        if power == 1.0:
+            for j in range(n_bins * nb):
+                pw[j] = math.sqrt(pw[j])
+        elif power != 2.0:
+            for j in range(n_bins * nb):
+                pw[j] = pw[j] ** (0.5 * power)
+        _apply_bands(pw, nb, band_start, band_len, band_off, weights, out, col0 + done)
+        done += nb
+    return n_bad
+
+
+@njit(nogil=True, cache=True)
+def _power_to_db_inplace(s, ref, amin, top_db):
+    """librosa.power_to_db on a 2-D float64 array, in place.
+
+    ``ref < 0`` means "max of s"; ``top_db < 0`` means no clipping.
+    """
+    n0, n1 = s.shape
+    if ref < 0.0:
+        ref = 0.0
+        for i in range(n0):
+            for j in range(n1):
+                if s[i, j] > ref:
+                    ref = s[i, j]
+    ref_db = 10.0 * math.log10(max(amin, ref))
+    top = -np.inf
+    for i in range(n0):
+        for j in range(n1):
+            v = 10.0 * math.log10(max(amin, s[i, j])) - ref_db
+            s[i, j] = v
+            if v > top:
+                top = v
+    if top_db >= 0.0:
+        lo = top - top_db
+        for i in range(n0):
+            for j in range(n1):
+                if s[i, j] < lo:
+                    s[i, j] = lo
+
+
+def _check_signal(y: np.ndarray, name: str = "y") -> np.ndarray:
+    if not isinstance(y, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(y).__name__}")
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D mono audio, got shape {y.shape}")
+    if y.dtype != np.float32 and y.dtype != np.float64:
+        raise ValueError(f"{name} must have dtype float32 or float64, got {y.dtype}")
+    if y.shape[0] < 1:
+        raise ValueError(f"{name} must have at least 1 sample, got 0")
+    return kernel_array(y)
+
+
+def kernel_array(y: np.ndarray) -> np.ndarray:
+    """``y`` as the kernels are compiled for it: C-contiguous and writeable
+    (numba compiles read-only or strided arrays anew, stalling a worker)."""
+    if not y.flags.c_contiguous or not y.flags.writeable:
+        return np.array(y, order="C", copy=True)
+    return y
+
+
+def mel_power_into(y: np.ndarray, plan: MelPlan, out: np.ndarray) -> int:
+    """Mel power spectrogram of ``y`` into a preallocated array.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,), float32 or float64
+    plan : MelPlan
+    out : ndarray of shape (n_mels, n_frames), float64, C-contiguous
+
+    Returns
+    -------
+    int
+        Number of non-finite samples in ``y`` (read as 0).
+    """
+    y = _check_signal(y)
+    c = plan.config
+    n_frames = n_frames_for(y.shape[0], c)
+    if n_frames < 1:
+        raise ValueError(f"y must have at least n_fft={c.n_fft} samples when center=False, "
+                         f"got {y.shape[0]}")
+    if out.shape != (c.n_mels, n_frames) or out.dtype != np.float64 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be C-contiguous float64 of shape {(c.n_mels, n_frames)}, "
+                         f"got {out.dtype} {out.shape}")
+    origin = -(c.n_fft // 2) if c.center else 0
+    return int(_mel_power_into(y, origin, 0, n_frames, c.hop_length, *plan.kernel_args,
+                               float(c.power), out, 0))
+
+
+def melspectrogram(y: np.ndarray, config: MelConfig | None = None) -> np.ndarray:
+    """librosa.feature.melspectrogram in numba.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,), float32 or float64
+        Mono audio; NaN/inf samples are read as 0.
+    config : MelConfig, optional
+
+    Returns
+    -------
+    ndarray of shape (n_mels, n_frames), float64
+        Same layout as librosa.
+    """
+    plan = mel_plan(config or MelConfig())
+    y = _check_signal(y)
+    out = np.empty((plan.config.n_mels, max(1, n_frames_for(y.shape[0], plan.config))))
+    mel_power_into(y, plan, out)
+    return out
+
+
+def power_to_db(s: np.ndarray, db: DbConfig | None = None) -> np.ndarray:
+    """librosa.power_to_db in numba; returns a new float64 array of the same shape.
+
+    Parameters
+    ----------
+    s : ndarray of shape (n_mels, n_frames) or (n,), non-negative power
+    db : DbConfig, optional
+    """
+    db = db or DbConfig()
+    s = np.asarray(s)
+    if s.ndim not in (1, 2) or s.size == 0:
+        raise ValueError(f"s must be a non-empty 1-D or 2-D array, got shape {s.shape}")
+    if not np.issubdtype(s.dtype, np.floating):
+        raise ValueError(f"s must be a float array, got dtype {s.dtype}")
+    out = np.array(s, dtype=np.float64, order="C", copy=True)
+    _power_to_db_inplace(out.reshape(out.shape[0], -1) if out.ndim == 2 else out.reshape(1, -1),
+                         db.ref_value, db.amin, db.top_db_value)
+    return out
+
+
+def melspectrogram_db(y: np.ndarray, config: MelConfig | None = None,
+                      db: DbConfig | None = None) -> np.ndarray:
+    """``power_to_db(melspectrogram(y, config), db)`` in one pass.
+
+    Returns
+    -------
+    ndarray of shape (n_mels, n_frames), float64
+    """
+    db = db or DbConfig()
+    out = melspectrogram(y, config)
+    _power_to_db_inplace(out, db.ref_value, db.amin, db.top_db_value)
+    return out
+
+
+@functools.cache
+def _dense(config: MelConfig) -> np.ndarray:
+    plan = mel_plan(config)
+    fb = np.zeros((config.n_mels, 1 + config.n_fft // 2))
+    for b in range(config.n_mels):
+        k0, n, o = plan.band_start[b], plan.band_len[b], plan.band_off[b]
+        fb[b, k0:k0 + n] = plan.weights[o:o + n]
+    fb.setflags(write=False)
+    return fb
+
+
+def mel_filterbank(config: MelConfig | None = None) -> np.ndarray:
+    """Dense filterbank, as librosa.filters.mel builds it (float64, read-only).
+
+    Returns
+    -------
+    ndarray of shape (n_mels, 1 + n_fft // 2)
+    """
+    return _dense(config or MelConfig())

@@ -1,0 +1,410 @@
+"""Cut the live input into snippets: at onsets, or on a fixed grid.
+
+Runs on: analysis worker (one slicer per input stream; not thread-safe).
+
+Both slicers take chunks of any size with their absolute start frame,
+``feed(chunk, start_frame) -> list[Snippet]``, and ``flush()`` at the end; a
+whole file is one ``feed`` plus ``flush``. Snippets are the same however the
+input was chunked (tests feed 1..8193 frames at a time). Boundaries are
+absolute frame numbers, ``end`` exclusive, so the worker reads the audio from
+the capture ring by them.
+
+Input rules: chunks must be 1-D float32/float64; NaN/inf samples count as 0
+(``n_nonfinite`` counts them). A chunk starting before the end of the previous
+one raises ``ValueError``; one starting after it (dropped input) ends the open
+snippet where the input stopped and starts afresh at the new frame
+(``n_gaps`` counts these).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from livemappr.analysis import onsets as _k
+from livemappr.analysis.melbank import kernel_array
+from livemappr.analysis.plan import MelConfig, mel_plan
+
+__all__ = ["Snippet", "SlicerConfig", "OnsetSlicer", "GridConfig", "GridSlicer"]
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    """One cut sound: absolute frames ``[start, end)``.
+
+    Attributes
+    ----------
+    start : int
+        First frame (the onset minus the pre-roll for onset snippets).
+    end : int
+        One past the last frame.
+    onset : int
+        The detected attack (== start for grid snippets).
+    ended_by : str
+        "onset" (the next one), "silence", "max_length", "gap", "flush" or "grid".
+    """
+
+    start: int
+    end: int
+    onset: int
+    ended_by: str
+
+
+@dataclass(frozen=True)
+class SlicerConfig:
+    """Onset slicer parameters (times in seconds, levels in dB full scale).
+
+    Defaults were tuned on hydrogen drum sequences (seeds 0-2 of
+    benchmarks/bench_slicer.py; the benchmark reports other seeds).
+
+    Parameters
+    ----------
+    sample_rate : int
+        Of the input, 1000..384000 Hz.
+    window_seconds : float
+        Detection window (rounded to a power of two in samples). Long enough
+        to see a kick under a cymbal; the short window places the attack.
+    hops_per_window : int
+        Detection frames per window length, 2..32.
+    short_window_seconds : float
+        Window that places an attack once the detection window found it.
+    n_mels : int
+        Mel bands of the detection spectrogram.
+    delta_db : float
+        Onset threshold: mean rise of the top bands over the recent median, dB.
+    flux_lag_fraction : float
+        Rise measured against the frame this fraction of a window back.
+    flux_top_fraction : float
+        Fraction of bands (the largest rises) averaged into the onset function.
+    level_rise_db : float
+        Minimum broadband level rise at an onset.
+    gate_db : float
+        Noise gate: an onset needs its frame level at or above this.
+    silence_db, silence_seconds : float
+        A snippet ends once the level stays under silence_db this long.
+    min_gap_seconds : float
+        Minimum time between onsets.
+    pre_roll_seconds : float
+        A snippet starts this long before its onset (never before the previous end).
+    max_seconds : float
+        Longest snippet.
+    median_seconds : float
+        Span of the running median of the onset function.
+    """
+
+    sample_rate: int = 48000
+    window_seconds: float = 0.046
+    hops_per_window: int = 8
+    short_window_seconds: float = 0.012
+    n_mels: int = 40
+    delta_db: float = 3.0
+    flux_lag_fraction: float = 0.5
+    flux_top_fraction: float = 0.25
+    level_rise_db: float = 0.5
+    gate_db: float = -50.0
+    silence_db: float = -60.0
+    silence_seconds: float = 0.1
+    min_gap_seconds: float = 0.03
+    pre_roll_seconds: float = 0.005
+    max_seconds: float = 2.0
+    median_seconds: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hops_per_window, int) or not 2 <= self.hops_per_window <= 32:
+            raise ValueError("SlicerConfig.hops_per_window must be an integer in 2..32, "
+                             f"got {self.hops_per_window!r}")
+        for name, lo, hi in (("window_seconds", 0.002, 0.5), ("short_window_seconds", 0.001, 0.1),
+                             ("delta_db", 0.0, 100.0), ("flux_lag_fraction", 0.0, 1.0),
+                             ("flux_top_fraction", 0.01, 1.0), ("level_rise_db", 0.0, 60.0),
+                             ("gate_db", -150.0, 0.0), ("silence_db", -150.0, 0.0),
+                             ("silence_seconds", 0.0, 10.0), ("min_gap_seconds", 0.0, 10.0),
+                             ("pre_roll_seconds", 0.0, 1.0), ("max_seconds", 0.01, 600.0),
+                             ("median_seconds", 0.0, 10.0)):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
+                raise ValueError(f"SlicerConfig.{name} must be in {lo}..{hi}, got {v!r}")
+        self.mel_config()  # validates sample_rate and n_mels
+        self.short_mel_config()
+
+    def _pow2(self, seconds: float) -> int:
+        return 1 << max(4, round(math.log2(seconds * self.sample_rate)))
+
+    def mel_config(self) -> MelConfig:
+        """The detection spectrogram."""
+        n = self._pow2(self.window_seconds)
+        return MelConfig(sample_rate=self.sample_rate, n_fft=n,
+                         hop_length=max(1, n // self.hops_per_window), n_mels=self.n_mels,
+                         fmax=min(16000.0, self.sample_rate / 2))
+
+    def short_mel_config(self) -> MelConfig:
+        """The short window that places an attack once the long one found it."""
+        n = self._pow2(self.short_window_seconds)
+        return MelConfig(sample_rate=self.sample_rate, n_fft=n, hop_length=max(1, n // 8),
+                         n_mels=16, fmax=min(16000.0, self.sample_rate / 2))
+
+    @property
+    def n_fft(self) -> int:
+        return self.mel_config().n_fft
+
+    @property
+    def hop_length(self) -> int:
+        return self.mel_config().hop_length
+
+    def frames(self, seconds: float) -> int:
+        """Detection frames in ``seconds`` (at least 1)."""
+        return max(1, round(seconds * self.sample_rate / self.hop_length))
+
+
+def _check_chunk(chunk: np.ndarray, start_frame: int, expected: int | None) -> np.ndarray:
+    if not isinstance(chunk, np.ndarray) or chunk.ndim != 1:
+        raise ValueError(f"chunk must be a 1-D numpy array, got {getattr(chunk, 'shape', type(chunk))}")
+    if chunk.dtype != np.float32 and chunk.dtype != np.float64:
+        raise ValueError(f"chunk must have dtype float32 or float64, got {chunk.dtype}")
+    if not isinstance(start_frame, (int, np.integer)) or start_frame < 0:
+        raise ValueError(f"start_frame must be an integer >= 0, got {start_frame!r}")
+    if expected is not None and start_frame < expected:
+        raise ValueError(f"start_frame must be >= {expected} (end of the previous chunk), "
+                         f"got {start_frame}")
+    return kernel_array(chunk)
+
+
+class OnsetSlicer:
+    """Snippets that start at onsets (minus a pre-roll) and end at the next
+    onset, after ``silence_seconds`` under ``silence_db``, or at ``max_seconds``.
+
+    Parameters
+    ----------
+    config : SlicerConfig, optional
+    """
+
+    def __init__(self, config: SlicerConfig | None = None) -> None:
+        self.config = c = config or SlicerConfig()
+        mc = c.mel_config()
+        self._plan = mel_plan(mc)
+        self._n_fft, self._hop = mc.n_fft, mc.hop_length
+        short = c.short_mel_config()
+        self._short = (short.hop_length, *mel_plan(short).kernel_args)
+        # Earliest an onset can be placed before its detection frame's window.
+        self._reach = 2 * self._n_fft + 2 * short.n_fft + 8 * 16
+        self._post = 2
+        n_med = c.frames(c.median_seconds)
+        self._params = np.array([1e-10, c.delta_db, c.gate_db, c.silence_db, 3, self._post,
+                                 c.frames(c.min_gap_seconds), n_med,
+                                 c.frames(c.silence_seconds), 16,
+                                 max(1, round(c.flux_top_fraction * c.n_mels)),
+                                 c.flux_top_fraction, c.level_rise_db],
+                                dtype=np.float64)
+        self._lag = max(1, round(c.flux_lag_fraction * c.hops_per_window))
+        self._ring = n_med + 2 * self._post + self._lag + 8
+        self._pre_roll = round(c.pre_roll_seconds * c.sample_rate)
+        self._max_len = round(c.max_seconds * c.sample_rate)
+        # Samples kept before the next frame: its window plus the refinement reach.
+        self._keep = self._reach + (self._post + 8) * self._hop
+        self.n_nonfinite = 0
+        self.n_gaps = 0
+        self._buf = np.zeros(1 << 16, dtype=np.float32)
+        self._expected: int | None = None
+        self._reset_detector(0)
+
+    def _reset_detector(self, origin: int) -> None:
+        self._origin = origin
+        self._seg0 = origin
+        self._n = 0
+        self._t_next = 0
+        self._fstate = np.zeros((self._lag, self.config.n_mels))
+        self._istate = np.zeros(_k.N_ISTATE, dtype=np.int64)
+        self._istate[_k.I_LAST_ONSET] = -(1 << 40)
+        self._flux = np.zeros(self._ring)
+        self._level = np.full(self._ring, -200.0)
+        self._open: tuple[int, int] | None = None  # (start, onset)
+        self._floor = origin  # no snippet starts before this (the last end)
+
+    def _close(self, end: int, why: str, out: list[Snippet]) -> None:
+        start, onset = self._open
+        end = max(end, start + 1)
+        out.append(Snippet(start, end, onset, why))
+        self._open = None
+        self._floor = end
+
+    def _close_if_long(self, upto: int, out: list[Snippet]) -> None:
+        if self._open is not None and upto >= self._open[0] + self._max_len:
+            self._close(self._open[0] + self._max_len, "max_length", out)
+
+    def feed(self, chunk: np.ndarray, start_frame: int) -> list[Snippet]:
+        """Add ``chunk`` (absolute frames ``start_frame ..``); returns the
+        snippets that ended."""
+        chunk = _check_chunk(chunk, start_frame, self._expected)
+        out: list[Snippet] = []
+        if self._expected is None:
+            self._reset_detector(int(start_frame))
+        elif start_frame > self._expected:
+            self.n_gaps += 1
+            if self._open is not None:
+                self._close_if_long(self._expected, out)
+                if self._open is not None:
+                    self._close(self._expected, "gap", out)
+            self._reset_detector(int(start_frame))
+        self._expected = int(start_frame) + chunk.shape[0]
+        if chunk.shape[0] == 0:
+            return out
+        self._store(chunk)
+        c = self.config
+        # Frames whose window has fully arrived.
+        last = (self._expected - self._origin - self._n_fft // 2) // self._hop
+        self._run(last, out)
+        # Close by length only up to where no later event can land: onsets
+        # come from undecided frames, silence from a run that may have begun
+        # silence_frames ago.
+        safe = self._t_next - self._post - 4 - int(self._params[8])
+        self._close_if_long(self._origin + safe * self._hop - self._reach, out)
+        return out
+
+    def _run(self, last: int, out: list[Snippet]) -> None:
+        """Detect on frames ``t_next .. last``."""
+        c = self.config
+        n_ready = last + 1 - self._t_next
+        if n_ready <= 0:
+            return
+        events = np.empty((2 * n_ready + 2, 2), dtype=np.int64)
+        n_ev = _k._detect(self._buf, self._n, self._seg0, self._origin, self._t_next,
+                          n_ready, self._hop, *self._plan.kernel_args, self._params,
+                          self._fstate, self._istate, self._flux, self._level, events,
+                          *self._short)
+        self._t_next += n_ready
+        for kind, pos in events[:n_ev]:
+            self._event(int(kind), int(pos), out)
+
+    def _event(self, kind: int, pos: int, out: list[Snippet]) -> None:
+        self._close_if_long(pos, out)
+        if kind == _k.EV_QUIET:
+            if self._open is not None:
+                self._close(pos, "silence", out)
+            return
+        start = max(pos - self._pre_roll, self._floor)
+        if self._open is not None:
+            start = max(start, self._open[0] + 1)
+            self._close(start, "onset", out)
+        self._open = (start, pos)
+
+    def _store(self, chunk: np.ndarray) -> None:
+        c = self.config
+        need_from = self._origin + self._t_next * self._hop - self._keep
+        drop = min(max(0, need_from - self._seg0), self._n)
+        if self._n + chunk.shape[0] > self._buf.shape[0] and drop > 0:
+            self._buf[: self._n - drop] = self._buf[drop: self._n]
+            self._n -= drop
+            self._seg0 += drop
+        if self._n + chunk.shape[0] > self._buf.shape[0]:
+            grown = np.zeros(max(2 * self._buf.shape[0], self._n + chunk.shape[0]), np.float32)
+            grown[: self._n] = self._buf[: self._n]
+            self._buf = grown
+        self.n_nonfinite += int(_k._append(self._buf, self._n, chunk))
+        self._n += chunk.shape[0]
+
+    def flush(self) -> list[Snippet]:
+        """End of input: the open snippet ends at the last frame fed.
+
+        The slicer then starts afresh with the next ``feed``.
+        """
+        out: list[Snippet] = []
+        if self._expected is None:
+            return out
+        # The last frames see zeros past the end, as librosa's centred frames do.
+        c = self.config
+        self._run((self._expected - self._origin) // self._hop + self._post, out)
+        if self._open is not None:
+            self._close_if_long(self._expected, out)
+            if self._open is not None:
+                self._close(self._expected, "flush", out)
+        self._expected = None
+        return out
+
+
+@dataclass(frozen=True)
+class GridConfig:
+    """Fixed-grid slicer: cells ``[k * length + offset, (k + 1) * length + offset)``.
+
+    Parameters
+    ----------
+    length : int
+        Cell length in frames (MusicMappr used 16384), >= 1.
+    offset : int
+        Grid phase in frames, 0 <= offset < length.
+    gate_db : float or None
+        Cells whose peak stays under this (dB full scale) are dropped.
+    """
+
+    length: int = 16384
+    offset: int = 0
+    gate_db: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.length, int) or self.length < 1:
+            raise ValueError(f"GridConfig.length must be an integer >= 1, got {self.length!r}")
+        if not isinstance(self.offset, int) or not 0 <= self.offset < self.length:
+            raise ValueError(f"GridConfig.offset must be in 0..{self.length - 1}, got {self.offset!r}")
+        if self.gate_db is not None and not (math.isfinite(self.gate_db) and self.gate_db <= 0):
+            raise ValueError(f"GridConfig.gate_db must be None or a number <= 0, got {self.gate_db!r}")
+
+
+class GridSlicer:
+    """Snippets on a fixed grid of absolute frames (cut short by gaps and the end).
+
+    Parameters
+    ----------
+    config : GridConfig, optional
+    """
+
+    def __init__(self, config: GridConfig | None = None) -> None:
+        self.config = config or GridConfig()
+        self._gate = (0.0 if self.config.gate_db is None
+                      else 10 ** (self.config.gate_db / 20))
+        self._expected: int | None = None
+        self._cell_start = 0
+        self._peak = 0.0
+        self.n_nonfinite = 0
+        self.n_gaps = 0
+
+    def _emit(self, end: int, why: str, out: list[Snippet]) -> None:
+        if end > self._cell_start and (self.config.gate_db is None or self._peak >= self._gate):
+            out.append(Snippet(self._cell_start, end, self._cell_start, why))
+        self._cell_start = end
+        self._peak = 0.0
+
+    def feed(self, chunk: np.ndarray, start_frame: int) -> list[Snippet]:
+        """Add ``chunk``; returns the cells that were completed."""
+        chunk = _check_chunk(chunk, start_frame, self._expected)
+        out: list[Snippet] = []
+        if self._expected is not None and start_frame > self._expected:
+            self.n_gaps += 1
+            self._emit(self._expected, "gap", out)
+        if self._expected is None or start_frame > self._expected:
+            self._cell_start = int(start_frame)
+            self._peak = 0.0
+        L, off = self.config.length, self.config.offset
+        pos = int(start_frame)
+        end = pos + chunk.shape[0]
+        a = np.abs(chunk)
+        bad = ~np.isfinite(a)
+        if bad.any():
+            self.n_nonfinite += int(bad.sum())
+            a[bad] = 0.0
+        while pos < end:
+            boundary = ((pos - off) // L + 1) * L + off
+            stop = min(boundary, end)
+            if stop > pos:
+                self._peak = max(self._peak, float(a[pos - start_frame: stop - start_frame].max()))
+            if stop == boundary:
+                self._emit(boundary, "grid", out)
+            pos = stop
+        self._expected = end
+        return out
+
+    def flush(self) -> list[Snippet]:
+        """End of input: the partial last cell, if any."""
+        out: list[Snippet] = []
+        if self._expected is not None:
+            self._emit(self._expected, "flush", out)
+        return out
