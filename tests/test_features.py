@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import drumkits
+import tests.drumkits as drumkits
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 
 SR = 22050

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import drumkits
+import tests.drumkits as drumkits
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 
 CHUNKS = [1, 2, 3, 7, 64, 127, 128, 255, 256, 1000, 1023, 4096, 8191, 8193]

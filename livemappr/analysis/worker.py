@@ -1,0 +1,195 @@
+"""The analysis worker: capture ring -> slicer -> features -> sample bank -> map.
+
+Runs on: the analysis worker thread (one). It is the only writer of the
+sample bank.
+
+It never blocks the audio thread: it reads the capture ring through its own
+cursor (the audio thread never waits for it), cuts snippets, computes their
+feature vectors (numba kernels that release the GIL), copies their audio into
+the bank, and hands each one to the map worker through a bounded queue. When
+the map worker falls behind, the queue is full: the worker waits (the ring
+holds a minute of audio) and counts it as backpressure, visible in
+:attr:`AnalysisWorker.stats`. Anything that goes wrong with one chunk or one
+snippet is counted by kind, reported once, and analysis goes on.
+"""
+
+import itertools
+import queue
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from livemappr.analysis.features import FeatureConfig, FeatureExtractor
+from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
+from livemappr.realtime.bank import BankFull
+
+
+@dataclass(frozen=True)
+class AnalysedSnippet:
+    """One new sound, ready for the map.
+
+    Attributes
+    ----------
+    id : int
+        Numbered from 0 in the order snippets were cut.
+    start, end, onset : int
+        Absolute stream frames.
+    slot : int
+        Bank slot holding its audio (-1 if the bank was full).
+    vector : ndarray of shape (n_features,), float32
+    peak_db, rms_db : float
+    ended_by : str
+        Why the slicer ended it ("onset", "silence", "max_length", "grid", ...).
+    """
+
+    id: int
+    start: int
+    end: int
+    onset: int
+    slot: int
+    vector: np.ndarray = field(repr=False)
+    peak_db: float
+    rms_db: float
+    ended_by: str
+
+
+class AnalysisWorker:
+    """Slices the live input and analyses every new sound.
+
+    Parameters
+    ----------
+    engine : livemappr.engine.Engine
+    slicing : {"onset", "grid"}
+    slicer_config : SlicerConfig or GridConfig, optional
+        Its sample rate must be the engine's.
+    features : FeatureConfig, optional
+    start_frame : int, optional
+        First stream frame to analyse; default what is captured now.
+    queue_size : int
+        Snippets waiting for the map worker before backpressure.
+    on_error : callable(str), optional
+        Told once per kind of failure.
+    """
+
+    def __init__(self, engine, slicing="onset", slicer_config=None, features=None, start_frame=None,
+                 queue_size=256, poll_seconds=0.01, on_error=None):
+        sr = engine.config.samplerate
+        if slicing == "onset":
+            self.slicer = OnsetSlicer(slicer_config or SlicerConfig(sample_rate=sr))
+        elif slicing == "grid":
+            self.slicer = GridSlicer(slicer_config or GridConfig())
+        else:
+            raise ValueError(f"slicing must be one of onset, grid, got {slicing!r}")
+        cfg_rate = getattr(self.slicer.config, "sample_rate", sr)
+        if cfg_rate != sr:
+            raise ValueError(f"slicer sample_rate must be the engine's ({sr}), got {cfg_rate}")
+        self.engine = engine
+        self.samplerate = sr
+        self.extractor = FeatureExtractor(features or FeatureConfig())
+        self.reader = engine.ring_reader(start_frame)
+        self.snippets = queue.Queue(maxsize=queue_size)
+        self.poll_seconds = poll_seconds
+        self.on_error = on_error or (lambda message: None)
+        self.stats = {"snippets": 0, "frames": 0, "missed_frames": 0, "lost_snippets": 0, "bank_full": 0,
+                      "backpressure": 0, "errors": 0}
+        self.errors = {}
+        self._ids = itertools.count()
+        self._stop = threading.Event()
+        self._thread = None
+
+    # -- thread -----------------------------------------------------------------
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="livemappr-analysis", daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        """Analyse what is captured, close the last snippet, and stop."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.step()
+        self._handle(self.slicer.flush())
+
+    def _run(self):
+        while not self._stop.is_set():
+            if self.step() == 0:
+                self._stop.wait(self.poll_seconds)
+
+    # -- one pass -----------------------------------------------------------------
+    def step(self):
+        """Read what the ring holds, slice and analyse it. Returns frames read."""
+        read = self.reader.read()
+        if read.missed:
+            self.stats["missed_frames"] += read.missed
+            self._error("ring_overflow", f"analysis fell behind: {read.missed} frames of input not analysed")
+        n = read.frames
+        if n == 0:
+            return 0
+        try:
+            mono = self._mono(read)
+            lost = self.reader.release(read)
+            if lost:
+                self.stats["missed_frames"] += lost
+            snippets = self.slicer.feed(mono, read.start)
+        except Exception as e:  # one bad chunk must not stop analysis
+            self._error(type(e).__name__, f"slicing failed: {e}")
+            return n
+        self.stats["frames"] += n
+        self._handle(snippets)
+        return n
+
+    def _mono(self, read):
+        channels = read.first.shape[1]
+        if channels == 1:
+            return np.concatenate([read.first[:, 0], read.second[:, 0]])
+        return read.copy().mean(axis=1, dtype=np.float32)
+
+    def _handle(self, snippets):
+        for s in snippets:
+            try:
+                item = self._analyse(s)
+            except Exception as e:
+                self._error(type(e).__name__, f"analysing a snippet failed: {e}")
+                continue
+            if item is not None:
+                self._hand_over(item)
+
+    def _analyse(self, s):
+        audio = self.reader.copy_range(s.start, s.end)
+        if audio is None:
+            self.stats["lost_snippets"] += 1
+            self._error("lost_snippet", "a snippet's audio left the ring before it was analysed")
+            return None
+        mono = audio[:, 0] if audio.shape[1] == 1 else audio.mean(axis=1, dtype=np.float32)
+        mono = np.ascontiguousarray(mono)
+        report = self.extractor.analyze(mono, self.samplerate)
+        try:
+            slot = self.engine.bank.add(mono)
+        except BankFull as e:
+            slot = -1
+            self.stats["bank_full"] += 1
+            self._error("bank_full", str(e))
+        self.stats["snippets"] += 1
+        return AnalysedSnippet(next(self._ids), s.start, s.end, s.onset, slot, report.vector.copy(),
+                               report.peak_db, report.rms_db, s.ended_by)
+
+    def _hand_over(self, item):
+        try:
+            self.snippets.put_nowait(item)
+            return
+        except queue.Full:
+            self.stats["backpressure"] += 1
+        while True:  # the map worker is behind: wait (the audio thread never does)
+            try:
+                self.snippets.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if self._stop.is_set() and self._thread is not None and not self._thread.is_alive():
+                    return  # stopping with nobody reading: the snippet stays in the bank
+
+    def _error(self, kind, message):
+        self.stats["errors"] += 1
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if self.errors[kind] == 1:
+            self.on_error(message)
