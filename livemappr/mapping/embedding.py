@@ -19,6 +19,7 @@ Three operations, all with scikit-learn conventions:
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from . import bhtsne
 from .affinity import Affinities
@@ -41,7 +42,7 @@ def _pca_init(X, random_state):
     return np.ascontiguousarray(Y / (std if std > 0 else 1.0) * 1e-4)
 
 
-class IncrementalTSNE:
+class IncrementalTSNE(BaseEstimator):
     """Barnes-Hut t-SNE to 2-D that accepts new points one at a time.
 
     Parameters
