@@ -137,8 +137,8 @@ class StableKMeans(BaseEstimator):
         A split is kept when it leaves less than this fraction of the cluster's
         sum of squares.
     min_cluster_size : int, default 5
-    hysteresis : float in [0, 1), default 0.1
-    n_iter : int, default 3
+    hysteresis : float in [0, 1), default 0.25
+    n_iter : int, default 1
         Lloyd iterations per :meth:`update`.
     random_state : int or None
 
@@ -152,7 +152,7 @@ class StableKMeans(BaseEstimator):
     """
 
     def __init__(self, n_clusters=16, split_threshold=0.75, min_cluster_size=5,
-                 hysteresis=0.1, n_iter=3, random_state=None):
+                 hysteresis=0.25, n_iter=1, random_state=None):
         self.n_clusters = n_clusters
         self.split_threshold = split_threshold
         self.min_cluster_size = min_cluster_size
@@ -175,14 +175,18 @@ class StableKMeans(BaseEstimator):
         return X
 
     def _lloyd(self, X, centres, prev, n_iter):
+        # Centres first follow their previous members to wherever the map moved
+        # them, then points are assigned, keeping their previous id unless another
+        # centre is clearly (hysteresis) closer. Every pass compares with `prev`,
+        # so boundaries cannot creep over several passes.
         active = np.ones(centres.shape[0], bool)
-        labels = np.empty(X.shape[0], np.int64)
+        labels = prev.copy()
         d2 = np.empty(X.shape[0])
-        for it in range(n_iter):
-            _assign(X, centres, active, prev if it == 0 else labels.copy(),
-                    self.hysteresis if it == 0 else 0.0, labels, d2)
-            centres, _ = _centres_of(X, labels, centres, active)
-        _assign(X, centres, active, prev, self.hysteresis, labels, d2)
+        for _ in range(n_iter):
+            known = labels >= 0
+            if known.any():
+                centres, _ = _centres_of(X[known], labels[known], centres, active)
+            _assign(X, centres, active, prev, self.hysteresis, labels, d2)
         return centres, labels, d2
 
     def _try_split(self, X, centres, labels, d2, rng):

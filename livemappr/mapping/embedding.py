@@ -59,7 +59,7 @@ class IncrementalTSNE(BaseEstimator):
         Barnes-Hut accuracy.
     max_step : float, default 0.005
         In :meth:`refine`, no point moves farther than ``max_step`` times the map's
-        RMS radius per step.
+        RMS radius (at least ``sqrt(n) / 2``) per step.
     n_place : int, default 15
         New points start at the median position of this many nearest neighbours.
     insert_iter : int, default 10
@@ -275,12 +275,17 @@ class IncrementalTSNE(BaseEstimator):
         return n
 
     def _scale(self):
+        # RMS radius of the map, but at least sqrt(n) / 2: a converged t-SNE map
+        # keeps a roughly constant density (radius ~37 at n = 5000 here), and a map
+        # grown from a single point would otherwise be capped to its own tiny size
+        # and never unfold.
         n = self.n_samples_
+        floor = 0.5 * np.sqrt(max(n, 1))
         if n < 2:
-            return 1.0
+            return floor
         Y = self._Y[:n]
         r = np.sqrt(np.mean(np.sum((Y - Y.mean(axis=0)) ** 2, axis=1)))
-        return r if r > 0 else 1.0
+        return max(r, floor)
 
     def refine(self, n_steps=1, max_recalibrate=None):
         """Whole-map gradient steps, each point's move capped (see ``max_step``).

@@ -290,9 +290,19 @@ class NeighborIndex:
         self._builder.start()
 
     def _build(self, data):
+        index = self._make_index(data)
+        self._ann = (index, data.shape[0])  # one reference swap: readers never lock
+
+    def _make_index(self, data):
+        """Build and prepare the approximate index of ``data`` (background thread).
+
+        Returns an object with pynndescent's ``query(X, k) -> (indices, distances)``.
+        Tests substitute a double here; pynndescent's first prepare compiles for
+        tens of seconds, which is exactly why it happens off the query path.
+        """
         from pynndescent import NNDescent
 
         index = NNDescent(data, n_neighbors=30, metric="euclidean",
                           random_state=self.random_state)
         index.prepare()
-        self._ann = (index, data.shape[0])  # one reference swap: readers never lock
+        return index
