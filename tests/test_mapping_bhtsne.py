@@ -46,17 +46,16 @@ def test_quadtree_holds_every_point_once_even_with_duplicates():
     rng = np.random.default_rng(1)
     Y = rng.normal(size=(500, 2))
     Y[100:150] = Y[0]  # 51 coincident points
-    cx, cy, hw, mass, sx, sy, child, leaf_of = bhtsne.build_tree(np.ascontiguousarray(Y))
-    assert mass[0] == 500
-    assert sx[0] == pytest.approx(Y[:, 0].sum())
+    nodes, child, leaf_of, order = bhtsne.build_tree(np.ascontiguousarray(Y))
+    assert nodes[0, 2] == 500
+    assert nodes[0, 0] == pytest.approx(Y[:, 0].mean())
     leaves = child == -1
-    assert mass[leaves].sum() == 500
-    assert mass[leaf_of[0]] == 51
-    # every point sits inside its leaf's cell
-    for p in range(500):
-        node = leaf_of[p]
-        assert abs(Y[p, 0] - cx[node]) <= hw[node] * (1 + 1e-9)
-        assert abs(Y[p, 1] - cy[node]) <= hw[node] * (1 + 1e-9)
+    assert nodes[leaves, 2].sum() == 500
+    assert nodes[leaf_of[0], 2] == 51
+    assert sorted(order) == list(range(500))
+    # every leaf's centre of mass is the mean of the points filed in it
+    for leaf in np.unique(leaf_of):
+        np.testing.assert_allclose(nodes[leaf, :2], Y[leaf_of == leaf].mean(axis=0))
 
 
 def test_step_caps_every_move():

@@ -53,25 +53,28 @@ def test_refit_keeps_ids_on_unchanged_data():
 
 
 def test_ids_stable_while_500_points_arrive_one_by_one():
-    X, _ = gaussian_mixture(1000, n_features=32, n_clusters=12, random_state=11)
+    # 12 natural groups, 16 pads: some pads split a group, the hardest case for
+    # stability (their shared boundary runs through dense points that keep moving
+    # as the map settles).
+    X, _ = gaussian_mixture(1500, n_features=32, n_clusters=12, random_state=11)
     live = LiveMap(n_clusters=16, random_state=0)
-    live.fit(X[:500])
+    live.fit(X[:1000])
     first = live.snapshot.cluster_ids.copy()
     assert live.snapshot.n_clusters == 16
     previous = first
     churn = []
-    for i in range(500, 1000):
+    for i in range(1000, 1500):
         live.add(X[i])
         live.step()
-        if (i - 499) % 100 == 0:
+        if (i - 999) % 100 == 0:
             ids = live.snapshot.cluster_ids
             churn.append(np.mean(ids[: len(previous)] != previous))
             previous = ids.copy()
-    # 100 arrivals are 10-20 % of this small map; bench_map.py checks 0.02 at 5000
+    assert np.mean(churn) <= 0.02, churn
     assert max(churn) <= 0.03, churn
-    # the first 500 still mostly carry the id they had when the pads were assigned
-    assert np.mean(live.snapshot.cluster_ids[:500] == first) >= 0.9
-    assert live.snapshot.n == 1000
+    # the first 1000 still carry the id they had when the pads were assigned
+    assert np.mean(live.snapshot.cluster_ids[:1000] == first) >= 0.93
+    assert live.snapshot.n == 1500
 
 
 def test_bad_parameters_are_named():

@@ -29,8 +29,11 @@ _MAX_ITER = 200
 
 @numba.njit(cache=True, nogil=True)
 def _calibrate_row(dist, count, perplexity, beta0, out_p):
-    # Binary search for the Gaussian precision beta whose conditional distribution
-    # over the row's `count` neighbours has the target perplexity. Returns beta.
+    # Find the Gaussian precision beta whose conditional distribution over the
+    # row's `count` neighbours has the target perplexity. Returns beta.
+    # Newton steps on H(beta) (dH/dbeta = -beta * Var[d2]) inside a bisection
+    # bracket: from a warm start (a row that just gained one neighbour) this takes
+    # 2-4 passes instead of the ~30 of plain bisection.
     if count == 0:
         return beta0
     perp = min(perplexity, max(1.0, count / 3.0))
@@ -42,6 +45,7 @@ def _calibrate_row(dist, count, perplexity, beta0, out_p):
     for _ in range(_MAX_ITER):
         s = 0.0
         sd = 0.0
+        sdd = 0.0
         for c in range(count):
             # Shifting by the nearest distance keeps exp() from underflowing.
             d2 = dist[c] * dist[c] - d0
@@ -49,15 +53,25 @@ def _calibrate_row(dist, count, perplexity, beta0, out_p):
             out_p[c] = w
             s += w
             sd += w * d2
-        h = np.log(s) + beta * sd / s
-        if abs(h - target) < _TOL:
+            sdd += w * d2 * d2
+        mean = sd / s
+        h = np.log(s) + beta * mean
+        err = h - target
+        if abs(err) < _TOL:
             break
-        if h > target:
-            lo = beta
-            beta = beta * 2.0 if hi == np.inf else 0.5 * (beta + hi)
+        if err > 0.0:
+            lo = beta  # entropy too high: sharpen
         else:
             hi = beta
-            beta = 0.5 * (beta + lo)
+        var = sdd / s - mean * mean
+        step_ok = False
+        if var > 0.0 and beta > 0.0:
+            nb = beta + err / (beta * var)
+            if lo < nb < hi:
+                beta = nb
+                step_ok = True
+        if not step_ok:
+            beta = beta * 2.0 if hi == np.inf else 0.5 * (lo + hi)
     s = 0.0
     for c in range(count):
         s += out_p[c]

@@ -24,9 +24,9 @@ import numba
 import numpy as np
 
 _MAX_DEPTH = 48
-# Attraction is scattered to both ends of an edge; each of this many fixed row
-# chunks gets its own buffer. Fixed (not the thread count) so results do not
-# depend on how many threads run.
+# Parallel loops run over this many fixed chunks of rows. Attraction is scattered
+# to both ends of an edge, so each chunk gets its own buffer. Fixed (not the
+# thread count) so results do not depend on how many threads run.
 _N_CHUNKS = 8
 
 
@@ -105,41 +105,84 @@ def _build_tree(Y, capacity):
     return True, cx, cy, hw, mass, sx, sy, child, leaf_of, n_nodes
 
 
+@numba.njit(cache=True, nogil=True)
+def _pack(cx, cy, hw, mass, sx, sy, child, leaf_of, n_nodes):
+    # One contiguous row per node (centre of mass, mass, squared cell width) so a
+    # traversal touches one cache line per node, and a spatial (depth-first) order
+    # of the points so consecutive points walk nearly the same nodes.
+    nodes = np.empty((n_nodes, 4))
+    for k in range(n_nodes):
+        m = mass[k]
+        nodes[k, 0] = sx[k] / m if m > 0 else cx[k]
+        nodes[k, 1] = sy[k] / m if m > 0 else cy[k]
+        nodes[k, 2] = m
+        nodes[k, 3] = 4.0 * hw[k] * hw[k]
+    rank = np.empty(n_nodes, np.int64)
+    stack = np.empty(4 * _MAX_DEPTH + 8, np.int64)
+    stack[0] = 0
+    top = 1
+    r = 0
+    while top > 0:
+        top -= 1
+        k = stack[top]
+        rank[k] = r
+        r += 1
+        if child[k] != -1:
+            for c in range(3, -1, -1):
+                stack[top] = child[k] + c
+                top += 1
+    key = np.empty(leaf_of.shape[0], np.int64)
+    for p in range(leaf_of.shape[0]):
+        key[p] = rank[leaf_of[p]]
+    order = np.argsort(key, kind="mergesort")
+    return nodes, child[:n_nodes].copy(), order
+
+
 def build_tree(Y):
-    """Quadtree of 2-D points as a tuple of flat node arrays (see ``_build_tree``).
+    """Quadtree of 2-D points.
 
     Parameters
     ----------
     Y : ndarray of shape (n, 2), float64, C-contiguous
+
+    Returns
+    -------
+    tree : tuple (nodes, child, leaf_of, order)
+        ``nodes`` of shape (n_nodes, 4): centre of mass x, y, mass, squared cell
+        width; ``child`` of shape (n_nodes,): index of the first of four children
+        or -1 for a leaf; ``leaf_of`` of shape (n,): each point's leaf;
+        ``order`` of shape (n,): points in depth-first (spatial) order.
     """
     cap = 4 * Y.shape[0] + 64
     while True:
         out = _build_tree(Y, cap)
         if out[0]:
-            return out[1:-1]
+            break
         cap *= 2
+    _, cx, cy, hw, mass, sx, sy, child, leaf_of, n_nodes = out
+    nodes, child, order = _pack(cx, cy, hw, mass, sx, sy, child, leaf_of, n_nodes)
+    return nodes, child, leaf_of, order
 
 
-@numba.njit(cache=True, nogil=True)
-def _repulse_one(yx, yy, self_leaf, theta2, cx, cy, hw, mass, sx, sy, child, stack):
+@numba.njit(cache=True, nogil=True, fastmath=True)
+def _repulse_one(yx, yy, self_leaf, theta2, nodes, child, stack):
     # Repulsive force (unnormalised) and sum of q on one point from the whole tree.
     fx = 0.0
     fy = 0.0
     sq = 0.0
-    top = 0
     stack[0] = 0
     top = 1
     while top > 0:
         top -= 1
         node = stack[top]
-        m = mass[node]
+        m = nodes[node, 2]
         if m == 0.0:
             continue
-        dx = yx - sx[node] / m
-        dy = yy - sy[node] / m
+        dx = yx - nodes[node, 0]
+        dy = yy - nodes[node, 1]
         d2 = dx * dx + dy * dy
         leaf = child[node] == -1
-        if leaf or 4.0 * hw[node] * hw[node] < theta2 * d2:
+        if leaf or nodes[node, 3] < theta2 * d2:
             if leaf and node == self_leaf:
                 m -= 1.0  # the point itself; any others are coincident (d2 == 0)
                 if m == 0.0:
@@ -158,15 +201,17 @@ def _repulse_one(yx, yy, self_leaf, theta2, cx, cy, hw, mass, sx, sy, child, sta
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _repulsion(Y, theta, cx, cy, hw, mass, sx, sy, child, leaf_of, rep, sumq):
+def _repulsion(Y, theta, nodes, child, leaf_of, order, rep, sumq):
     n = Y.shape[0]
     theta2 = theta * theta
+    # More chunks than threads: a thread delayed by another process then holds
+    # up less of the step (the machine is shared).
     n_chunks = min(_N_CHUNKS, n)
     for ch in numba.prange(n_chunks):
         stack = np.empty(4 * _MAX_DEPTH + 8, np.int64)
-        for i in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
-            fx, fy, sq = _repulse_one(Y[i, 0], Y[i, 1], leaf_of[i], theta2,
-                                      cx, cy, hw, mass, sx, sy, child, stack)
+        for r in range(ch * n // n_chunks, (ch + 1) * n // n_chunks):
+            i = order[r]
+            fx, fy, sq = _repulse_one(Y[i, 0], Y[i, 1], leaf_of[i], theta2, nodes, child, stack)
             rep[i, 0] = fx
             rep[i, 1] = fy
             sumq[i] = sq
@@ -228,10 +273,10 @@ def gradient(Y, indices, P, exaggeration=1.0, theta=0.5, tree=None):
     n = Y.shape[0]
     if tree is None:
         tree = build_tree(Y)
-    cx, cy, hw, mass, sx, sy, child, leaf_of = tree
+    nodes, child, leaf_of, order = tree
     rep = np.empty((n, 2))
     sumq = np.empty(n)
-    _repulsion(Y, theta, cx, cy, hw, mass, sx, sy, child, leaf_of, rep, sumq)
+    _repulsion(Y, theta, nodes, child, leaf_of, order, rep, sumq)
     Z = max(float(sumq.sum()), 1e-12)
     attr = np.empty((n, 2))
     _attraction(Y, indices, P, 1.0 / (2.0 * n), attr)
@@ -287,8 +332,7 @@ def step(Y, grad, update, gains, learning_rate, momentum, max_step=0.0):
 
 
 @numba.njit(cache=True, nogil=True)
-def _point_gradient(yx, yy, nbr_pos, nbr_w, Z, theta2, tree_args, stack):
-    cx, cy, hw, mass, sx, sy, child = tree_args
+def _point_gradient(yx, yy, nbr_pos, nbr_w, Z, theta2, nodes, child, stack):
     ax = 0.0
     ay = 0.0
     for c in range(nbr_w.shape[0]):
@@ -297,19 +341,19 @@ def _point_gradient(yx, yy, nbr_pos, nbr_w, Z, theta2, tree_args, stack):
         w = nbr_w[c] / (1.0 + dx * dx + dy * dy)
         ax += w * dx
         ay += w * dy
-    fx, fy, _ = _repulse_one(yx, yy, -1, theta2, cx, cy, hw, mass, sx, sy, child, stack)
+    fx, fy, _ = _repulse_one(yx, yy, -1, theta2, nodes, child, stack)
     return 4.0 * (ax - fx / Z), 4.0 * (ay - fy / Z)
 
 
 @numba.njit(cache=True, nogil=True)
-def _refine_point(y0, nbr_pos, nbr_w, Z, theta, lr, n_iter, max_move, tree_args):
+def _refine_point(y0, nbr_pos, nbr_w, Z, theta, lr, n_iter, max_move, nodes, child):
     # Gradient descent on one new point against a frozen map (others do not move).
     stack = np.empty(4 * _MAX_DEPTH + 8, np.int64)
     x = y0[0]
     y = y0[1]
     theta2 = theta * theta
     for _ in range(n_iter):
-        gx, gy = _point_gradient(x, y, nbr_pos, nbr_w, Z, theta2, tree_args, stack)
+        gx, gy = _point_gradient(x, y, nbr_pos, nbr_w, Z, theta2, nodes, child, stack)
         ux = -lr * gx
         uy = -lr * gy
         m = np.sqrt(ux * ux + uy * uy)
@@ -341,9 +385,8 @@ def refine_point(y0, neighbor_positions, weights, Z, tree, theta=0.5,
     -------
     ndarray of shape (2,)
     """
-    cx, cy, hw, mass, sx, sy, child, _ = tree
+    nodes, child, _, _ = tree
     x, y = _refine_point(np.asarray(y0, np.float64), np.ascontiguousarray(neighbor_positions),
                          np.ascontiguousarray(weights, np.float64), float(Z), float(theta),
-                         float(learning_rate), int(n_iter), float(max_move),
-                         (cx, cy, hw, mass, sx, sy, child))
+                         float(learning_rate), int(n_iter), float(max_move), nodes, child)
     return np.array([x, y])

@@ -137,7 +137,7 @@ class StableKMeans(BaseEstimator):
         A split is kept when it leaves less than this fraction of the cluster's
         sum of squares.
     min_cluster_size : int, default 5
-    hysteresis : float in [0, 1), default 0.25
+    hysteresis : float in [0, 1), default 0.3
     n_iter : int, default 1
         Lloyd iterations per :meth:`update`.
     random_state : int or None
@@ -152,7 +152,7 @@ class StableKMeans(BaseEstimator):
     """
 
     def __init__(self, n_clusters=16, split_threshold=0.75, min_cluster_size=5,
-                 hysteresis=0.25, n_iter=1, random_state=None):
+                 hysteresis=0.3, n_iter=1, random_state=None):
         self.n_clusters = n_clusters
         self.split_threshold = split_threshold
         self.min_cluster_size = min_cluster_size
@@ -224,7 +224,7 @@ class StableKMeans(BaseEstimator):
         return None
 
     def fit(self, X, y=None):
-        """Cluster from scratch: grow from one cluster by supported splits.
+        """Cluster from scratch: as many clusters as supported splits allow.
 
         Parameters
         ----------
@@ -244,6 +244,16 @@ class StableKMeans(BaseEstimator):
             if grown is None:
                 break
             centres, labels, d2 = self._lloyd(X, grown, np.full(X.shape[0], -1, np.int64), 10)
+        if centres.shape[0] > 1:
+            # Splitting decides how many clusters the data supports; the partition
+            # itself is the better (lower sum of squares) of the bisection and
+            # k-means++ with restarts. On the hydrogen drum map bisection alone
+            # scored ARI 0.30, k-means++ 0.33 against drum types.
+            from sklearn.cluster import KMeans
+
+            km = KMeans(centres.shape[0], n_init=10, random_state=self.random_state).fit(X)
+            if km.inertia_ < d2.sum():
+                centres, labels = km.cluster_centers_, km.labels_.astype(np.int64)
         self.cluster_centers_, self.labels_ = centres, labels
         self.n_clusters_ = centres.shape[0]
         return self

@@ -134,6 +134,7 @@ class IncrementalTSNE(BaseEstimator):
                                     random_state=self.random_state)
         self._tree = None
         self._Z = None
+        self._scale_cached = None  # map scale as of the last whole-map step
         self.kl_divergence_ = None
 
     def _grow(self, need):
@@ -211,6 +212,7 @@ class IncrementalTSNE(BaseEstimator):
                 Y -= Y.mean(axis=0)
         upd[:] = 0.0
         self._tree = bhtsne.build_tree(Y)
+        self._scale_cached = self._scale()
         return self
 
     def fit_transform(self, X, y=None):
@@ -254,7 +256,7 @@ class IncrementalTSNE(BaseEstimator):
         changed = aff.add(idx, dist, all_d)
         self.index_.extend(x[None, :])
         Y = self._Y
-        scale = self._scale()
+        scale = self._scale_cached if self._scale_cached is not None else self._scale()
         start = np.median(Y[idx[: self.n_place]], axis=0)
         # A tiny offset so a duplicate sound does not sit exactly on its twin.
         start = start + self._rng.normal(scale=1e-3 * scale, size=2)
@@ -310,7 +312,8 @@ class IncrementalTSNE(BaseEstimator):
             before = Y.copy()
             grad, self._Z, self._tree = bhtsne.gradient(
                 Y, self.affinities_.indices, self.affinities_.P, 1.0, self.theta)
-            cap = self.max_step * self._scale()
+            self._scale_cached = self._scale()
+            cap = self.max_step * self._scale_cached
             bhtsne.step(Y, grad, self._upd[:n], self._gains[:n], self._lr(n, 1.0),
                         self.momentum, max_step=cap)
             moved = float(np.sqrt(np.max(np.sum((Y - before) ** 2, axis=1))))

@@ -71,7 +71,7 @@ def _topk_of_block(D, row_offset, k, out_i, out_d):
             out_d[row_offset + r, c] = np.sqrt(max(out_d[row_offset + r, c], 0.0))
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath=True)
 def _query_one(data, n, q, k, out_i, out_d, all_d):
     # Brute-force k-NN of q among data[:n]; fills all_d[:n] with euclidean distances.
     heap_d = np.full(k, np.inf)
