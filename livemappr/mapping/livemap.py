@@ -1,0 +1,93 @@
+"""LiveMap: the map worker's one object: add snippets, settle the map, publish.
+
+Runs on: map worker (``add``, ``step``); ``snapshot`` may be read from any thread.
+
+It ties :class:`~livemappr.mapping.embedding.IncrementalTSNE`,
+:class:`~livemappr.mapping.clusters.StableKMeans` (on the 2-D map: on the hydrogen
+one-shots map clusters agree better with drum types than feature-space clusters,
+ARI 0.33 vs 0.23, and they are the regions the player sees) and a
+:class:`~livemappr.mapping.snapshot.SnapshotPublisher` together. A worker loop is::
+
+    while running:
+        for features in new_snippets():
+            live.add(features)          # on the map at once, snapshot published
+        live.step()                     # one settling step, clusters followed
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .clusters import StableKMeans
+from .embedding import IncrementalTSNE
+from .snapshot import SnapshotPublisher
+
+
+class LiveMap:
+    """A growing map with stable clusters and lock-free snapshots.
+
+    Parameters
+    ----------
+    n_clusters : int, default 16
+        Maximum number of clusters (16 pads; 26 for keys a-z).
+    tsne : IncrementalTSNE or None
+        Configured (unfitted) embedding; default ``IncrementalTSNE(random_state)``.
+    clusters : StableKMeans or None
+        Configured clusterer; default ``StableKMeans(n_clusters, random_state)``.
+    random_state : int or None
+    """
+
+    def __init__(self, n_clusters=16, tsne=None, clusters=None, random_state=None):
+        self.tsne = tsne if tsne is not None else IncrementalTSNE(random_state=random_state)
+        self.clusters = clusters if clusters is not None else StableKMeans(
+            n_clusters, random_state=random_state)
+        self.publisher = SnapshotPublisher()
+        self._labels = np.empty(0, np.int64)
+
+    @property
+    def snapshot(self):
+        """The latest published :class:`~livemappr.mapping.snapshot.MapSnapshot`."""
+        return self.publisher.latest
+
+    def fit(self, X):
+        """Map a library offline, cluster it and publish. X : (n_samples, n_features)."""
+        self.tsne.fit(X)
+        self._labels = self.clusters.fit(self.tsne.embedding_).labels_.copy()
+        self._publish()
+        return self
+
+    def add(self, x):
+        """Put one snippet on the map, give it the nearest cluster's id, publish.
+
+        Parameters
+        ----------
+        x : ndarray of shape (n_features,)
+
+        Returns
+        -------
+        int : the snippet's index on the map.
+        """
+        i = self.tsne.add(x)
+        y = self.tsne.embedding_[i]
+        centres = getattr(self.clusters, "cluster_centers_", None)
+        label = 0 if centres is None else int(np.argmin(((centres - y) ** 2).sum(axis=1)))
+        self._labels = np.append(self._labels, label)
+        self._publish()
+        return i
+
+    def step(self, n_steps=1):
+        """Settle the map by ``n_steps`` refinement steps, follow the clusters, publish.
+
+        Returns
+        -------
+        float : largest move of any snippet in the last step.
+        """
+        moved = self.tsne.refine(n_steps)
+        if self.tsne.n_samples_ > 0:
+            self._labels = self.clusters.update(self.tsne.embedding_).copy()
+        self._publish()
+        return moved
+
+    def _publish(self):
+        centres = getattr(self.clusters, "cluster_centers_", np.empty((0, 2)))
+        self.publisher.publish(self.tsne.embedding_, self._labels, centres)
