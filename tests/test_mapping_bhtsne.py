@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from synthetic import gaussian_mixture
+from tests.synthetic import gaussian_mixture
 
 from livemappr.mapping import bhtsne
 from livemappr.mapping.affinity import Affinities, joint_csr

@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from synthetic import gaussian_mixture
+from tests.synthetic import gaussian_mixture
 
 from livemappr.mapping.clusters import StableKMeans, hungarian
 from livemappr.mapping.livemap import LiveMap

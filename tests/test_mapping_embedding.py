@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.manifold import TSNE
-from synthetic import gaussian_mixture
+from tests.synthetic import gaussian_mixture
 
 from livemappr.mapping.embedding import IncrementalTSNE
 from livemappr.mapping.quality import knn_agreement, trustworthiness

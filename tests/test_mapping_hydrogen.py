@@ -8,7 +8,7 @@ MusicMappr recipe: scikit-learn's TSNE, then KMeans on the 2-D map.
 
 import numpy as np
 import pytest
-from hydrogen_features import CLASSES, DRUMKITS, load_hydrogen
+from tests.hydrogen_features import CLASSES, DRUMKITS, load_hydrogen
 from sklearn.cluster import KMeans
 from sklearn.manifold import TSNE
 

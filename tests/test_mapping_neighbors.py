@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
-from synthetic import gaussian_mixture
+from tests.synthetic import gaussian_mixture
 
 from livemappr.mapping.affinity import Affinities, joint_csr
 from livemappr.mapping.neighbors import NeighborIndex, exact_knn
