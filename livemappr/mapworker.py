@@ -1,0 +1,117 @@
+"""The map worker: analysed snippets onto the live map, the map settling.
+
+Runs on: the map worker thread (one), the only user of its ``LiveMap``.
+
+Each pass takes the snippets the analysis worker has queued (a bounded batch,
+so settling never stops for long), puts each on the map at once (near its
+nearest neighbours), then runs one settling step and publishes. Passes run at
+most ``steps_per_second`` times a second (30: the map animates at 30 frames a
+second) and sleep in between, which leaves the cores to the audio thread and
+the analysis worker. Every publication goes to ``on_publish(snapshot, items)``
+(the session turns it into what the control surfaces play and into
+map.json). A failing pass is counted, reported once per kind, and the worker
+goes on.
+"""
+
+import queue
+import threading
+import time
+
+import numpy as np
+
+
+class MapWorker:
+    """Drives a :class:`livemappr.mapping.livemap.LiveMap` from a queue.
+
+    Parameters
+    ----------
+    snippets : queue.Queue
+        Of :class:`livemappr.analysis.worker.AnalysedSnippet`.
+    live_map : LiveMap
+    on_publish : callable(snapshot, items), optional
+        ``items`` is the list of snippets in map order (index ``i`` is row
+        ``i`` of the snapshot); do not modify it.
+    steps_per_second : float
+    max_batch : int
+        Snippets added per pass at most.
+    on_error : callable(str), optional
+    """
+
+    def __init__(self, snippets, live_map, on_publish=None, steps_per_second=30.0, max_batch=64, on_error=None):
+        if not 0 < steps_per_second <= 1000:
+            raise ValueError(f"steps_per_second must be in (0, 1000], got {steps_per_second}")
+        self.snippets = snippets
+        self.map = live_map
+        self.on_publish = on_publish or (lambda snapshot, items: None)
+        self.period = 1.0 / steps_per_second
+        self.max_batch = max_batch
+        self.on_error = on_error or (lambda message: None)
+        self.items = []
+        self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0}
+        self.errors = {}
+        self._step_ms = []
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="livemappr-map", daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        """Add what is queued, publish, stop."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.run_once(block=False)
+
+    def _run(self):
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            self.run_once(block=True, timeout=max(0.0, next_at - time.monotonic()))
+            next_at = max(next_at + self.period, time.monotonic())
+
+    def run_once(self, block=False, timeout=0.0):
+        """One pass: add queued snippets, one settling step, publish.
+
+        Returns the number of snippets added.
+        """
+        batch = self._take(block, timeout)
+        try:
+            t0 = time.perf_counter()
+            for item in batch:
+                self.map.add(item.vector)
+                self.items.append(item)
+            self.stats["added"] += len(batch)
+            if self.items:
+                self.map.step()
+                self.stats["steps"] += 1
+            ms = (time.perf_counter() - t0) * 1e3
+            self._step_ms.append(ms)
+            if len(self._step_ms) > 1000:
+                del self._step_ms[:500]
+            self.stats["step_ms_max"] = max(self.stats["step_ms_max"], ms)
+            if self.items:
+                self.on_publish(self.map.snapshot, self.items)
+        except Exception as e:  # one failing pass must not stop the map
+            self._error(type(e).__name__, f"map update failed: {e}")
+        return len(batch)
+
+    def step_ms_p99(self):
+        return float(np.percentile(self._step_ms, 99)) if self._step_ms else float("nan")
+
+    def _take(self, block, timeout):
+        batch = []
+        try:
+            if block:
+                batch.append(self.snippets.get(timeout=max(timeout, 1e-3)))
+            while len(batch) < self.max_batch:
+                batch.append(self.snippets.get_nowait())
+        except queue.Empty:
+            pass
+        return batch
+
+    def _error(self, kind, message):
+        self.stats["errors"] += 1
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+        if self.errors[kind] == 1:
+            self.on_error(message)

@@ -1,0 +1,75 @@
+import queue
+import time
+
+import numpy as np
+
+from livemappr.analysis.worker import AnalysedSnippet
+from livemappr.mapping.livemap import LiveMap
+from livemappr.mapworker import MapWorker
+
+
+def snippet(i, vector):
+    return AnalysedSnippet(i, i * 1000, i * 1000 + 500, i * 1000, i, np.asarray(vector, np.float32), -6.0, -20.0,
+                           "onset")
+
+
+def groups(n, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((3, 24)) * 8
+    labels = rng.integers(0, 3, n)
+    return centres[labels] + rng.standard_normal((n, 24)), labels
+
+
+def test_snippets_land_on_the_map_and_every_publication_reaches_the_session():
+    X, labels = groups(120)
+    q = queue.Queue()
+    published = []
+    w = MapWorker(q, LiveMap(n_clusters=3, random_state=0), on_publish=lambda s, items: published.append(
+        (s.version, s.n, len(items))), max_batch=16)
+    for i, x in enumerate(X):
+        q.put(snippet(i, x))
+    while w.stats["added"] < 120:
+        w.run_once()
+    for _ in range(60):  # let it settle
+        w.run_once()
+    snap = w.map.snapshot
+    assert snap.n == 120 and [it.id for it in w.items] == list(range(120))
+    assert published[-1][1] == 120 and published[-1][2] == 120
+    versions = [v for v, _, _ in published]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    # Points of one group sit together: each point's nearest map neighbour shares its group.
+    P = np.asarray(snap.positions)
+    d = ((P[:, None] - P[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    assert (labels[d.argmin(1)] == labels).mean() > 0.95
+
+
+def test_thread_runs_publishes_and_stops():
+    X, _ = groups(40, seed=1)
+    q = queue.Queue()
+    w = MapWorker(q, LiveMap(n_clusters=3, random_state=1), steps_per_second=100)
+    w.start()
+    for i, x in enumerate(X):
+        q.put(snippet(i, x))
+    deadline = time.monotonic() + 60
+    while w.stats["added"] < 40 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    w.stop()
+    assert w.stats["added"] == 40 and w.stats["steps"] > 0 and w.map.snapshot.n == 40
+
+
+def test_a_bad_snippet_is_reported_once_and_the_map_goes_on():
+    X, _ = groups(10, seed=2)
+    q = queue.Queue()
+    told = []
+    w = MapWorker(q, LiveMap(n_clusters=2, random_state=2), on_error=told.append, max_batch=1)
+    for i, x in enumerate(X[:5]):
+        q.put(snippet(i, x))
+    q.put(snippet(5, np.ones(7)))  # wrong length
+    q.put(snippet(6, np.ones(7)))
+    for i, x in enumerate(X[5:]):
+        q.put(snippet(7 + i, x))
+    for _ in range(12):
+        w.run_once()
+    assert w.stats["errors"] == 2 and len(told) == 1 and "map update failed" in told[0]
+    assert w.map.snapshot.n == 10 and len(w.items) == 10
