@@ -38,6 +38,16 @@ def _demo(args):
     return 0
 
 
+def _map(args):
+    from livemappr.batch import make_map
+
+    if args.clusters < 1 or args.clusters > 64:
+        raise UsageError(f"--clusters must be in 1..64, got {args.clusters}")
+    make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
+             labels=args.report, jobs=args.jobs)
+    return 0
+
+
 def _export(args):
     from livemappr.export import export
 
@@ -55,6 +65,14 @@ def build_parser():
     p.add_argument("--out", default="out", help="folder for the rendered WAV (default: out)")
     p.add_argument("--no-play", action="store_true", help="only write the file, even with a sound card")
     p.set_defaults(run=_demo)
+    p = sub.add_parser("map", help="a track or folders of one-shots onto a map (map.json, map.png)")
+    p.add_argument("paths", nargs="+", help="audio files (sliced) and folders of one-shots (one sound each)")
+    p.add_argument("--out", required=True, help="folder for map.json and map.png")
+    p.add_argument("--clusters", type=int, default=16, help="clusters (16 pads; 26 for keys a-z)")
+    p.add_argument("--grid", action="store_true", help="cut tracks into a fixed grid, not at onsets")
+    p.add_argument("--report", metavar="LABELS_CSV", help="path,label rows: print map quality against them")
+    p.add_argument("--jobs", type=int, default=None, help="threads for decoding and features (default: cores)")
+    p.set_defaults(run=_map)
     p = sub.add_parser("export", help="a map's clusters as WAV files and an .sfz instrument")
     p.add_argument("dir", help="a map or session folder (holding map.json)")
     p.add_argument("--out", required=True, help="the kit folder to write")

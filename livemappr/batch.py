@@ -1,0 +1,184 @@
+"""``livemappr map``: a track or folders of one-shots onto a map, offline.
+
+Runs on: the main thread, with a pool of threads for decoding and features
+(soundfile, soxr and the numba feature kernels release the GIL, so threads
+use every core).
+
+A file is a track: it is cut by the onset slicer (or a fixed grid) and every
+snippet goes on the map. A folder is a library of one-shots: every audio file
+in it (recursively) is one snippet. Files that cannot be read are listed and
+skipped; the run goes on. The map is fitted once (Barnes-Hut t-SNE), clustered,
+and written as ``map.json`` and ``map.png``.
+"""
+
+import concurrent.futures
+import csv
+import json
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+from livemappr import audiofile, mapfile, picture
+from livemappr.analysis.features import FeatureConfig, FeatureExtractor
+from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
+from livemappr.errors import UsageError
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3"}
+KEYS = "abcdefghijklmnopqrstuvwxyz"
+FIRST_PAD_NOTE = 36
+
+
+def cluster_key(cid):
+    """The key letter of cluster ``cid`` (a-z, then none)."""
+    return KEYS[cid] if 0 <= cid < len(KEYS) else ""
+
+
+def cluster_note(cid):
+    """The MIDI note of cluster ``cid``: pads from 36 (GM kick) up."""
+    return min(FIRST_PAD_NOTE + cid, 127)
+
+
+class Progress:
+    """A one-line progress bar on a terminal, a line every 10% otherwise."""
+
+    def __init__(self, what, total, stream=None):
+        self.what, self.total, self.done = what, max(total, 1), 0
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self._last_decile = -1
+        self._t0 = time.monotonic()
+
+    def step(self, n=1):
+        self.done += n
+        frac = self.done / self.total
+        if self.tty:
+            bar = "#" * int(30 * frac)
+            self.stream.write(f"\r{self.what:<10} [{bar:<30}] {self.done}/{self.total}")
+            if self.done >= self.total:
+                self.stream.write(f"  {time.monotonic() - self._t0:.1f} s\n")
+            self.stream.flush()
+        elif int(frac * 10) != self._last_decile:
+            self._last_decile = int(frac * 10)
+            print(f"{self.what}: {self.done}/{self.total}", file=self.stream, flush=True)
+
+
+def collect(paths):
+    """Split the arguments into tracks (files) and one-shots (files in folders)."""
+    tracks, shots = [], []
+    for p in map(pathlib.Path, paths):
+        if p.is_dir():
+            shots += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
+        elif p.is_file():
+            tracks.append(p)
+        else:
+            raise UsageError(f"{p}: no such file or folder")
+    if not tracks and not shots:
+        raise UsageError("no audio files found (looked for " + ", ".join(sorted(AUDIO_SUFFIXES)) + ")")
+    return tracks, shots
+
+
+def _shot(path, samplerate, extractor):
+    audio = audiofile.read(path, samplerate=samplerate, channels=1)
+    y = audio.samples[:, 0]
+    if y.shape[0] == 0:
+        raise audiofile.AudioFileError(f"{path}: no audio in the file")
+    return [(path, 0, y.shape[0], extractor.vector(y, samplerate))]
+
+
+def _track(path, samplerate, extractor, slicing):
+    audio = audiofile.read(path, samplerate=samplerate, channels=1)
+    y = audio.samples[:, 0]
+    slicer = OnsetSlicer(SlicerConfig(sample_rate=samplerate)) if slicing == "onset" else GridSlicer(GridConfig())
+    cuts = slicer.feed(y, 0) + slicer.flush()
+    return [(path, s.start, s.end, extractor.vector(np.ascontiguousarray(y[s.start:s.end]), samplerate))
+            for s in cuts if s.end > s.start]
+
+
+def read_labels(path):
+    """``path,label`` rows -> {resolved path: label}."""
+    labels = {}
+    try:
+        with open(path, newline="") as f:
+            for row in csv.reader(f):
+                if len(row) >= 2 and row[0] and not row[0].startswith("#"):
+                    labels[str(pathlib.Path(row[0]).resolve())] = row[1]
+    except OSError as e:
+        raise UsageError(f"cannot read labels {path}: {e.strerror or e}") from None
+    return labels
+
+
+def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
+             seed=0, log=print):
+    """Map ``paths`` into ``out_dir``. Returns a summary dict."""
+    from livemappr.mapping.livemap import LiveMap
+
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tracks, shots = collect(paths)
+    extractor = FeatureExtractor(FeatureConfig())
+    jobs = jobs or os.cpu_count() or 1
+    rows, skipped = [], []
+    progress = Progress("features", len(tracks) + len(shots))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_track, p, samplerate, extractor, slicing): p for p in tracks}
+        futures.update({pool.submit(_shot, p, samplerate, extractor): p for p in shots})
+        for fut in concurrent.futures.as_completed(futures):
+            try:
+                rows += fut.result()
+            except (UsageError, ValueError, OSError, MemoryError) as e:
+                skipped.append(str(e))
+            progress.step()
+    rows.sort(key=lambda r: (str(r[0]), r[1]))
+    for message in skipped[:10]:
+        log(f"  skipped {message}")
+    if len(skipped) > 10:
+        log(f"  ... and {len(skipped) - 10} more files skipped")
+    if len(rows) < 2:
+        raise UsageError(f"only {len(rows)} sound(s) could be read: a map needs at least 2")
+    X = np.stack([r[3] for r in rows]).astype(np.float64)
+    t0 = time.monotonic()
+    live = LiveMap(n_clusters=min(clusters, len(rows)), random_state=seed).fit(X)
+    snap = live.snapshot
+    fit_s = time.monotonic() - t0
+    ids = np.asarray(snap.cluster_ids)
+    entries = []
+    for i, (path, a, b, _) in enumerate(rows):
+        source = os.path.relpath(path.resolve(), out_dir.resolve())
+        entries.append(mapfile.SnippetEntry(i, source.replace(os.sep, "/"), a / samplerate, b / samplerate,
+                                            float(snap.positions[i, 0]), float(snap.positions[i, 1]), int(ids[i])))
+    sizes = np.bincount(ids[ids >= 0], minlength=1)
+    cluster_entries = tuple(mapfile.ClusterEntry(c, cluster_key(c), cluster_note(c), int(sizes[c]))
+                            for c in range(len(sizes)) if sizes[c] > 0)
+    mapfile.write(out_dir, mapfile.MapFile(samplerate, tuple(entries), cluster_entries))
+    picture.write_png(out_dir / "map.png", picture.render(
+        snap.positions, ids, {c.id: c.key for c in cluster_entries}))
+    summary = {"snippets": len(rows), "clusters": len(cluster_entries), "skipped": len(skipped),
+               "fit_s": round(fit_s, 2)}
+    if labels:
+        summary.update(_report(X, snap, rows, read_labels(labels), out_dir))
+    log(f"mapped {len(rows)} sounds into {len(cluster_entries)} clusters in {fit_s:.1f} s: "
+        f"{out_dir / mapfile.FILENAME}, {out_dir / 'map.png'}")
+    return summary
+
+
+def _report(X, snap, rows, labels, out_dir):
+    from livemappr.mapping import quality
+
+    named = [labels.get(str(pathlib.Path(r[0]).resolve())) for r in rows]
+    keep = np.array([n is not None for n in named])
+    if keep.sum() < 3:
+        raise UsageError(f"the labels name {int(keep.sum())} of the mapped files; the report needs at least 3")
+    y = np.array([n for n in named if n is not None])
+    P = np.asarray(snap.positions)[keep]
+    report = {
+        "labelled": int(keep.sum()),
+        "trustworthiness": round(float(quality.trustworthiness(X[keep], P, n_neighbors=10)), 4),
+        "knn_agreement": round(float(quality.knn_agreement(P, y, n_neighbors=10)), 4),
+        "cluster_ari": round(float(quality.cluster_ari(np.asarray(snap.cluster_ids)[keep], y)), 4),
+    }
+    (out_dir / "report.json").write_text(json.dumps(report, indent=1))
+    print("report: " + ", ".join(f"{k} {v}" for k, v in report.items()))
+    return report

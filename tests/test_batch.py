@@ -1,0 +1,112 @@
+"""``livemappr map`` on real drum one-shots and a drum track."""
+
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+import soundfile
+
+from livemappr import mapfile
+from livemappr.cli import main
+from tests import drumkits
+
+SR = 48000
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    """Labelled one-shots from several kits as a folder, with a labels CSV."""
+    shots = drumkits.one_shots(sr=SR, per_instrument=2, max_seconds=0.5)
+    if not shots:
+        pytest.skip("Debian hydrogen-drumkits is not installed on this platform")
+    root = tmp_path_factory.mktemp("lib")
+    rows = []
+    for i, s in enumerate(shots[:60]):
+        d = root / "kits" / drumkits_safe(s.kit)
+        d.mkdir(parents=True, exist_ok=True)
+        p = d / f"{i:03d}_{s.label}.wav"
+        soundfile.write(p, s.audio, SR, subtype="FLOAT")
+        rows.append(f"{p},{s.label}")
+    (root / "kits" / "broken.wav").write_bytes(b"RIFF....WAVEnot really")
+    (root / "labels.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def drumkits_safe(name):
+    return "".join(c if c.isalnum() else "_" for c in name)
+
+
+def read_png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", data[16:24])
+    idat = data[data.index(b"IDAT") + 4:data.index(b"IEND") - 8]
+    raw = zlib.decompress(idat)
+    assert len(raw) == h * (1 + 3 * w)
+    return w, h
+
+
+def test_map_of_a_sample_folder(library, tmp_path, capsys):
+    out = tmp_path / "map"
+    code = main(["map", str(library / "kits"), "--out", str(out), "--clusters", "5",
+                 "--report", str(library / "labels.csv")])
+    assert code == 0
+    m = mapfile.read(out)
+    n_files = len(list((library / "kits").rglob("*.wav"))) - 1
+    assert len(m.snippets) == n_files  # every readable file, once
+    assert {c.key for c in m.clusters} <= set("abcde") and sum(c.size for c in m.clusters) == n_files
+    assert all(not s.source.startswith("/") and (out / s.source).exists() for s in m.snippets)
+    assert read_png_size(out / "map.png") == (800, 800)
+    captured = capsys.readouterr()
+    assert "skipped" in captured.out and "broken.wav" in captured.out
+    report = json.loads((out / "report.json").read_text())
+    assert report["labelled"] == n_files
+    # Drum types separate on the map: neighbours agree at least twice as
+    # often as chance (a random neighbour agrees with probability sum p_label^2).
+    labels = [line.rsplit(",", 1)[1] for line in (library / "labels.csv").read_text().split()]
+    p = np.unique(labels, return_counts=True)[1] / len(labels)
+    assert report["knn_agreement"] > 2 * float((p ** 2).sum())
+
+
+def test_map_of_a_track_cuts_it_at_the_hits(tmp_path):
+    shots = drumkits.one_shots(sr=SR, per_instrument=1, max_seconds=0.4)
+    if not shots:
+        pytest.skip("Debian hydrogen-drumkits is not installed on this platform")
+    seq = drumkits.sequence(shots, 40, SR, seed=3, min_gap_s=0.15)
+    track = tmp_path / "beat.flac"
+    soundfile.write(track, seq.audio, SR)
+    out = tmp_path / "map"
+    assert main(["map", str(track), "--out", str(out)]) == 0
+    m = mapfile.read(out)
+    starts = np.array([s.start * SR for s in m.snippets])
+    hits = sum(np.min(np.abs(starts - t)) < 0.03 * SR for t in seq.onsets)
+    assert hits >= 0.9 * len(seq.onsets) and len(m.snippets) <= 1.2 * len(seq.onsets)
+
+
+def test_grid_mode_cuts_musicmappr_chunks(tmp_path):
+    y = (np.random.default_rng(0).standard_normal(16384 * 5 + 100) * 0.1).astype(np.float32)
+    soundfile.write(tmp_path / "noise.wav", y, SR, subtype="FLOAT")
+    out = tmp_path / "map"
+    assert main(["map", str(tmp_path / "noise.wav"), "--out", str(out), "--grid", "--clusters", "2"]) == 0
+    m = mapfile.read(out)
+    assert [round(s.start * SR) for s in m.snippets][:5] == [0, 16384, 32768, 49152, 65536]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["map", "/nonexistent/x.wav", "--out", "o"], "/nonexistent/x.wav: no such file or folder"),
+    (["map", ".", "--out", "o", "--clusters", "0"], "--clusters must be in 1..64, got 0"),
+])
+def test_bad_arguments_are_one_line_errors(tmp_path, capsys, argv, message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+
+
+def test_a_folder_of_only_broken_files_is_an_error(tmp_path, capsys):
+    (tmp_path / "a.wav").write_bytes(b"junk")
+    (tmp_path / "b.flac").write_bytes(b"")
+    assert main(["map", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "only 0 sound(s) could be read: a map needs at least 2" in capsys.readouterr().err
