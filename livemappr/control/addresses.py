@@ -202,7 +202,7 @@ def markdown():
     """The address and MIDI tables as Markdown (patches/README.md embeds this)."""
     lines = ["| address | arguments | direction | what it does |", "|---|---|---|---|"]
     for a in OSC:
-        args = " ".join(x.describe() for x in a.args) or "(none)"
+        args = (" ".join(x.describe() for x in a.args) or "(none)").replace("|", "\\|")
         doc = a.doc + (" *(Time and loops issue: reserved)*" if a.issue else "")
         lines.append(f"| `{a.path}` | {args} | {a.direction} | {doc} |")
     lines += ["", "| MIDI message | number | what it does |", "|---|---|---|"]
