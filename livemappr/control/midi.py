@@ -24,6 +24,7 @@ import rtmidi
 
 from livemappr.control.addresses import LEARN_TARGETS, MIDI
 from livemappr.control.report import ErrorCounts
+from livemappr.control.threads import raise_priority
 from livemappr.errors import UsageError
 
 _DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
@@ -149,10 +150,12 @@ class MidiInput:
         Also open a ``livemappr`` output for pad lights (note-ons).
     poll_ms : float
         Poll interval of rtmidi's queue when it is empty.
+    priority : int
+        SCHED_FIFO priority of the poller thread; 0 for none.
     """
 
     def __init__(self, trigger, *, api=None, connect=(), errors=None, lights=True, poll_ms=0.5,
-                 client_name=MIDI.virtual_port):
+                 client_name=MIDI.virtual_port, priority=1):
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.api = choose_api() if api is None else api
@@ -162,6 +165,8 @@ class MidiInput:
         self.cc = {MIDI.cc_volume: "volume", MIDI.cc_rate: "rate", MIDI.cc_select: "select"}
         self.learning = None
         self.messages = 0
+        self.priority = priority
+        self.realtime = False
         self.ports = []
         port = rtmidi.MidiIn(self.api, name=client_name)
         port.ignore_types(sysex=False, timing=True, active_sense=True)  # sysex reaches us to be counted
@@ -211,6 +216,7 @@ class MidiInput:
             self.lights.close()
 
     def _run(self):
+        self.realtime = raise_priority("MIDI", self.priority)
         next_lights = 0.0
         while not self._stop.is_set():
             got = False

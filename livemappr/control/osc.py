@@ -30,6 +30,7 @@ from pythonosc.osc_message import OscMessage
 from livemappr.control import addresses as _a
 from livemappr.control.feedback import Feedback
 from livemappr.control.report import ErrorCounts
+from livemappr.control.threads import raise_priority
 from livemappr.engine import _number, _whole
 from livemappr.errors import CommandQueueFull
 
@@ -161,10 +162,15 @@ class OscServer:
     hooks : dict, optional
         ``"record"``: callable(bool); ``"loop"``: callable(path, args) for the
         Time and loops addresses; ``"midi_learn"``: callable(target).
+    feedback_interval : float
+        Seconds between feedback looks.
+    priority : int
+        SCHED_FIFO priority of the server thread (see
+        :mod:`livemappr.control.threads`); 0 for none.
     """
 
     def __init__(self, trigger, *, host="0.0.0.0", port=8000, allow=None, errors=None, hooks=None,
-                 feedback_interval=0.05):
+                 feedback_interval=0.05, priority=1):
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.hooks = dict(hooks or {})
@@ -178,6 +184,8 @@ class OscServer:
         self.port = self.sock.getsockname()[1]
         self.record = False
         self.received = 0
+        self.priority = priority
+        self.realtime = False
         self.feedback = Feedback(self.sock, trigger, self.errors, interval=feedback_interval,
                                  record=lambda: self.record)
         self._stop = threading.Event()
@@ -206,6 +214,7 @@ class OscServer:
 
     def serve(self):
         """Receive and handle datagrams until :meth:`close`."""
+        self.realtime = raise_priority("OSC server", self.priority)
         while not self._stop.is_set():
             try:
                 data, client = self.sock.recvfrom(65536)

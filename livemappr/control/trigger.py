@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from livemappr.control.addresses import CHOICES, MAX_CLUSTERS, RETRIGGER
 from livemappr.control.clock import FrameClock
 from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.threads import raise_priority
 from livemappr.engine import ASAP, _number, _whole
 
 TIMINGS = ("asap", "steady")
@@ -232,6 +233,7 @@ class Trigger:
                     held.step += 1
 
     def _step_loop(self):
+        raise_priority("stepper")
         while not self._stop.wait(0.005):
             if self._held:
                 self.step()
