@@ -30,7 +30,6 @@ Velocity sets the gain linearly (velocity 1 is unity gain).
 
 import random
 import threading
-import time
 from dataclasses import dataclass
 
 from livemappr.control.addresses import CHOICES, MAX_CLUSTERS, RETRIGGER
@@ -298,12 +297,4 @@ class Trigger:
     def _length(self, snap, snippet):
         """Frames snippet plays for at the current rate."""
         return max(1.0, float(self.engine.state.slot_len[snap.slots[snippet]]) / self.rate)
-
-
-def wait_for_engine(clock, timeout=5.0):
-    """Wait until the audio thread has run (for steady timing). True if it has."""
-    end = time.monotonic() + timeout
-    while not clock.running() and time.monotonic() < end:
-        time.sleep(0.005)
-    return clock.running()
 
