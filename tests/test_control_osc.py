@@ -152,6 +152,18 @@ def test_bundle_with_a_future_timetag_plays_at_that_time(served):
     assert which_snippet(out, int(onsets(out[:, 0])[0]) + 1) == 3
 
 
+def test_record_takes_numbers_and_on_off(served):
+    e, t, server = served
+    states = []
+    server.hooks["record"] = states.append
+    for types, value in (("f", "1.0"), ("s", "off"), ("i", "1"), ("s", "OFF"), ("s", "maybe")):
+        oscsend(server.port, "/livemappr/record", types, value)
+    sent(server, 5)
+    assert wait_until(lambda: len(states) == 4, 2)
+    assert states == [True, False, True, False]
+    assert server.errors.counts() == {"wrong_argument_type": 1}
+
+
 def test_nested_and_immediate_bundles_parse():
     inner = OscBundleBuilder(IMMEDIATELY)
     m = OscMessageBuilder("/livemappr/pad/2")

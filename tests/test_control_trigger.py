@@ -7,7 +7,7 @@ live stream runs), reading which snippet sounds from its constant level.
 import numpy as np
 import pytest
 
-from livemappr.control.snapshot import MapSnapshot, SnapshotRef, loudness_from_bank
+from livemappr.control.snapshot import MapSnapshot, SnapshotRef, from_published, loudness_from_bank
 from livemappr.control.trigger import Trigger
 from livemappr.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets, which_snippet
@@ -140,10 +140,27 @@ def test_hold_steps_through_the_cluster_back_to_back():
 
 def test_xy_plays_the_nearest_snippet():
     e, t, snap = setup()
-    # 12 snippets on a line, normalised to x 0..1 (y centred at 0.5)
+    # 12 snippets on a line, normalised to x 0..1 from the lower corner (y 0)
     assert t.play_xy(0.0, 0.5, at=e.frame + 5) == 0
     assert t.play_xy(1.0, 0.9, at=e.frame + 5) == 11
     assert t.play_xy(6 / 11, 0.1, at=e.frame + 5) == 6
+    np.testing.assert_allclose(snap.unit[:, 1], 0.0)
+    np.testing.assert_allclose(snap.unit[:, 0], np.arange(12) / 11)
+
+
+def test_a_map_worker_publication_becomes_a_playable_snapshot():
+    from types import SimpleNamespace as NS
+
+    e, slots = engine_with_snippets(3)
+    published = NS(version=9, positions=np.array([[0.0, 0.0], [2.0, 1.0], [4.0, 0.0]]),
+                   cluster_ids=np.array([0, 0, 1]), cluster_centers=np.zeros((2, 2)))
+    items = [NS(slot=slots[0], rms_db=-20.0), NS(slot=slots[1], rms_db=-6.0)]  # row 2 not analysed yet
+    snap = from_published(published, items)
+    assert snap.version == 9 and list(snap.slots) == [slots[0], slots[1], -1]
+    assert list(snap.cluster_sizes()) == [2, 0]
+    t = Trigger(e, SnapshotRef(snap), choice="velocity")
+    assert t.play_cluster(0, 1.0, at=5) == 1 and t.play_cluster(0, 0.0, at=5) == 0
+    assert t.play_cluster(1, at=5) == -1
 
 
 def test_empty_cluster_and_missing_slot_play_nothing():

@@ -9,7 +9,7 @@ here and nowhere else.
 
 Argument kinds: ``int`` accepts integral floats (TouchOSC and Pure Data send
 every number as a float, so ``3.0`` is cluster 3); ``float`` accepts ints;
-``flag`` is a number, non-zero meaning on; ``str`` is an OSC string;
+``flag`` is a number, non-zero meaning on (or the string on/off); ``str`` is an OSC string;
 ``name`` is a string or a number indexing the listed choices.
 """
 
@@ -40,7 +40,7 @@ class Arg:
         if self.kind == "name":
             text = "|".join(self.choices)
         elif self.kind == "flag":
-            text = "1/0"
+            text = "1/0 (or on/off)"
         elif self.lo is not None:
             lo = int(self.lo) if float(self.lo).is_integer() else self.lo
             hi = int(self.hi) if float(self.hi).is_integer() else self.hi

@@ -39,6 +39,7 @@ DEFAULT_ALLOW = ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.1
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 _IMMEDIATELY = 1
 MAX_BUNDLE_DEPTH = 8
+_FLAG_WORDS = {"on": True, "off": False, "true": True, "false": False}
 
 
 class BadInput(Exception):
@@ -126,6 +127,9 @@ def convert_args(address, params):
     out = []
     for arg, value in zip(spec, params):
         name = f"{address.path} {arg.name}"
+        if arg.kind == "flag" and isinstance(value, str) and value.lower() in _FLAG_WORDS:
+            out.append(_FLAG_WORDS[value.lower()])  # "/livemappr/record on" as DESIGN.md writes it
+            continue
         if arg.kind == "str" or (arg.kind == "name" and isinstance(value, str)):
             if not isinstance(value, str):
                 raise BadInput("wrong_argument_type", f"{name} must be a string, got {value!r}")

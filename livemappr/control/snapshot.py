@@ -79,12 +79,14 @@ class MapSnapshot:
         set_(self, "slots", slots)
         set_(self, "loudness", loud)
         set_(self, "version", int(self.version))
-        # The XY pad speaks 0..1 on both axes: scale the map's bounding box,
-        # keeping its aspect so distances on the pad match the map's.
+        # The XY pad speaks 0..1: the map's bounding box from its lower
+        # corner, scaled by its longer side (aspect kept), exactly as the
+        # mapping side's ``normalized_positions`` does for the map view, so a
+        # point on the pad is the same point in the view.
         if n:
-            lo, hi = pos.min(axis=0), pos.max(axis=0)
-            span = max(float((hi - lo).max()), 1e-12)
-            unit = (pos - (lo + hi) / 2) / span + 0.5
+            lo = pos.min(axis=0)
+            span = float((pos.max(axis=0) - lo).max()) or 1.0
+            unit = (pos - lo) / span
         else:
             unit = pos.copy()
         unit.setflags(write=False)
@@ -129,6 +131,34 @@ class MapSnapshot:
         """The same map with bank slots (and loudness) attached by the session."""
         return MapSnapshot(self.positions, self.cluster_ids, slots, self.version,
                            self.loudness if loudness is None else loudness)
+
+
+def from_published(snapshot, items):
+    """The control view of a map worker's publication.
+
+    Parameters
+    ----------
+    snapshot : object
+        What the mapping side publishes: ``version``, ``positions`` (n, 2)
+        and ``cluster_ids`` (n,) (``livemappr.mapping.snapshot.MapSnapshot``;
+        read by attribute, so control/ does not import the mapping thread's
+        modules).
+    items : sequence
+        The snippets in map order (row ``i`` is snippet ``i``), each with a
+        bank ``slot`` (-1 for none) and optionally ``rms_db`` (the loudness
+        the ``velocity`` choice orders by). Rows without an item get no slot.
+
+    Returns
+    -------
+    MapSnapshot
+    """
+    n = len(snapshot.positions)
+    slots = np.full(n, -1, np.int64)
+    loud = np.full(n, -np.inf)
+    for i, item in enumerate(items[:n]):
+        slots[i] = int(getattr(item, "slot", -1))
+        loud[i] = float(getattr(item, "rms_db", -np.inf))
+    return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
 
 
 EMPTY = MapSnapshot(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)
