@@ -1,0 +1,210 @@
+"""The one table of livemappr's OSC address space and default MIDI map.
+
+Runs on: any thread (plain data).
+
+The OSC server dispatches from :data:`OSC`, the address section of
+patches/README.md is generated from it (:func:`markdown`), and a test checks
+that every address a patch in patches/ uses is in it. Change the contract
+here and nowhere else.
+
+Argument kinds: ``int`` accepts integral floats (TouchOSC and Pure Data send
+every number as a float, so ``3.0`` is cluster 3); ``float`` accepts ints;
+``flag`` is a number, non-zero meaning on (or the string on/off); ``str`` is an OSC string;
+``name`` is a string or a number indexing the listed choices.
+"""
+
+import re
+from dataclasses import dataclass
+
+MAX_CLUSTERS = 4096  # cluster ids above are certainly a client's mistake
+MAX_SNIPPETS = 1 << 24
+PADS = 16
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One OSC argument: name, kind, allowed range and default (optional if set)."""
+
+    name: str
+    kind: str  # int, float, flag, str, name
+    lo: float | None = None
+    hi: float | None = None
+    default: object = None
+    choices: tuple = ()
+
+    @property
+    def optional(self):
+        return self.default is not None
+
+    def describe(self):
+        if self.kind == "name":
+            text = "|".join(self.choices)
+        elif self.kind == "flag":
+            text = "1/0 (or on/off)"
+        elif self.lo is not None:
+            lo = int(self.lo) if float(self.lo).is_integer() else self.lo
+            hi = int(self.hi) if float(self.hi).is_integer() else self.hi
+            text = f"{lo}..{hi}"
+        else:
+            text = self.kind
+        return f"[{self.name} {text}]" if self.optional else f"{self.name} {text}"
+
+
+@dataclass(frozen=True)
+class Address:
+    """One OSC address.
+
+    ``path`` may hold ``<n>`` (a pad number 0..15). ``direction`` is "in"
+    (clients send it to the engine) or "out" (feedback to subscribers).
+    ``action`` names the server method that handles an inbound address
+    (``OscServer._on_<action>``). ``issue`` marks addresses whose behaviour
+    another issue implements (they dispatch to a hook until then).
+    """
+
+    path: str
+    direction: str
+    args: tuple
+    action: str
+    doc: str
+    issue: str = ""
+
+    @property
+    def pattern(self):
+        return re.compile("^" + re.escape(self.path).replace(re.escape("<n>"), r"(\d+)") + "$")
+
+
+_vel = Arg("velocity", "float", 0.0, 1.0, default=1.0)
+CHOICES = ("round_robin", "random", "centre", "velocity", "select")
+RETRIGGER = ("overlap", "restart")
+LEARN_TARGETS = ("volume", "rate", "select")
+
+OSC = (
+    # -- playing ----------------------------------------------------------------
+    Address("/livemappr/cluster/play", "in", (Arg("n", "int", 0, MAX_CLUSTERS - 1), _vel),
+            "play_cluster", "Play a sound of cluster n (which one: see /livemappr/choice)."),
+    Address("/livemappr/cluster/release", "in", (Arg("n", "int", 0, MAX_CLUSTERS - 1),),
+            "release_cluster", "End the held sound of cluster n (gate and hold modes)."),
+    Address("/livemappr/pad/<n>", "in", (Arg("value", "float", 0.0, 1.0),),
+            "pad", "Button style: value > 0 plays cluster n with velocity value; 0 releases it."),
+    Address("/livemappr/xy", "in", (Arg("x", "float", 0.0, 1.0), Arg("y", "float", 0.0, 1.0), _vel),
+            "xy", "Play the snippet nearest the normalised map point (0..1, y up)."),
+    Address("/livemappr/snippet/play", "in", (Arg("id", "int", 0, MAX_SNIPPETS - 1), _vel),
+            "play_snippet", "Play snippet id (its index in map.json)."),
+    Address("/livemappr/stop", "in", (), "stop", "Fade out every sound."),
+    # -- how triggers behave --------------------------------------------------------
+    Address("/livemappr/choice", "in", (Arg("mode", "name", choices=CHOICES),),
+            "choice", "Which snippet a cluster plays: next in turn, random without repeats, "
+            "nearest the centre, by velocity within the cluster's loudness range, or by /livemappr/select."),
+    Address("/livemappr/select", "in", (Arg("position", "float", 0.0, 1.0),),
+            "select", "Position within the cluster (quietest 0 .. loudest 1) for the select choice."),
+    Address("/livemappr/retrigger", "in", (Arg("mode", "name", choices=RETRIGGER),),
+            "retrigger", "Hitting a sounding cluster again overlaps or restarts (chokes) it."),
+    Address("/livemappr/gate", "in", (Arg("on", "flag"),),
+            "gate", "Gate mode: a sound stops when its pad, key or note is released."),
+    Address("/livemappr/hold", "in", (Arg("on", "flag"),),
+            "hold", "Hold mode: while a pad is held it steps through its cluster, one snippet after another."),
+    Address("/livemappr/volume", "in", (Arg("gain", "float", 0.0, 2.0),),
+            "volume", "Master volume (linear, 1 is unity)."),
+    Address("/livemappr/rate", "in", (Arg("rate", "float", 0.25, 4.0),),
+            "rate", "Playback rate of new sounds (2 is an octave up)."),
+    Address("/livemappr/midi/learn", "in", (Arg("target", "name", choices=LEARN_TARGETS),),
+            "midi_learn", "The next MIDI controller moved controls target."),
+    # -- session --------------------------------------------------------------------
+    Address("/livemappr/record", "in", (Arg("on", "flag"),),
+            "record", "Whether the mic feeds the map."),
+    Address("/livemappr/subscribe", "in", (Arg("port", "int", 1, 65535, default=9000),),
+            "subscribe", "Send feedback to the sender's address at port."),
+    Address("/livemappr/unsubscribe", "in", (Arg("port", "int", 1, 65535, default=9000),),
+            "unsubscribe", "Stop sending feedback there."),
+    # -- time and loops (behaviour lands with the "Time and loops" issue) -----------
+    Address("/livemappr/loop/record", "in", (Arg("on", "flag"),), "loop",
+            "Start (1) or stop (0) recording a loop of what is played.", issue="time-and-loops"),
+    Address("/livemappr/loop/play", "in", (Arg("on", "flag"),), "loop",
+            "Start or stop the loop.", issue="time-and-loops"),
+    Address("/livemappr/loop/clear", "in", (), "loop", "Forget the loop.", issue="time-and-loops"),
+    Address("/livemappr/tempo", "in", (Arg("bpm", "float", 20.0, 400.0),), "loop",
+            "Tempo in beats per minute.", issue="time-and-loops"),
+    Address("/livemappr/quantize", "in", (Arg("division", "int", 0, 64),), "loop",
+            "Quantise triggers to 1/division of a bar (0: off).", issue="time-and-loops"),
+    # -- feedback to subscribers ------------------------------------------------------
+    Address("/livemappr/map/version", "out", (Arg("version", "int"), Arg("points", "int")), "",
+            "A new map was published: its version and number of points."),
+    Address("/livemappr/map/points", "out", (Arg("first", "int"), Arg("x y cluster ...", "float")), "",
+            "Up to 64 points from index first: normalised x, y and cluster id, repeated."),
+    Address("/livemappr/cluster/sizes", "out", (Arg("sizes ...", "int"),), "",
+            "Playable snippets in each cluster, from cluster 0."),
+    Address("/livemappr/pad/<n>/label", "out", (Arg("text", "str"),), "",
+            "Label for pad n (TouchOSC labels): cluster and size."),
+    Address("/livemappr/pad/<n>/color", "out", (Arg("r", "float"), Arg("g", "float"), Arg("b", "float"),
+                                                Arg("a", "float")), "",
+            "Colour of pad n's cluster, 0..1 each (dim when the cluster is empty)."),
+    Address("/livemappr/loop/position", "out", (Arg("phase", "float"),), "",
+            "Loop position 0..1 (from the loop clock, when there is one).", issue="time-and-loops"),
+    Address("/livemappr/meters", "out", (Arg("voices", "int"), Arg("xruns", "int"), Arg("late", "int")), "",
+            "Voices sounding, xruns and late commands so far."),
+    Address("/livemappr/record/state", "out", (Arg("on", "int"),), "", "Whether the mic feeds the map."),
+    Address("/livemappr/error", "out", (Arg("kind", "str"), Arg("message", "str")), "",
+            "The first error of each kind (later ones are only counted)."),
+)
+
+INBOUND = tuple(a for a in OSC if a.direction == "in")
+_EXACT = {a.path: a for a in INBOUND if "<n>" not in a.path}
+_PATTERNED = tuple(a for a in INBOUND if "<n>" in a.path)
+
+
+def lookup(path):
+    """The inbound :class:`Address` for an OSC path and its ``<n>`` (or None), or (None, None)."""
+    a = _EXACT.get(path)
+    if a is not None:
+        return a, None
+    for a in _PATTERNED:
+        m = a.pattern.match(path)
+        if m:
+            return a, int(m.group(1))
+    return None, None
+
+
+def known(path):
+    """True if ``path`` (either direction, with a concrete ``<n>``) is in the table."""
+    return any(a.pattern.match(path) for a in OSC)
+
+
+# -- MIDI -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MidiDefault:
+    """The default MIDI map (any channel). MIDI learn changes the CCs at run time."""
+
+    first_note: int = 36  # GM kick; most controllers' 16 pads start here
+    pads: int = PADS  # notes first_note .. first_note + pads - 1 play clusters 0..pads-1
+    cc_volume: int = 7  # channel volume
+    cc_rate: int = 1  # mod wheel: 0..127 -> rate 0.5..2 (64 is 1)
+    cc_select: int = 74  # often the first knob: position within the cluster
+    virtual_port: str = "livemappr"
+
+
+MIDI = MidiDefault()
+MIDI_ROWS = (
+    ("note on", f"{MIDI.first_note}..{MIDI.first_note + MIDI.pads - 1}",
+     f"play clusters 0..{MIDI.pads - 1}; velocity sets the gain"),
+    ("note off", f"{MIDI.first_note}..{MIDI.first_note + MIDI.pads - 1}",
+     "end the held sound (gate and hold modes); note on with velocity 0 is a note off"),
+    ("control change", str(MIDI.cc_volume), "master volume (0..127 -> 0..1)"),
+    ("control change", str(MIDI.cc_rate), "playback rate (0..127 -> 0.5..2, 64 is 1)"),
+    ("control change", str(MIDI.cc_select), "which snippet of a cluster plays (select choice)"),
+    ("note on out", f"{MIDI.first_note}..{MIDI.first_note + MIDI.pads - 1}",
+     "pad lights: velocity 127 for a cluster with sounds, 0 for an empty one"),
+)
+
+
+def markdown():
+    """The address and MIDI tables as Markdown (patches/README.md embeds this)."""
+    lines = ["| address | arguments | direction | what it does |", "|---|---|---|---|"]
+    for a in OSC:
+        args = (" ".join(x.describe() for x in a.args) or "(none)").replace("|", "\\|")
+        doc = a.doc + (" *(Time and loops issue: reserved)*" if a.issue else "")
+        lines.append(f"| `{a.path}` | {args} | {a.direction} | {doc} |")
+    lines += ["", "| MIDI message | number | what it does |", "|---|---|---|"]
+    lines += [f"| {k} | {n} | {d} |" for k, n, d in MIDI_ROWS]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,296 @@
+"""MIDI in (pads, controllers, MIDI learn) and out (pad lights).
+
+Runs on: the MIDI poller thread (parsing, triggering, pad lights).
+
+A virtual input port named ``livemappr`` is opened through python-rtmidi,
+with JACK's API where a JACK server runs and ALSA's otherwise (a desktop or
+a Pi); hardware ports are connected by name substring. Messages are polled
+from rtmidi's queue on our own thread rather than taken in rtmidi's callback:
+under JACK that callback runs inside rtmidi's JACK process thread, and a
+Python callback there waits for the GIL, which would make the JACK graph (and
+so our audio) late.
+
+Raw bytes are parsed here, not trusted: running status (data bytes that
+reuse the last status byte), system exclusive, real-time bytes in between,
+stray data bytes and cut-off messages are all handled; what is not playable is
+counted per kind and reported once.
+"""
+
+import os
+import threading
+import time
+
+import rtmidi
+
+from livemappr.control.addresses import LEARN_TARGETS, MIDI
+from livemappr.control.report import ErrorCounts
+from livemappr.control.threads import raise_priority
+from livemappr.errors import UsageError
+
+_DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
+_COMMON_DATA = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0}
+APIS = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA}
+
+
+def jack_running():
+    """True if a JACK server answers (never starts one)."""
+    if rtmidi.API_UNIX_JACK not in rtmidi.get_compiled_api():
+        return False
+    old = os.environ.get("JACK_NO_START_SERVER")
+    os.environ["JACK_NO_START_SERVER"] = "1"  # libjack would otherwise start a server to probe
+    try:
+        probe = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="livemappr-probe")
+        probe.delete()
+        return True
+    except rtmidi.SystemError:
+        return False
+    finally:
+        if old is None:
+            os.environ.pop("JACK_NO_START_SERVER", None)
+        else:
+            os.environ["JACK_NO_START_SERVER"] = old
+
+
+def choose_api(prefer=None):
+    """The rtmidi API to use: ``prefer`` ("jack"/"alsa"), else JACK when a
+    server runs, else ALSA. Also read from ``LIVEMAPPR_MIDI_API``."""
+    prefer = prefer or os.environ.get("LIVEMAPPR_MIDI_API")
+    compiled = rtmidi.get_compiled_api()
+    if prefer:
+        if prefer not in APIS:
+            raise UsageError(f"MIDI API must be one of {', '.join(APIS)}, got {prefer!r}")
+        if APIS[prefer] not in compiled:
+            raise UsageError(f"this python-rtmidi was built without the {prefer} MIDI API")
+        return APIS[prefer]
+    if jack_running():
+        return rtmidi.API_UNIX_JACK
+    if rtmidi.API_LINUX_ALSA in compiled:
+        return rtmidi.API_LINUX_ALSA
+    raise UsageError("no MIDI API: neither a JACK server nor ALSA MIDI is available")
+
+
+class MidiParser:
+    """Bytes in, complete channel messages out: ``(status, data1, data2)``.
+
+    Keeps running status across calls, as a MIDI cable does.
+    """
+
+    def __init__(self, errors):
+        self.errors = errors
+        self._running = 0  # last channel status byte, 0 for none
+        self._in_sysex = False
+
+    def feed(self, data):
+        """Parse ``data`` (a sequence of ints 0..255); returns a list of messages."""
+        out = []
+        i, n = 0, len(data)
+        while i < n:
+            b = data[i]
+            if not isinstance(b, int) or not 0 <= b <= 255:
+                self.errors.count("midi_malformed", f"byte {b!r} is not in 0..255")
+                return out
+            if b >= 0xF8:  # real-time (clock, start, stop) may sit anywhere
+                i += 1
+                continue
+            if self._in_sysex or b == 0xF0:
+                if b == 0xF0:
+                    self.errors.count("midi_sysex", "system exclusive message ignored")
+                    self._in_sysex = True
+                    i += 1
+                    continue
+                if b == 0xF7 or b < 0x80:
+                    self._in_sysex = b != 0xF7
+                    i += 1
+                    continue
+                self._in_sysex = False  # a status byte ends an unterminated sysex
+            if b >= 0xF0:
+                self._running = 0  # system common cancels running status
+                i += 1 + _COMMON_DATA.get(b, 0)
+                continue
+            if b >= 0x80:
+                status, i = b, i + 1
+            elif self._running:
+                status = self._running
+                self.errors.count("midi_running_status", "running status (handled)")
+            else:
+                self.errors.count("midi_malformed", f"data byte {b} without a status byte")
+                while i < n and isinstance(data[i], int) and 0 <= data[i] < 0x80:
+                    i += 1  # one count for the whole stray run
+                continue
+            need = _DATA_BYTES[status & 0xF0]
+            body, j = [], i
+            while j < n and len(body) < need:
+                x = data[j]
+                if not isinstance(x, int) or x >= 0x80 and x < 0xF8 or x > 255 or x < 0:
+                    break  # a new status byte (or garbage) cuts this message short
+                if x < 0x80:
+                    body.append(x)
+                j += 1  # real-time bytes may sit between data bytes
+            self._running = status
+            i = j
+            if len(body) < need:
+                self.errors.count("midi_malformed", f"status {status:#x} needs {need} data bytes, got {body}")
+                continue
+            out.append((status, body[0], body[1] if need == 2 else 0))
+        return out
+
+
+class MidiInput:
+    """Virtual ``livemappr`` input (+ hardware by name) driving the trigger path.
+
+    Parameters
+    ----------
+    trigger : livemappr.control.trigger.Trigger
+    api : int, optional
+        rtmidi API; default :func:`choose_api`.
+    connect : sequence of str
+        Substrings of hardware port names to connect (``--midi-in``).
+    errors : ErrorCounts, optional
+    lights : bool
+        Also open a ``livemappr`` output for pad lights (note-ons).
+    poll_ms : float
+        Poll interval of rtmidi's queue when it is empty.
+    priority : int
+        SCHED_FIFO priority of the poller thread; 0 for none.
+    """
+
+    def __init__(self, trigger, *, api=None, connect=(), errors=None, lights=True, poll_ms=0.5,
+                 client_name=MIDI.virtual_port, priority=1):
+        self.trigger = trigger
+        self.errors = errors or ErrorCounts()
+        self.api = choose_api() if api is None else api
+        self.poll_s = poll_ms / 1000.0
+        self.parser = MidiParser(self.errors)
+        self.notes = {MIDI.first_note + k: k for k in range(MIDI.pads)}
+        self.cc = {MIDI.cc_volume: "volume", MIDI.cc_rate: "rate", MIDI.cc_select: "select"}
+        self.learning = None
+        self.messages = 0
+        self.priority = priority
+        self.realtime = False
+        self.ports = []
+        port = rtmidi.MidiIn(self.api, name=client_name)
+        port.ignore_types(sysex=False, timing=True, active_sense=True)  # sysex reaches us to be counted
+        port.open_virtual_port(MIDI.virtual_port)
+        self.ports.append(port)
+        for text in connect:
+            self.connect(text)
+        self.lights = PadLights(self.api, client_name + "-lights") if lights else None
+        self._lit_version = None
+        self._stop = threading.Event()
+        self._thread = None
+
+    def connect(self, text):
+        """Connect every hardware input whose name contains ``text``; returns their names."""
+        probe = self.ports[0]
+        names = [n for n in probe.get_ports() if text.lower() in n.lower() and MIDI.virtual_port not in n]
+        if not names:
+            available = "; ".join(probe.get_ports()) or "none"
+            raise UsageError(f"no MIDI input name contains {text!r}; available: {available}")
+        for name in names:
+            port = rtmidi.MidiIn(self.api, name=f"livemappr-{len(self.ports)}")
+            port.ignore_types(sysex=False, timing=True, active_sense=True)
+            port.open_port(probe.get_ports().index(name))
+            self.ports.append(port)
+        return names
+
+    def learn(self, target):
+        """The next controller moved controls ``target`` (volume, rate, select)."""
+        if target not in LEARN_TARGETS:
+            target = LEARN_TARGETS[int(target)]
+        self.learning = target
+
+    # -- thread ---------------------------------------------------------------------
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="livemappr-midi", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        for p in self.ports:
+            p.close_port()
+            p.delete()
+        if self.lights is not None:
+            self.lights.close()
+
+    def _run(self):
+        self.realtime = raise_priority("MIDI", self.priority)
+        next_lights = 0.0
+        while not self._stop.is_set():
+            got = False
+            for port in self.ports:
+                while True:
+                    item = port.get_message()
+                    if not item:
+                        break
+                    got = True
+                    self.handle(item[0])
+            if self.lights is not None and time.monotonic() >= next_lights:
+                next_lights = time.monotonic() + 0.05
+                self.update_lights()
+            if not got:
+                time.sleep(self.poll_s)
+
+    # -- messages -------------------------------------------------------------------
+    def handle(self, data):
+        """Parse and act on raw MIDI bytes; never raises."""
+        self.messages += 1
+        try:
+            for status, d1, d2 in self.parser.feed(data):
+                self._act(status & 0xF0, status & 0x0F, d1, d2)
+        except ValueError as e:
+            self.errors.count("out_of_range", str(e))
+        except Exception as e:  # noqa: BLE001 -- a surface must outlive its bugs
+            self.errors.count("internal", f"{type(e).__name__}: {e}")
+
+    def _act(self, kind, channel, d1, d2):
+        if kind == 0x90 and d2 > 0:
+            cluster = self.notes.get(d1)
+            if cluster is not None:
+                self.trigger.play_cluster(cluster, d2 / 127.0, key=("midi", channel, d1))
+        elif kind == 0x80 or kind == 0x90:
+            if d1 in self.notes:
+                self.trigger.release(("midi", channel, d1))
+        elif kind == 0xB0:
+            if self.learning is not None:
+                self.cc = {k: v for k, v in self.cc.items() if v != self.learning}
+                self.cc[d1] = self.learning
+                self.learning = None
+            target = self.cc.get(d1)
+            if target == "volume":
+                self.trigger.set_volume(d2 / 127.0)
+            elif target == "rate":
+                self.trigger.set_rate(2.0 ** ((d2 - 64) / 64.0))
+            elif target == "select":
+                self.trigger.set_selector(d2 / 127.0)
+                self.trigger.set_choice("select")  # touching the knob means "I choose"
+
+    def update_lights(self):
+        snap = self.trigger.snapshots.get()
+        if snap.version != self._lit_version:
+            self._lit_version = snap.version
+            sizes = snap.cluster_sizes()
+            self.lights.show([int(sizes[k]) > 0 if k < sizes.size else False for k in range(MIDI.pads)],
+                             {k: n for n, k in self.notes.items()})
+
+
+class PadLights:
+    """MIDI out: note-on velocity 127 lights a pad whose cluster has sounds, 0 darkens it."""
+
+    def __init__(self, api, client_name):
+        self.port = rtmidi.MidiOut(api, name=client_name)
+        self.port.open_virtual_port(MIDI.virtual_port)
+        self.state = {}
+
+    def show(self, lit, notes):
+        for pad, on in enumerate(lit):
+            note = notes.get(pad)
+            if note is not None and self.state.get(note) != on:
+                self.port.send_message([0x90, note, 127 if on else 0])
+                self.state[note] = on
+
+    def close(self):
+        self.port.close_port()
+        self.port.delete()

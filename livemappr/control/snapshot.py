@@ -1,0 +1,202 @@
+"""The read-only view of the map that the control surfaces play from.
+
+Runs on: whichever thread builds a snapshot (the session, when the mapping
+worker publishes); readers (OSC, MIDI, the trigger's stepper) only read.
+
+The mapping worker publishes immutable snapshots (positions, cluster ids,
+version); the session attaches the bank slot of each snippet (and, if it
+likes, a loudness). A :class:`MapSnapshot` is frozen and its arrays are
+read-only, so a reader holding one never sees it change: publishing a new map
+is one reference assignment (:class:`SnapshotRef`), which is atomic in
+CPython, so readers never lock.
+
+Everything a trigger needs per cluster (members, the member nearest the
+centre, members ordered by loudness) is computed once here, not per hit.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def _frozen(a, dtype, name, shape_tail=()):
+    a = np.array(a, dtype=dtype, copy=True)
+    if a.ndim != 1 + len(shape_tail) or a.shape[1:] != shape_tail:
+        want = "(n" + "".join(f", {d}" for d in shape_tail) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    a.setflags(write=False)
+    return a
+
+
+@dataclass(frozen=True, eq=False)
+class MapSnapshot:
+    """One published state of the map.
+
+    Parameters
+    ----------
+    positions : array-like of shape (n, 2)
+        Map coordinates of each snippet (any scale; normalised here for XY).
+    cluster_ids : array-like of shape (n,)
+        Cluster of each snippet; -1 for noise / not yet clustered.
+    slots : array-like of shape (n,)
+        Bank slot of each snippet; -1 where the snippet has no slot (yet).
+    version : int
+        Increases with every publication.
+    loudness : array-like of shape (n,), optional
+        Any monotonic loudness measure (dB, RMS); needed by the ``velocity``
+        choice only (see :func:`loudness_from_bank`).
+    """
+
+    positions: np.ndarray
+    cluster_ids: np.ndarray
+    slots: np.ndarray
+    version: int = 0
+    loudness: np.ndarray | None = None
+    # Derived once, read by every trigger.
+    unit: np.ndarray = field(init=False, repr=False)
+    members: tuple = field(init=False, repr=False)
+    by_loudness: tuple = field(init=False, repr=False)
+    centre_member: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        pos = _frozen(self.positions, np.float64, "positions", (2,))
+        n = pos.shape[0]
+        cid = _frozen(self.cluster_ids, np.int64, "cluster_ids")
+        slots = _frozen(self.slots, np.int64, "slots")
+        for name, a in (("cluster_ids", cid), ("slots", slots)):
+            if a.shape[0] != n:
+                raise ValueError(f"{name} must have {n} entries (one per position), got {a.shape[0]}")
+        if not np.isfinite(pos).all():
+            raise ValueError("positions must be finite")
+        loud = None
+        if self.loudness is not None:
+            loud = _frozen(self.loudness, np.float64, "loudness")
+            if loud.shape[0] != n:
+                raise ValueError(f"loudness must have {n} entries, got {loud.shape[0]}")
+        set_ = object.__setattr__
+        set_(self, "positions", pos)
+        set_(self, "cluster_ids", cid)
+        set_(self, "slots", slots)
+        set_(self, "loudness", loud)
+        set_(self, "version", int(self.version))
+        # The XY pad speaks 0..1: the map's bounding box from its lower
+        # corner, scaled by its longer side (aspect kept), exactly as the
+        # mapping side's ``normalized_positions`` does for the map view, so a
+        # point on the pad is the same point in the view.
+        if n:
+            lo = pos.min(axis=0)
+            span = float((pos.max(axis=0) - lo).max()) or 1.0
+            unit = (pos - lo) / span
+        else:
+            unit = pos.copy()
+        unit.setflags(write=False)
+        set_(self, "unit", unit)
+        playable = slots >= 0
+        n_clusters = int(cid.max()) + 1 if n and cid.max() >= 0 else 0
+        members, by_loud, centre = [], [], np.full(n_clusters, -1, np.int64)
+        for c in range(n_clusters):
+            m = np.flatnonzero((cid == c) & playable)
+            m.setflags(write=False)
+            members.append(m)
+            if m.size:
+                centre[c] = m[np.argmin(((pos[m] - pos[m].mean(axis=0)) ** 2).sum(axis=1))]
+            order = m[np.argsort(loud[m], kind="stable")] if loud is not None else m
+            order.setflags(write=False)
+            by_loud.append(order)
+        centre.setflags(write=False)
+        set_(self, "members", tuple(members))
+        set_(self, "by_loudness", tuple(by_loud))
+        set_(self, "centre_member", centre)
+
+    def __len__(self):
+        return self.positions.shape[0]
+
+    @property
+    def n_clusters(self):
+        return len(self.members)
+
+    def cluster_sizes(self):
+        """Playable snippets per cluster, ndarray of shape (n_clusters,)."""
+        return np.array([m.size for m in self.members], np.int64)
+
+    def nearest(self, x, y):
+        """Index of the playable snippet nearest the normalised point (x, y), or -1."""
+        ok = np.flatnonzero(self.slots >= 0)
+        if ok.size == 0:
+            return -1
+        d = (self.unit[ok, 0] - x) ** 2 + (self.unit[ok, 1] - y) ** 2
+        return int(ok[np.argmin(d)])
+
+    def with_slots(self, slots, loudness=None):
+        """The same map with bank slots (and loudness) attached by the session."""
+        return MapSnapshot(self.positions, self.cluster_ids, slots, self.version,
+                           self.loudness if loudness is None else loudness)
+
+
+def from_published(snapshot, items):
+    """The control view of a map worker's publication.
+
+    Parameters
+    ----------
+    snapshot : object
+        What the mapping side publishes: ``version``, ``positions`` (n, 2)
+        and ``cluster_ids`` (n,) (``livemappr.mapping.snapshot.MapSnapshot``;
+        read by attribute, so control/ does not import the mapping thread's
+        modules).
+    items : sequence
+        The snippets in map order (row ``i`` is snippet ``i``), each with a
+        bank ``slot`` (-1 for none) and optionally ``rms_db`` (the loudness
+        the ``velocity`` choice orders by). Rows without an item get no slot.
+
+    Returns
+    -------
+    MapSnapshot
+    """
+    n = len(snapshot.positions)
+    slots = np.full(n, -1, np.int64)
+    loud = np.full(n, -np.inf)
+    for i, item in enumerate(items[:n]):
+        slots[i] = int(getattr(item, "slot", -1))
+        loud[i] = float(getattr(item, "rms_db", -np.inf))
+    return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
+
+
+EMPTY = MapSnapshot(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)
+
+
+class SnapshotRef:
+    """The current snapshot: one reference, swapped whole, read without locks."""
+
+    def __init__(self, snapshot=None):
+        self._snap = snapshot if snapshot is not None else EMPTY
+
+    def get(self):
+        return self._snap
+
+    def publish(self, snapshot):
+        """Make ``snapshot`` current (any thread). Returns it."""
+        if not isinstance(snapshot, MapSnapshot):
+            raise TypeError(f"snapshot must be a MapSnapshot, got {type(snapshot).__name__}")
+        self._snap = snapshot
+        return snapshot
+
+
+def loudness_from_bank(engine, slots):
+    """RMS level in dB of each bank slot, -inf for ``-1`` or empty slots.
+
+    Parameters
+    ----------
+    engine : livemappr.engine.Engine
+    slots : array-like of shape (n,)
+
+    Returns
+    -------
+    ndarray of shape (n,), float64
+    """
+    st = engine.state
+    out = np.full(len(slots), -np.inf)
+    for i, s in enumerate(np.asarray(slots, np.int64)):
+        if 0 <= s < st.slot_len.shape[0] and st.slot_len[s] > 0:
+            a = st.pool[st.slot_start[s]:st.slot_start[s] + st.slot_len[s]].astype(np.float64)
+            out[i] = 10 * np.log10(max(float(np.mean(a * a)), 1e-20))
+    return out

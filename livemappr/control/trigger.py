@@ -1,0 +1,300 @@
+"""The one path from every surface (OSC, MIDI, later the web view) to the engine.
+
+Runs on: control threads (OSC server, MIDI poller, web), plus the trigger's
+own stepper thread in hold mode. Surfaces call it concurrently; one lock
+guards the per-cluster choice state (round-robin cursors, random bags, held
+keys). The engine's command queue is lock-free towards the audio thread.
+
+What a hit does:
+
+1. **Which snippet** of the cluster (``choice``): ``round_robin`` (next in
+   turn), ``random`` (random without repeats: a shuffled bag per cluster,
+   never the same snippet twice in a row), ``centre`` (the member nearest
+   the cluster's centre), ``velocity`` (the cluster's loudness range spread
+   over velocity 0..1), ``select`` (the same, by a position set from a CC or
+   ``/livemappr/select``).
+2. **When** (``timing``): ``asap`` starts at the next block the audio
+   thread runs (latency 0..1 block); ``steady`` starts a fixed
+   ``steady_ms`` after the hit arrived (one block plus a margin), so the
+   latency does not jitter with the block phase. An explicit frame (``at``)
+   or wall time (``wall``, an OSC bundle's timetag) wins over both.
+3. **Retrigger and choke**: ``overlap`` lets a cluster's sounds ring over
+   each other; ``restart`` puts each cluster in its own choke group so a new
+   hit fades the last; ``choke_groups`` joins clusters (open/closed hi-hat).
+4. **Gate** releases a key's sound on note-off; **hold** keeps stepping
+   through the cluster while the key is held, each snippet starting where
+   the previous one ends (MusicMappr's held key).
+
+Velocity sets the gain linearly (velocity 1 is unity gain).
+"""
+
+import random
+import threading
+from dataclasses import dataclass
+
+from livemappr.control.addresses import CHOICES, MAX_CLUSTERS, RETRIGGER
+from livemappr.control.clock import FrameClock
+from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.threads import raise_priority
+from livemappr.engine import ASAP, _number, _whole
+
+TIMINGS = ("asap", "steady")
+_TAG_BASE = 1 << 20  # tags below are left to other users of the engine
+_CHOKE_EXPLICIT = MAX_CLUSTERS + 1  # explicit groups sit above the per-cluster ones
+
+
+@dataclass
+class _Held:
+    cluster: int
+    tag: int
+    next_frame: float
+    step: int
+
+
+class Trigger:
+    """Choose a snippet, a frame and a voice; send one play command.
+
+    Parameters
+    ----------
+    engine : livemappr.engine.Engine
+    snapshots : SnapshotRef
+    choice : str, default "round_robin"
+    retrigger : str, default "overlap"
+    timing : str, default "asap"
+    steady_ms : float, optional
+        Hit-to-sound latency in steady timing; default one block plus 0.5 ms.
+    blocksize : int, optional
+        Frames per callback, if it differs from the engine's configuration.
+    seed : int, optional
+        For the random choice.
+    """
+
+    def __init__(self, engine, snapshots=None, *, choice="round_robin", retrigger="overlap", timing="asap",
+                 steady_ms=None, blocksize=None, seed=None):
+        self.engine = engine
+        self.snapshots = snapshots if snapshots is not None else SnapshotRef()
+        self.clock = FrameClock(engine, blocksize)
+        sr = engine.config.samplerate
+        self.steady_frames = (self.clock.blocksize + 0.0005 * sr if steady_ms is None
+                              else _number("steady_ms", steady_ms, 0.0, 1000.0) * sr / 1000.0)
+        self.choice = self._pick("choice", choice, CHOICES)
+        self.retrigger = self._pick("retrigger", retrigger, RETRIGGER)
+        self.timing = self._pick("timing", timing, TIMINGS)
+        self.choke_groups = {}
+        self.rate = 1.0
+        self.selector = 0.0
+        self.gate = False
+        self.hold = False
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+        self._cursor = {}
+        self._bags = {}
+        self._last = {}
+        self._keys = {}  # key -> tag (gate mode)
+        self._held = {}  # key -> _Held (hold mode)
+        self._next_tag = _TAG_BASE
+        self._stop = threading.Event()
+        self._stepper = None
+
+    # -- settings ------------------------------------------------------------------
+    @staticmethod
+    def _pick(field, value, allowed):
+        """A choice by name, or by index (a float from TouchOSC/Pd is fine)."""
+        if isinstance(value, str):
+            if value in allowed:
+                return value
+            raise ValueError(f"{field} must be one of {', '.join(allowed)}, got {value!r}")
+        return allowed[_whole(field, value, 0, len(allowed) - 1)]
+
+    def set_choice(self, value):
+        self.choice = self._pick("choice", value, CHOICES)
+
+    def set_retrigger(self, value):
+        self.retrigger = self._pick("retrigger", value, RETRIGGER)
+
+    def set_rate(self, rate):
+        self.rate = _number("rate", rate, 0.25, 4.0)
+
+    def set_selector(self, position):
+        self.selector = _number("position", position, 0.0, 1.0)
+
+    def set_volume(self, gain, at=ASAP):
+        self.engine.set_param("master_gain", _number("gain", gain, 0.0, 2.0), at=at)
+
+    # -- playing ------------------------------------------------------------------
+    def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None):
+        """Play a snippet of ``cluster``. Returns the snippet index, or -1 if the cluster is empty.
+
+        Parameters
+        ----------
+        cluster : int
+        velocity : float
+            0..1; the gain, and the loudness for the ``velocity`` choice.
+        key : hashable, optional
+            What is held (("midi", channel, note), ("osc", pad)); its release
+            ends the sound in gate mode and the stepping in hold mode.
+        at : int, optional
+            Engine frame to start at.
+        wall : float, optional
+            ``time.time()`` seconds to start at (an OSC timetag).
+        """
+        cluster = _whole("cluster", cluster, 0, MAX_CLUSTERS - 1)
+        velocity = _number("velocity", velocity, 0.0, 1.0)
+        snap = self.snapshots.get()
+        with self._lock:
+            snippet = self._choose(snap, cluster, velocity)
+            if snippet < 0:
+                return -1
+            frame = self._frame(at, wall, steady=self.hold and key is not None)
+            tag = self._play(snap, snippet, velocity, frame, self._choke(cluster))
+            if key is not None:
+                if self.gate:
+                    self._keys[key] = tag
+                if self.hold:
+                    start = frame if frame != ASAP else self.clock.now() + self.clock.blocksize
+                    self._held[key] = _Held(cluster, tag, start + self._length(snap, snippet), 1)
+        return snippet
+
+    def play_snippet(self, snippet, velocity=1.0, *, key=None, at=None, wall=None):
+        """Play snippet ``snippet`` (map index). Returns it, or -1 if it has no bank slot."""
+        snap = self.snapshots.get()
+        snippet = _whole("snippet", snippet, 0, max(len(snap) - 1, 0))
+        velocity = _number("velocity", velocity, 0.0, 1.0)
+        if snippet >= len(snap) or snap.slots[snippet] < 0:
+            return -1
+        with self._lock:
+            cluster = int(snap.cluster_ids[snippet])
+            tag = self._play(snap, snippet, velocity, self._frame(at, wall),
+                             self._choke(cluster) if cluster >= 0 else 0)
+            if key is not None and self.gate:
+                self._keys[key] = tag
+        return snippet
+
+    def play_xy(self, x, y, velocity=1.0, *, key=None, at=None, wall=None):
+        """Play the snippet nearest the normalised map point. Returns it, or -1 on an empty map."""
+        x = _number("x", x, 0.0, 1.0)
+        y = _number("y", y, 0.0, 1.0)
+        snippet = self.snapshots.get().nearest(x, y)
+        if snippet < 0:
+            return -1
+        return self.play_snippet(snippet, velocity, key=key, at=at, wall=wall)
+
+    def release(self, key, *, at=None, wall=None):
+        """The key ``key`` was let go: end its sound (gate) and its stepping (hold)."""
+        with self._lock:
+            held = self._held.pop(key, None)
+            tag = self._keys.pop(key, None)
+            if tag is not None or (held is not None and self.gate):
+                frame = self._frame(at, wall)
+                for t in {tag, held.tag if held else None} - {None}:
+                    self.engine.stop(t, at=frame)
+
+    def stop_all(self):
+        with self._lock:
+            self._held.clear()
+            self._keys.clear()
+        self.engine.stop_all()
+
+    # -- hold mode's stepper --------------------------------------------------------
+    def start(self):
+        """Start the stepper thread (hold mode). Returns self."""
+        if self._stepper is None:
+            self._stop.clear()
+            self._stepper = threading.Thread(target=self._step_loop, name="livemappr-stepper", daemon=True)
+            self._stepper.start()
+        return self
+
+    def close(self):
+        self._stop.set()
+        if self._stepper is not None:
+            self._stepper.join()
+            self._stepper = None
+
+    def step(self, lookahead_frames=None):
+        """Send the next snippet of every held key due within ``lookahead_frames``.
+
+        The stepper thread calls this every few milliseconds; each command
+        carries its exact frame, so the steps are sample-accurate however late
+        the thread wakes (within the lookahead).
+        """
+        look = 0.03 * self.clock.samplerate if lookahead_frames is None else lookahead_frames
+        snap = self.snapshots.get()
+        now = self.clock.now()
+        with self._lock:
+            for held in self._held.values():
+                while held.next_frame - now < look:
+                    snippet = self._choose(snap, held.cluster, 1.0)
+                    if snippet < 0:
+                        break
+                    frame = int(round(held.next_frame))
+                    held.tag = self._play(snap, snippet, 1.0, frame, self._choke(held.cluster))
+                    held.next_frame += self._length(snap, snippet)
+                    held.step += 1
+
+    def _step_loop(self):
+        raise_priority("stepper")
+        while not self._stop.wait(0.005):
+            if self._held:
+                self.step()
+
+    # -- guts (called with the lock held) -------------------------------------------
+    def _choose(self, snap, cluster, velocity):
+        if cluster >= snap.n_clusters or snap.members[cluster].size == 0:
+            return -1
+        members = snap.members[cluster]
+        choice = self.choice
+        if choice in ("velocity", "select") and snap.loudness is None:
+            choice = "round_robin"  # no loudness attached: stay playable
+        if choice == "round_robin":
+            i = self._cursor.get(cluster, 0)
+            self._cursor[cluster] = i + 1
+            return int(members[i % members.size])
+        if choice == "random":
+            key = (cluster, snap.version)
+            bag = self._bags.get(key)
+            if not bag:
+                self._bags = {k: v for k, v in self._bags.items() if k[1] == snap.version}
+                bag = list(members)
+                self._rng.shuffle(bag)
+                if len(bag) > 1 and bag[-1] == self._last.get(cluster):
+                    bag[0], bag[-1] = bag[-1], bag[0]  # never the same twice in a row
+                self._bags[key] = bag
+            s = int(bag.pop())
+            self._last[cluster] = s
+            return s
+        if choice == "centre":
+            return int(snap.centre_member[cluster])
+        order = snap.by_loudness[cluster]
+        pos = velocity if choice == "velocity" else self.selector
+        return int(order[int(round(pos * (order.size - 1)))])
+
+    def _frame(self, at, wall, steady=False):
+        if at is not None:
+            return _whole("at", at, ASAP)
+        clock = self.clock
+        if not clock.running():
+            return ASAP
+        if wall is not None:
+            target = clock.at_wall(float(wall))
+            if target > clock.now() + clock.blocksize:
+                return int(round(target))
+        if self.timing == "steady" or steady:
+            return int(round(clock.now() + self.steady_frames))
+        return ASAP
+
+    def _choke(self, cluster):
+        group = self.choke_groups.get(cluster)
+        if group is not None:
+            return _CHOKE_EXPLICIT + int(group)
+        return cluster + 1 if self.retrigger == "restart" else 0
+
+    def _play(self, snap, snippet, velocity, frame, choke):
+        tag = self._next_tag
+        self._next_tag = tag + 1 if tag < (1 << 62) else _TAG_BASE
+        self.engine.play(int(snap.slots[snippet]), gain=velocity, rate=self.rate, at=frame, tag=tag, choke=choke)
+        return tag
+
+    def _length(self, snap, snippet):
+        """Frames snippet plays for at the current rate."""
+        return max(1.0, float(self.engine.state.slot_len[snap.slots[snippet]]) / self.rate)
+
