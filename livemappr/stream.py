@@ -15,6 +15,7 @@ import sounddevice as sd
 from livemappr.engine import Engine
 from livemappr.errors import DeviceError, UsageError
 from livemappr.offline import render
+from livemappr.realtime import meters as _m
 from livemappr.realtime.callback import compile_callback
 
 COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
@@ -120,7 +121,9 @@ def compile_kernels():
     scratch.events()
     reader = scratch.ring_reader(0)
     reader.release(reader.read())
+    reader.copy_range(0, 0)
     scratch.meters()
+    _m.read_clock(scratch.state.meters)
     return callback
 
 

@@ -76,3 +76,16 @@ def test_commands_for_unpublished_slots_are_ignored_and_counted():
     out = render(e, 256, commands=[e.play_command(5, at=0)])
     assert not out.any()
     assert e.meters()["ignored_commands"] == 1
+
+
+def test_the_published_clock_pair_is_each_callbacks_first_frame_and_start():
+    import time
+
+    from livemappr.realtime.meters import read_clock
+
+    e = small_engine()
+    assert read_clock(e.state.meters) == (0, 0)
+    t0 = time.monotonic_ns()
+    render(e, 1000, blocksize=300)
+    frame, start_ns = read_clock(e.state.meters)
+    assert frame == 900 and t0 < start_ns <= time.monotonic_ns()

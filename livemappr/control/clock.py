@@ -2,17 +2,14 @@
 
 Runs on: control threads (OSC server, MIDI poller, the trigger's stepper).
 
-The audio thread stores, at the end of every callback, the frames processed
-so far and the ``CLOCK_MONOTONIC`` time the callback started. The current
-frame is therefore the last callback's first frame plus the time since it
-started, times the sample rate. This is what lets a trigger land at a fixed
-distance from the moment it arrived (steady timing: latency without the block
-jitter) and an OSC bundle land at its timetag.
-
-The two meters are separate stores, so a reading can fall between them (a
-window of microseconds per callback): the estimate is then one block early and
-a command aimed at it is applied at the next block start and counted late by
-the engine. That is rare and harmless, so no retry loop hides it.
+At the start of every callback the audio thread publishes the callback's
+first frame and its ``CLOCK_MONOTONIC`` start time as one pair under a
+sequence lock (:func:`livemappr.realtime.meters.read_clock`), so a reader
+never sees a frame from one callback with the time of another. The current
+frame is that first frame plus the time since, times the sample rate. This is
+what lets a trigger land at a fixed distance from the moment it arrived
+(steady timing: latency without the block jitter) and an OSC bundle land at
+its timetag.
 """
 
 import time
@@ -45,15 +42,12 @@ class FrameClock:
 
         Before the first callback this is 0.
         """
-        meters = self.engine.state.meters
-        start_ns = int(meters[_m.M_PREV_START_NS])
-        frames = int(meters[_m.M_FRAMES])
+        frame, start_ns = _m.read_clock(self.engine.state.meters)
         if start_ns == 0:
-            return float(frames)
+            return float(frame)
         if now_ns is None:
             now_ns = time.monotonic_ns()
-        elapsed = max(0, now_ns - start_ns) * 1e-9 * self.samplerate
-        return frames - self.blocksize + elapsed
+        return frame + max(0, now_ns - start_ns) * 1e-9 * self.samplerate
 
     def at_wall(self, wall_seconds):
         """The engine frame at ``time.time()``-style seconds (an OSC timetag)."""

@@ -234,6 +234,7 @@ def process(st, inp, out, frames, status):
     start_ns = monotonic_ns()
     meters = st.meters
     block_start = meters[_m.M_FRAMES]
+    _m.publish_clock(meters, block_start, start_ns)
     _m.meter_status(meters, status)
     if status != 0:
         _cmd.push_event(st.evt_ints, st.evt_state, _cmd.EVT_XRUN, status, 0, block_start)

@@ -14,6 +14,7 @@ to reset them (``M_RESET``).
 
 import numpy as np
 
+from livemappr.realtime.atomics import fence, load_acquire, store_release
 from livemappr.realtime.jit import audio_kernel
 
 # Meter fields (int64)
@@ -41,8 +42,11 @@ from livemappr.realtime.jit import audio_kernel
     M_PREV_START_NS,  # start time of the previous callback
     M_RESET,  # set by a reader; the audio thread zeroes the maxima and clears it
     M_PENDING,  # commands waiting for their frame
-) = range(23)
-N_METERS = 24
+    M_CLOCK_SEQ,  # sequence lock of the (frame, time) pair below: odd while writing
+    M_CLOCK_FRAME,  # first frame of the callback now running (or last run)
+    M_CLOCK_NS,  # CLOCK_MONOTONIC time that callback started
+) = range(26)
+N_METERS = 32
 
 HIST_BINS = 2000  # share of budget in steps of 0.001; the last bin holds >= 1.999
 HIST_STEP = 0.001
@@ -58,6 +62,35 @@ PA_PRIMING_OUTPUT = 16
 def allocate_meters():
     """Returns ``(meters, hist)``: int64 arrays of N_METERS and HIST_BINS."""
     return np.zeros(N_METERS, np.int64), np.zeros(HIST_BINS, np.int64)
+
+
+@audio_kernel
+def publish_clock(meters, frame, start_ns):
+    """Publish where the stream is: this callback's first frame and start time,
+    as one consistent pair (a sequence lock). Runs on: audio thread."""
+    seq = meters[M_CLOCK_SEQ]
+    store_release(meters, M_CLOCK_SEQ, seq + 1)
+    fence()
+    meters[M_CLOCK_FRAME] = frame
+    meters[M_CLOCK_NS] = start_ns
+    store_release(meters, M_CLOCK_SEQ, seq + 2)
+
+
+@audio_kernel
+def read_clock(meters):
+    """The last published ``(frame, start_ns)`` pair, never torn.
+
+    Runs on: any thread. Returns ``(0, 0)`` before the first callback.
+    """
+    while True:
+        seq = load_acquire(meters, M_CLOCK_SEQ)
+        if seq & 1:
+            continue  # the audio thread is writing: a few nanoseconds
+        frame = load_acquire(meters, M_CLOCK_FRAME)
+        start_ns = load_acquire(meters, M_CLOCK_NS)
+        fence()
+        if load_acquire(meters, M_CLOCK_SEQ) == seq:
+            return frame, start_ns
 
 
 @audio_kernel
