@@ -38,6 +38,37 @@ def _demo(args):
     return 0
 
 
+def _live(args):
+    from livemappr import settings
+    from livemappr.config import EngineConfig
+    from livemappr.session import Session, SessionConfig
+
+    overrides = {
+        "engine": {"samplerate": args.samplerate, "blocksize": args.blocksize},
+        "session": {"directory": args.session, "input": args.input, "output": args.output,
+                    "device": args.device, "osc_port": args.osc_port, "midi_in": args.midi_in,
+                    "clusters": args.clusters, "slicing": "grid" if args.grid else None,
+                    "midi": False if args.no_midi else None},
+    }
+    loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
+    session_cfg = loaded["session"]
+    if session_cfg.device is None and not _has_sound_card():
+        print("livemappr: no sound card: running without one (--device none)", file=sys.stderr)
+        session_cfg = settings.build(SessionConfig, "session", {**session_cfg.__dict__, "device": "none"})
+    session = Session(loaded["engine"], session_cfg).start()
+    try:
+        session.run()
+    finally:
+        session.stop()
+    return 0
+
+
+def _has_sound_card():
+    from livemappr.stream import list_devices
+
+    return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
+
+
 def _map(args):
     from livemappr.batch import make_map
 
@@ -65,6 +96,20 @@ def build_parser():
     p.add_argument("--out", default="out", help="folder for the rendered WAV (default: out)")
     p.add_argument("--no-play", action="store_true", help="only write the file, even with a sound card")
     p.set_defaults(run=_demo)
+    p = sub.add_parser("live", help="the live engine: mic in, map growing, clusters on OSC/MIDI")
+    p.add_argument("--session", metavar="DIR", help="keep everything recorded here; resume it next time")
+    p.add_argument("--input", metavar="FILE", help="play FILE as the mic, in real time")
+    p.add_argument("--output", metavar="FILE", help="also write what the engine plays to FILE")
+    p.add_argument("--device", metavar="ID|NAME", help="audio device (see livemappr devices); none: no card")
+    p.add_argument("--samplerate", type=int, metavar="N")
+    p.add_argument("--blocksize", type=int, metavar="N")
+    p.add_argument("--osc-port", type=int, metavar="PORT", help="OSC port (default 8000; 0: no OSC)")
+    p.add_argument("--midi-in", metavar="NAME", help="connect the MIDI input whose name contains NAME")
+    p.add_argument("--no-midi", action="store_true", help="no virtual livemappr MIDI port")
+    p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
+    p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
+    p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")
+    p.set_defaults(run=_live)
     p = sub.add_parser("map", help="a track or folders of one-shots onto a map (map.json, map.png)")
     p.add_argument("paths", nargs="+", help="audio files (sliced) and folders of one-shots (one sound each)")
     p.add_argument("--out", required=True, help="folder for map.json and map.png")

@@ -58,6 +58,10 @@ class EngineConfig:
         Tracks of the audio looper.
     loop_seconds : float
         Longest loop (each track preallocates two buffers of it).
+    input_seconds : float
+        Longest file the input player holds (``--input``); 0 for none.
+    output_ring_seconds : float
+        What the engine played, kept for ``--output``'s writer.
     max_block : int
         Largest chunk the callback processes in one go (longer blocks are
         split; the output does not change).
@@ -78,6 +82,8 @@ class EngineConfig:
     pending_capacity: int = 256
     loop_tracks: int = 4
     loop_seconds: float = 32.0
+    input_seconds: float = 0.0
+    output_ring_seconds: float = 4.0
     max_block: int = 8192
 
     def __post_init__(self):
@@ -97,12 +103,19 @@ class EngineConfig:
         _check_int("pending_capacity", self.pending_capacity, 1, 1 << 16)
         _check_int("loop_tracks", self.loop_tracks, 1, 16)
         _check_float("loop_seconds", self.loop_seconds, 0.01, 600.0)
+        _check_float("input_seconds", self.input_seconds, 0.0, 7200.0)
+        _check_float("output_ring_seconds", self.output_ring_seconds, 0.5, 600.0)
         _check_int("max_block", self.max_block, 16, 1 << 16)
 
     @property
     def ring_frames(self):
         """Capture ring capacity in frames: a power of two."""
         need = max(int(math.ceil(self.ring_seconds * self.samplerate)), 4 * self.max_block)
+        return 1 << (need - 1).bit_length()
+
+    @property
+    def output_ring_frames(self):
+        need = max(int(math.ceil(self.output_ring_seconds * self.samplerate)), 4 * self.max_block)
         return 1 << (need - 1).bit_length()
 
     @property

@@ -1,120 +1,107 @@
-"""``livemappr demo``: the main job on built-in sounds, no sound card needed.
+"""``livemappr demo``: the main job on the bundled default, no sound card needed.
 
-Runs on: the main thread.
+Runs on: the main thread (the session starts the others).
 
-Until slicing and the map exist (issues 3-7) the demo is the engine core: a
-small drum kit synthesised here (so nothing needs downloading or licensing)
-goes into the sample bank, and a scripted two-bar performance plays it
-through the same compiled callback the live stream runs: offsets, pitch,
-reverse, a choked hi-hat and voice stealing included. The remix is written as
-a WAV; with a sound card it is also played live.
+The bundled take (``livemappr/data/demo_mic.flac``: 20 s of beatbox-like
+sounds made by livemappr's own synthesis, CC0) plays as the mic of a live
+session: every sound is cut out, analysed and placed on the map, which
+clusters it. Then a scripted performance plays the clusters in time, as a
+performer would from pads, and loops its first two bars on the audio looper.
+The remix is written as WAV next to the map (map.json, map.png). With a sound
+card it plays live in real time; without one it runs at 8 times real time,
+since nobody is listening.
 """
 
 import pathlib
+import time
 
 import numpy as np
-import soundfile
 
 from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.errors import LivemapprError
-from livemappr.offline import render
+from livemappr.session import Session, SessionConfig
 
+MIC = pathlib.Path(__file__).with_name("data") / "demo_mic.flac"
+BPM = 92.0
 SAMPLERATE = 48000
-BPM = 112.0
 
 
-def synth_kit(sr=SAMPLERATE, seed=1):
-    """Five one-shots as float32 mono arrays: kick, snare, closed hat, open hat, tom."""
-    rng = np.random.default_rng(seed)
+def _has_card():
+    from livemappr.stream import list_devices
 
-    def t(seconds):
-        return np.arange(int(seconds * sr)) / sr
-
-    def env(x, tau):
-        return np.exp(-x / tau)
-
-    x = t(0.45)
-    kick = np.sin(2 * np.pi * (45 * x + 90 * 0.04 * (1 - np.exp(-x / 0.04)))) * env(x, 0.12)
-    x = t(0.3)
-    snare = 0.6 * rng.standard_normal(x.size) * env(x, 0.06) + 0.4 * np.sin(2 * np.pi * 190 * x) * env(x, 0.05)
-    x = t(0.08)
-    noise = rng.standard_normal(x.size)
-    hat = np.diff(noise, prepend=0.0) * env(x, 0.015) * 0.35
-    x = t(0.5)
-    noise = rng.standard_normal(x.size)
-    open_hat = np.diff(noise, prepend=0.0) * env(x, 0.15) * 0.3
-    x = t(0.5)
-    tom = np.sin(2 * np.pi * (110 * x + 40 * 0.1 * (1 - np.exp(-x / 0.1)))) * env(x, 0.18)
-    kit = {"kick": kick, "snare": snare, "hat": hat, "open_hat": open_hat, "tom": tom}
-    return {k: (0.5 * v / np.max(np.abs(v))).astype(np.float32) for k, v in kit.items()}
+    return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
 
 
-def performance(engine, slots, bars=2, start=0):
-    """The scripted commands: a groove, then a variation with pitch and reverse."""
-    step = int(round(SAMPLERATE * 60.0 / BPM / 4))  # a sixteenth note
-    cmds = []
+def _wait(predicate, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+def perform(session, bars=4):
+    """Schedule the scripted performance; returns the frame it ends at."""
+    from livemappr.control.trigger import Trigger
+
+    engine = session.engine
+    snap = session.snapshots.get()
+    ids = np.asarray(snap.cluster_ids)
+    clusters = [int(c) for c in np.unique(ids[ids >= 0])]
+    # Play the biggest clusters: they hold the sounds the take repeats most.
+    clusters.sort(key=lambda c: -int((ids == c).sum()))
+    trigger = Trigger(engine, session.snapshots, choice="round_robin")
+    step = int(round(SAMPLERATE * 60.0 / BPM / 4))  # a sixteenth
+    start = engine.frame + SAMPLERATE // 2
+    engine.set_param("master_gain", 0.5, at=start)  # hits and the loop together stay below full scale
+    pattern = {0: 0, 3: 1, 4: 2, 6: 0, 8: 1, 10: 0, 11: 3, 12: 2, 14: 1}
     for bar in range(bars):
-        for s in range(16):
-            at = start + (bar * 16 + s) * step
-            if s in (0, 7, 10):
-                cmds.append(engine.play_command(slots["kick"], at=at, gain=1.0 if s == 0 else 0.8))
-            if s in (4, 12):
-                cmds.append(engine.play_command(slots["snare"], at=at, gain=0.9))
-            if s % 2 == 0:
-                cmds.append(engine.play_command(slots["hat"], at=at, gain=0.5 + 0.2 * (s % 4 == 0), choke=1))
-            if s == 14:
-                cmds.append(engine.play_command(slots["open_hat"], at=at, gain=0.5, choke=1))
-            if bar % 2 == 1 and s in (13, 14, 15):
-                cmds.append(engine.play_command(slots["tom"], at=at, gain=0.7, rate=1.5 - 0.15 * (s - 13)))
-            if bar % 2 == 1 and s == 8:
-                cmds.append(engine.play_command(slots["snare"], at=at - 4 * step, gain=0.6, reverse=True,
-                                                offset=int(0.1 * SAMPLERATE)))
-    length = start + bars * 16 * step + SAMPLERATE // 2
-    return cmds, length
+        for s, k in pattern.items():
+            c = clusters[(k + (bar % 2) * (s % 3 == 0)) % len(clusters)]
+            trigger.play_cluster(c, velocity=0.9 if s % 4 == 0 else 0.6, at=start + (bar * 16 + s) * step)
+    two_bars = 32 * step
+    engine.loop(0, "record", source="engine", at=start)
+    engine.loop(0, "stop_record", at=start + two_bars)
+    return start, start + bars * 16 * step + two_bars
+
+
+def _trim(path, first_frame):
+    """Keep the remix from just before the performance (the take itself is
+    silent on the output: the engine does not echo the mic)."""
+    import soundfile
+
+    audio, sr = soundfile.read(path, dtype="float32")
+    soundfile.write(path, audio[max(0, first_frame):], sr, subtype="PCM_24")
 
 
 def run(out_dir="out", play=True, log=print):
-    """Render the demo to ``out_dir/demo.wav``; play it live if a card exists."""
+    """Run the demo; returns the path of the remix."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    engine = Engine(EngineConfig(samplerate=SAMPLERATE, ring_seconds=8, bank_seconds=4, bank_slots=16))
-    kit = synth_kit()
-    slots = {name: engine.bank.add(sound) for name, sound in kit.items()}
-    cmds, length = performance(engine, slots, bars=4)
-    audio = render(engine, length, commands=cmds)
-    path = out_dir / "demo.wav"
-    soundfile.write(path, audio, SAMPLERATE, subtype="PCM_16")
-    m = engine.meters()
-    log("livemappr demo: engine core only (slicing, the map and live input arrive with later issues).")
-    log(f"  {len(kit)} synthesised sounds, {len(cmds)} scripted hits through the real-time callback "
-        f"(p99 {m['p99_share']:.3f} of the block budget, {m['steals']} voices stolen)")
-    log(f"  wrote {path} ({length / SAMPLERATE:.1f} s, peak {np.abs(audio).max():.2f})")
-    if play:
-        log("  " + _play_live(kit, length))
-    return path
-
-
-def _play_live(kit, length):
-    """Play the performance through the default sound card, if there is one."""
-    import time
-
+    remix = out_dir / "demo.wav"
+    card = play and _has_card()
+    config = SessionConfig(directory=str(out_dir / "session"), input=str(MIC), output=str(remix),
+                           device=None if card else "none", osc_port=0, midi=False, clusters=8,
+                           speed=1.0 if card else 8.0)
+    log(f"livemappr demo: {MIC.name} plays as the mic " + ("on the sound card" if card else
+        "(no sound card: running 8x faster than real time, nobody is listening)"))
+    session = Session(EngineConfig(samplerate=SAMPLERATE, blocksize=256), config, log=log)
+    session.start()
     try:
-        import sounddevice as sd
-
-        from livemappr.stream import AudioStream
-
-        if not any(d["max_output_channels"] > 0 for d in sd.query_devices()):
-            return "no sound card: wrote the file only"
-        engine = Engine(EngineConfig(samplerate=SAMPLERATE, ring_seconds=8, bank_seconds=4, bank_slots=16))
-        slots = {name: engine.bank.add(sound) for name, sound in kit.items()}
-        with AudioStream(engine) as stream:
-            start = engine.frame + SAMPLERATE // 4
-            cmds, _ = performance(engine, slots, bars=4, start=start)
-            for c in cmds:
-                engine.send(c)
-            time.sleep((length + SAMPLERATE // 4) / SAMPLERATE)
-            xruns = engine.meters()["xruns"]
-        return f"played live on device {stream.device} ({xruns} xruns)"
-    except (LivemapprError, OSError) as e:
-        return f"could not play live ({e}): wrote the file only"
+        engine = session.engine
+        _wait(lambda: not engine.input_active, 60)
+        _wait(lambda: session.analysis.reader.available() == 0 and session.analysis.snippets.empty()
+              and session.mapper.stats["added"] == session.analysis.stats["snippets"], 60)
+        time.sleep(0.5 if not card else 1.0)  # the map settles
+        s = session.status()
+        log(f"  the map: {s['snippets']} sounds in {s['clusters']} clusters; now playing them")
+        start, end = perform(session)
+        _wait(lambda: engine.frame >= end, 120)
+        m = engine.meters()
+    finally:
+        session.stop()
+    _trim(remix, start - SAMPLERATE // 10)
+    log(f"  wrote {remix} (the remix), {out_dir / 'session' / 'map.png'} (the map), "
+        f"{out_dir / 'session' / 'map.json'}")
+    log(f"  {m['commands']} hits played, {m['xruns']} xruns, callback p99 {m['p99_share']:.3f} of its budget")
+    return remix

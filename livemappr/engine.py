@@ -132,6 +132,9 @@ def allocate_state(config):
     cfg[_cb.CFG_OUT_CHANNELS] = config.out_channels
     meters, hist = _m.allocate_meters()
     loop_buf, loop_ints, loop_floats, loop_global = _loop.allocate_looper(config.loop_tracks, config.loop_frames)
+    inj_frames = int(math.ceil(config.input_seconds * config.samplerate))
+    inj_buf = np.zeros((inj_frames + config.max_block) * config.in_channels if inj_frames else 0, np.float32)
+    out_buf, out_state = allocate_ring(config.output_ring_frames, config.out_channels, config.max_block)
     state = _cb.EngineState(
         ring_buf, ring_state,
         cmd_ints, cmd_floats, cmd_state,
@@ -143,6 +146,7 @@ def allocate_state(config):
         v_ints, v_floats,
         np.zeros(config.max_block, np.float32), params, cfg, meters, hist,
         loop_buf, loop_ints, loop_floats, loop_global,
+        inj_buf, np.zeros(_cb.N_INJ, np.int64), out_buf, out_state,
     )
     for a in state:
         # np.zeros maps pages lazily; write them now so the audio thread never
@@ -333,6 +337,44 @@ class Engine:
     def reset_maxima(self):
         """Ask the audio thread to restart its maxima from its next callback."""
         self.state.meters[_m.M_RESET] = 1
+
+    def load_input(self, samples, after="silence"):
+        """Play ``samples`` as the mic from the next callback on (``--input``).
+
+        Parameters
+        ----------
+        samples : ndarray of shape (n_frames, in_channels), float32
+            At most ``config.input_seconds`` long. Call before the stream starts
+            or after the previous input has finished.
+        after : {"silence", "device"}
+            What the mic is once the file has played.
+        """
+        if after not in ("silence", "device"):
+            raise ValueError(f"after must be silence or device, got {after!r}")
+        st = self.state
+        ch = self.config.in_channels
+        samples = np.ascontiguousarray(samples, np.float32).reshape(-1, ch)
+        room = st.inj_buf.shape[0] // ch - self.config.max_block
+        if samples.shape[0] > room:
+            raise ValueError(f"input is {samples.shape[0] / self.config.samplerate:.1f} s; "
+                             f"the engine was sized for {self.config.input_seconds:g} s (input_seconds)")
+        if self.input_active:
+            raise RuntimeError("the previous input is still playing")
+        st.inj_buf[:] = 0.0
+        st.inj_buf[:samples.size] = samples.reshape(-1)
+        st.inj_state[_cb.INJ_POS] = 0
+        st.inj_state[_cb.INJ_FRAMES] = samples.shape[0]
+        st.inj_state[_cb.INJ_SILENCE_AFTER] = 1 if after == "silence" else 0
+        _cb.activate_input(st.inj_state)
+
+    @property
+    def input_active(self):
+        """True while a loaded input is still playing as the mic."""
+        return bool(self.state.inj_state[_cb.INJ_ACTIVE])
+
+    def output_reader(self, start=None):
+        """A reader of what the engine played (interleaved output frames)."""
+        return RingReader(self.state.out_buf, self.state.out_state, start)
 
     def ring_reader(self, start=None):
         """A new reader of the capture ring, from ``start`` or from now."""

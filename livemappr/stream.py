@@ -192,3 +192,66 @@ class AudioStream:
     def __exit__(self, *exc):
         self.stop()
         self.close()
+
+
+class PacedStream:
+    """The callback driven by a thread instead of a sound card.
+
+    For machines without one (``livemappr demo``, CI): it runs the same
+    compiled callback block by block at ``speed`` times real time (1: real
+    time; more: a demo nobody hears; None: as fast as it can, a benchmark).
+    It has no real-time priority: it is not for playing on stage.
+
+    Parameters
+    ----------
+    engine : Engine
+    speed : float or None
+    """
+
+    def __init__(self, engine, speed=1.0):
+        import threading
+
+        self.engine = engine
+        self.speed = speed
+        self.device = None
+        self.blocksize = engine.config.blocksize
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="livemappr-paced-stream", daemon=True)
+
+    @property
+    def active(self):
+        return self._thread.is_alive()
+
+    def start(self):
+        compile_kernels()
+        self._thread.start()
+
+    def _run(self):
+        import time
+
+        period = self.blocksize / self.engine.config.samplerate / (self.speed or 1.0)
+        next_at = time.monotonic()
+        while not self._stop.is_set():
+            render(self.engine, self.blocksize)
+            if self.speed:
+                next_at += period
+                delay = next_at - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                elif delay < -0.5:  # far behind (a stall): do not race to catch up
+                    next_at = time.monotonic()
+
+    def stop(self):
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def close(self):
+        self.stop()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

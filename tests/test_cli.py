@@ -26,14 +26,22 @@ def test_python_dash_m_runs_the_cli():
     assert r.returncode == 0 and r.stdout.startswith("livemappr ")
 
 
-def test_demo_writes_a_clean_wav(tmp_path, capsys):
+def test_demo_maps_the_bundled_take_and_plays_it(tmp_path, capsys):
+    from livemappr import mapfile
+
     assert main(["demo", "--out", str(tmp_path), "--no-play"]) == 0
     audio, sr = soundfile.read(tmp_path / "demo.wav")
-    assert sr == 48000 and audio.shape[1] == 2 and audio.shape[0] > 4 * sr
-    assert np.isfinite(audio).all() and 0.3 < np.abs(audio).max() < 0.99
-    # Sound starts on the first beat: the kick at frame 0.
-    assert np.abs(audio[:64]).max() > 0
-    assert "wrote" in capsys.readouterr().out
+    assert sr == 48000 and audio.shape[1] == 2 and audio.shape[0] > 8 * sr
+    assert np.isfinite(audio).all() and 0.2 < np.abs(audio).max() < 0.99
+    # The performance starts 0.1 s in, and it is not silent anywhere for long.
+    assert np.abs(audio[int(0.09 * sr):int(0.3 * sr)]).max() > 0.01
+    seconds = [np.abs(audio[i:i + sr]).max() for i in range(0, audio.shape[0] - sr, sr)]
+    assert min(seconds) > 0.01
+    m = mapfile.read(tmp_path / "session")
+    assert len(m.snippets) >= 40 and len(m.clusters) >= 3  # the take has 60 sounds of 7 kinds
+    assert (tmp_path / "session" / "map.png").stat().st_size > 1000
+    out = capsys.readouterr().out
+    assert "hits played, 0 xruns" in out
 
 
 def test_devices_lists_the_jack_device(jack_server):

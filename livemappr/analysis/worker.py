@@ -94,6 +94,7 @@ class AnalysisWorker:
         self.stats = {"snippets": 0, "frames": 0, "missed_frames": 0, "lost_snippets": 0, "bank_full": 0,
                       "backpressure": 0, "errors": 0}
         self.errors = {}
+        self.recording = True  # whether the mic feeds the map (/livemappr/record)
         self._ids = itertools.count()
         self._stop = threading.Event()
         self._thread = None
@@ -126,6 +127,9 @@ class AnalysisWorker:
         n = read.frames
         if n == 0:
             return 0
+        if not self.recording:  # the input goes on being journalled, not mapped
+            self.reader.release(read)
+            return n
         try:
             mono = self._mono(read)
             lost = self.reader.release(read)

@@ -50,6 +50,7 @@ EngineState = namedtuple(
         "v_ints", "v_floats",
         "mix", "params", "config", "meters", "hist",
         "loop_buf", "loop_ints", "loop_floats", "loop_global",
+        "inj_buf", "inj_state", "out_buf", "out_state",
     ],
 )
 
@@ -61,6 +62,9 @@ SETTABLE_PARAMS = 4  # params below this index may be set by commands
 CFG_SAMPLERATE, CFG_IN_CHANNELS, CFG_OUT_CHANNELS = range(3)
 N_CONFIG = 4
 PEND_COUNT = 0  # pend_state index: commands waiting for their frame
+# inj_state (int64): the input player, a file played as the mic
+INJ_POS, INJ_FRAMES, INJ_ACTIVE, INJ_SILENCE_AFTER = range(4)
+N_INJ = 4
 
 
 @audio_kernel
@@ -217,6 +221,32 @@ def _run_segment(st, inp, out, chunk_start, block_start, frame, end):
 
 
 @audio_kernel
+def activate_input(inj_state):
+    """Start the input player once its buffer is filled (release ordering
+    publishes the samples with the flag). Runs on: the control side."""
+    store_release(inj_state, INJ_ACTIVE, 1)
+
+
+@audio_kernel
+def _injected(st, inp, frames):
+    """The input player's next ``frames`` frames, in place of the device's.
+
+    The buffer is padded with silence (one largest block), so a block that
+    runs past the file's end reads zeros; the player then stops.
+    """
+    channels = st.config[CFG_IN_CHANNELS]
+    pos = st.inj_state[INJ_POS]
+    end = pos + frames
+    held = st.inj_buf.shape[0] // channels
+    st.inj_state[INJ_POS] = end
+    if end >= st.inj_state[INJ_FRAMES]:
+        store_release(st.inj_state, INJ_ACTIVE, 0)
+    if end > held:
+        return inp[:0]  # a block longer than the padding: silence
+    return st.inj_buf[pos * channels:end * channels]
+
+
+@audio_kernel
 def process(st, inp, out, frames, status):
     """One callback's work over ``frames`` frames.
 
@@ -238,6 +268,10 @@ def process(st, inp, out, frames, status):
     _m.meter_status(meters, status)
     if status != 0:
         _cmd.push_event(st.evt_ints, st.evt_state, _cmd.EVT_XRUN, status, 0, block_start)
+    if st.inj_state[INJ_ACTIVE] != 0:
+        inp = _injected(st, inp, frames)
+    elif st.inj_state[INJ_SILENCE_AFTER] != 0:
+        inp = inp[:0]  # the file was the mic; after it, silence
     ring_write(st.ring_buf, st.ring_state, inp, frames)
 
     capacity = st.pend_ints.shape[0]
@@ -267,6 +301,7 @@ def process(st, inp, out, frames, status):
             _run_segment(st, inp, out, chunk_start, block_start, frame, chunk_end)
         done += n
 
+    ring_write(st.out_buf, st.out_state, out, frames)
     voices = 0
     for v in range(st.v_ints.shape[1]):
         if st.v_ints[_v.V_STATE, v] == _v.PLAYING:
@@ -327,6 +362,7 @@ def state_from_table(t):
         _i64_2d(t, 15), _f64_2d(t, 16),
         _f32_1d(t, 17), _f64_1d(t, 18), _i64_1d(t, 19), _i64_1d(t, 20), _i64_1d(t, 21),
         _f32_2d(t, 22), _i64_2d(t, 23), _f64_2d(t, 24), _i64_1d(t, 25),
+        _f32_1d(t, 26), _i64_1d(t, 27), _f32_2d(t, 28), _i64_1d(t, 29),
     )
 
 
@@ -339,6 +375,7 @@ _TABLE_DTYPES = [
     (np.int64, 2), (np.float64, 2),
     (np.float32, 1), (np.float64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1),
     (np.float32, 2), (np.int64, 2), (np.float64, 2), (np.int64, 1),
+    (np.float32, 1), (np.int64, 1), (np.float32, 2), (np.int64, 1),
 ]
 
 

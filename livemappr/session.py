@@ -1,0 +1,337 @@
+"""The live session: every part of the engine, started and stopped in order.
+
+Runs on: the main thread (start, the status line, stop); it starts the
+others: the audio thread (PortAudio, or a pacing thread without a card), the
+journal, the analysis worker, the map worker, the map writer, the output
+writer and the control surfaces.
+
+Start order, each part ready before the next needs it: kernels compiled (no
+compiling once sound runs), engine state, journal, analysis, map, control,
+and the stream last, so the first callback finds everything in place. Stop is
+the reverse, and everything captured is on disk before ``stop`` returns.
+"""
+
+import os
+import pathlib
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from livemappr import audiofile, mapfile, picture
+from livemappr.batch import cluster_key, cluster_note
+from livemappr.config import EngineConfig
+from livemappr.engine import Engine
+from livemappr.errors import UsageError
+
+SLICINGS = ("onset", "grid")
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """What a live session does besides the engine (``[session]`` in a config file).
+
+    Attributes
+    ----------
+    directory : str or None
+        ``--session``: journal, map.json and map.png kept current there.
+    input, output : str or None
+        ``--input`` (a file played as the mic), ``--output`` (what the engine plays, as a file).
+    device : str or None
+        ``--device``: index or part of a name; "none" for no sound card.
+    osc_port : int
+        0 turns OSC off.
+    midi : bool
+        Open the virtual ``livemappr`` MIDI port.
+    midi_in : str or None
+        Hardware MIDI input to connect (name substring).
+    slicing : str
+        "onset" or "grid".
+    clusters : int
+        Clusters on the map (16 pads, 26 keys).
+    speed : float
+        Without a sound card: times real time (1.0 is real time; 0 as fast as it can).
+    """
+
+    directory: str | None = None
+    input: str | None = None
+    output: str | None = None
+    device: str | None = None
+    osc_port: int = 8000
+    midi: bool = True
+    midi_in: str | None = None
+    slicing: str = "onset"
+    clusters: int = 16
+    speed: float = 1.0
+
+    def __post_init__(self):
+        from livemappr.errors import ConfigError
+
+        if self.slicing not in SLICINGS:
+            raise ConfigError("session.slicing", self.slicing, "one of " + ", ".join(SLICINGS))
+        if not isinstance(self.osc_port, int) or not 0 <= self.osc_port <= 65535:
+            raise ConfigError("session.osc_port", self.osc_port, "a port in 0..65535 (0: no OSC)")
+        if not isinstance(self.clusters, int) or not 1 <= self.clusters <= 64:
+            raise ConfigError("session.clusters", self.clusters, "a whole number in 1..64")
+
+
+class Session:
+    """One performance: mic in, map growing, clusters playable.
+
+    Parameters
+    ----------
+    engine_config : EngineConfig
+    config : SessionConfig
+    log : callable(str)
+    """
+
+    def __init__(self, engine_config=None, config=None, log=None):
+        self.config = config or SessionConfig()
+        self.engine_config = engine_config or EngineConfig()
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.engine = None
+        self.parts = []  # started parts, stopped in reverse
+        self.snapshots = None
+        self.surfaces = None
+        self._mic = None
+        self._published = None
+        self._published_lock = threading.Lock()
+        self._map_version_written = -1
+        self._stop = threading.Event()
+
+    # -- start -----------------------------------------------------------------
+    def start(self):
+        cfg, ecfg = self.config, self.engine_config
+        if cfg.input:
+            audio = audiofile.read(cfg.input, samplerate=ecfg.samplerate, channels=ecfg.in_channels)
+            if audio.nonfinite:
+                self.log(f"livemappr: {cfg.input}: {audio.nonfinite} NaN/inf samples read as 0")
+            self._mic = audio.samples
+            ecfg = ecfg.replace(input_seconds=self._mic.shape[0] / ecfg.samplerate + 0.1)
+            self.engine_config = ecfg
+        self._compile()
+        self.engine = engine = Engine(ecfg)
+        if self._mic is not None:
+            engine.load_input(self._mic)
+        if cfg.directory:
+            from livemappr.journal import Journal
+
+            journal = Journal(cfg.directory, engine.ring_reader(0), ecfg.samplerate, on_error=self._warn)
+            journal.start(0)
+            self.parts.append(("journal", journal))
+        self._start_workers()
+        if cfg.output:
+            self.parts.append(("output", _OutputWriter(cfg.output, engine, self._warn)))
+        self._start_surfaces()
+        self._start_stream()
+        return self
+
+    def _compile(self):
+        from livemappr.analysis.warmup import compile_kernels as compile_analysis
+        from livemappr.stream import compile_kernels
+
+        t0 = time.monotonic()
+        compile_kernels()
+        compile_analysis(self.engine_config.samplerate)
+        _warm_map(self.config.clusters)
+        self.log(f"livemappr: kernels ready in {time.monotonic() - t0:.1f} s")
+
+    def _start_workers(self):
+        from livemappr.analysis.worker import AnalysisWorker
+        from livemappr.control.snapshot import SnapshotRef
+        from livemappr.mapping.livemap import LiveMap
+        from livemappr.mapworker import MapWorker
+
+        self.snapshots = SnapshotRef()
+        self.analysis = AnalysisWorker(self.engine, slicing=self.config.slicing, start_frame=0,
+                                       on_error=self._warn)
+        self.mapper = MapWorker(self.analysis.snippets, LiveMap(n_clusters=self.config.clusters, random_state=0),
+                                on_publish=self._on_publish, on_error=self._warn)
+        self.analysis.start()
+        self.parts.append(("analysis", self.analysis))
+        self.mapper.start()
+        self.parts.append(("map", self.mapper))
+        if self.config.directory:
+            self.parts.append(("map writer", _Every(1.0, self.write_map, "livemappr-map-writer")))
+
+    def _start_surfaces(self):
+        if not self.config.osc_port and not self.config.midi and not self.config.midi_in:
+            return
+        from livemappr.control.surfaces import Surfaces
+
+        self.surfaces = Surfaces(
+            self.engine, self.snapshots, osc_port=self.config.osc_port or None, midi=self.config.midi,
+            midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks={"record": self.set_recording})
+        self.surfaces.start()
+        self.parts.append(("control", self.surfaces))
+
+    def _start_stream(self):
+        from livemappr.stream import AudioStream, PacedStream
+
+        if str(self.config.device).lower() == "none":
+            stream = PacedStream(self.engine, speed=self.config.speed or None)
+        else:
+            stream = AudioStream(self.engine, device=self.config.device)
+        stream.start()
+        self.stream = stream
+        self.parts.append(("stream", stream))
+
+    # -- while running -------------------------------------------------------------
+    def set_recording(self, on):
+        """Whether the mic feeds the map (``/livemappr/record``)."""
+        self.analysis.recording = bool(on)
+
+    def _on_publish(self, snapshot, items):
+        from livemappr.control.snapshot import from_published
+
+        self.snapshots.publish(from_published(snapshot, items))
+        with self._published_lock:
+            self._published = (snapshot, list(items))
+
+    def write_map(self):
+        """Write map.json and map.png if the map changed."""
+        with self._published_lock:
+            published = self._published
+        if published is None or published[0].version == self._map_version_written:
+            return
+        snapshot, items = published
+        sr = self.engine_config.samplerate
+        ids = np.asarray(snapshot.cluster_ids)
+        entries = tuple(
+            mapfile.SnippetEntry(it.id, "capture.f32", it.start / sr, it.end / sr,
+                                 float(snapshot.positions[i, 0]), float(snapshot.positions[i, 1]), int(ids[i]))
+            for i, it in enumerate(items))
+        sizes = np.bincount(ids[ids >= 0], minlength=1)
+        clusters = tuple(mapfile.ClusterEntry(c, cluster_key(c), cluster_note(c), int(sizes[c]))
+                         for c in range(len(sizes)) if sizes[c])
+        directory = pathlib.Path(self.config.directory)
+        mapfile.write(directory, mapfile.MapFile(sr, entries, clusters))
+        picture.write_png(directory / "map.png.tmp", picture.render(
+            snapshot.positions, ids, {c.id: c.key for c in clusters}))
+        os.replace(directory / "map.png.tmp", directory / "map.png")
+        self._map_version_written = snapshot.version
+
+    def status(self):
+        """A dict of what a performer wants to see."""
+        m = self.engine.meters()
+        snap = self.snapshots.get() if self.snapshots is not None else None
+        return {
+            "snippets": self.analysis.stats["snippets"],
+            "clusters": 0 if snap is None else len(set(np.asarray(snap.cluster_ids).tolist()) - {-1}),
+            "xruns": m["xruns"], "voices": m["voices"], "cpu_p99": m["p99_share"],
+            "input_db": self._input_db(),
+        }
+
+    def _input_db(self):
+        reader = self.analysis.reader
+        written = self.engine.captured
+        recent = reader.copy_range(max(0, written - self.engine_config.samplerate // 10), written)
+        if recent is None or recent.size == 0:
+            return float("-inf")
+        peak = float(np.abs(recent).max())
+        return 20 * np.log10(peak) if peak > 0 else float("-inf")
+
+    def run(self, until=None, status_seconds=1.0):
+        """Run until Ctrl-C, SIGTERM, or ``until()`` is true; show the status."""
+        import signal
+
+        tty = sys.stderr.isatty()
+        old = signal.signal(signal.SIGTERM, lambda *a: self._stop.set())
+        last_log = 0.0
+        try:
+            while not self._stop.wait(status_seconds if until is None else 0.1):
+                if until is not None and until():
+                    break
+                s = self.status()
+                line = (f"snippets {s['snippets']}  clusters {s['clusters']}  voices {s['voices']}  "
+                        f"xruns {s['xruns']}  cpu p99 {s['cpu_p99']:.2f}  input {s['input_db']:.0f} dB")
+                if tty:
+                    print("\r" + line + "   ", end="", file=sys.stderr, flush=True)
+                elif time.monotonic() - last_log >= 10:
+                    self.log(line)
+                    last_log = time.monotonic()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, old)
+            if tty:
+                print(file=sys.stderr)
+
+    def request_stop(self):
+        self._stop.set()
+
+    # -- stop -----------------------------------------------------------------
+    def stop(self):
+        """Stop every part, newest first; everything captured reaches the disk."""
+        for name, part in reversed(self.parts):
+            try:
+                if name == "control":
+                    part.close()
+                else:
+                    part.stop()
+            except Exception as e:  # stopping one part must not leave the others running
+                self._warn(f"stopping {name}: {e}")
+        if self.config.directory:
+            self.write_map()
+        self.parts = []
+
+    def _warn(self, message):
+        self.log(f"livemappr: {message}")
+
+
+def _warm_map(clusters):
+    """Compile the map's kernels on a tiny map (seconds cold; never mid-performance)."""
+    from livemappr.mapping.livemap import LiveMap
+
+    rng = np.random.default_rng(0)
+    live = LiveMap(n_clusters=min(clusters, 4), random_state=0).fit(rng.standard_normal((40, 8)))
+    live.add(rng.standard_normal(8))
+    live.step()
+
+
+class _Every:
+    """Call ``fn`` every ``seconds`` on a thread of its own."""
+
+    def __init__(self, seconds, fn, name):
+        self.seconds, self.fn = seconds, fn
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.wait(self.seconds):
+            self.fn()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+
+
+class _OutputWriter:
+    """What the engine plays, into a sound file (``--output``), on its own thread."""
+
+    def __init__(self, path, engine, warn):
+        import soundfile
+
+        self.reader = engine.output_reader(0)
+        try:
+            self.file = soundfile.SoundFile(str(path), "w", samplerate=engine.config.samplerate,
+                                            channels=engine.config.out_channels, subtype="PCM_24")
+        except (RuntimeError, OSError, soundfile.LibsndfileError) as e:
+            raise UsageError(f"cannot write --output {path}: {e}") from None
+        self.warn = warn
+        self._every = _Every(0.25, self.flush, "livemappr-output-writer")
+
+    def flush(self):
+        read = self.reader.read()
+        if read.missed:
+            self.warn(f"--output fell behind: {read.missed} frames not written")
+        if read.frames:
+            self.file.write(read.copy())
+
+    def stop(self):
+        self._every.stop()
+        self.flush()
+        self.file.close()
