@@ -99,6 +99,7 @@ class Session:
         self._published = None
         self._published_lock = threading.Lock()
         self._map_version_written = -1
+        self._file_offset = 0  # capture-file frame of this run's stream frame 0
         self._stop = threading.Event()
 
     # -- start -----------------------------------------------------------------
@@ -120,6 +121,7 @@ class Session:
 
             journal = Journal(cfg.directory, engine.ring_reader(0), ecfg.samplerate, on_error=self._warn)
             journal.start(0)
+            self._file_offset = journal.frames_on_disk - journal.pending_frames
             self.parts.append(("journal", journal))
         self._start_workers()
         if cfg.output:
@@ -199,8 +201,9 @@ class Session:
         snapshot, items = published
         sr = self.engine_config.samplerate
         ids = np.asarray(snapshot.cluster_ids)
+        off = self._file_offset  # times in map.json count frames of capture.f32, across runs
         entries = tuple(
-            mapfile.SnippetEntry(it.id, "capture.f32", it.start / sr, it.end / sr,
+            mapfile.SnippetEntry(it.id, "capture.f32", (off + it.start) / sr, (off + it.end) / sr,
                                  float(snapshot.positions[i, 0]), float(snapshot.positions[i, 1]), int(ids[i]))
             for i, it in enumerate(items))
         sizes = np.bincount(ids[ids >= 0], minlength=1)

@@ -183,13 +183,14 @@ def engine_ports(kind):
     """The newest PortAudio stream's JACK ports: ``kind`` "in" or "out".
 
     PortAudio numbers ports on across the streams a process opens (in_0, then
-    in_1, ...), so tests look them up instead of naming them.
+    in_1, ...), and a second process's client is renamed (PortAudio-01): tests
+    look ports up instead of naming them.
     """
     import jack
 
     client = jack.Client("livemappr-port-query", no_start_server=True)
     try:
-        names = [p.name for p in client.get_ports("PortAudio:" + kind + "_")]
+        names = [p.name for p in client.get_ports("PortAudio[^:]*:" + kind + "_")]
     finally:
         client.close()
     names.sort(key=lambda n: int(n.rsplit("_", 1)[1]))
