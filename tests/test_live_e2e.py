@@ -17,7 +17,6 @@ import time
 
 import numpy as np
 import pytest
-import soundfile
 
 from livemappr import journal, mapfile
 from livemappr.mapping.quality import cluster_ari
