@@ -35,9 +35,12 @@ class MapWorker:
     max_batch : int
         Snippets added per pass at most.
     on_error : callable(str), optional
+    items : sequence, optional
+        Snippets ``live_map`` already holds, in map order.
     """
 
-    def __init__(self, snippets, live_map, on_publish=None, steps_per_second=30.0, max_batch=64, on_error=None):
+    def __init__(self, snippets, live_map, on_publish=None, steps_per_second=30.0, max_batch=64, on_error=None,
+                 items=()):
         if not 0 < steps_per_second <= 1000:
             raise ValueError(f"steps_per_second must be in (0, 1000], got {steps_per_second}")
         self.snippets = snippets
@@ -46,7 +49,7 @@ class MapWorker:
         self.period = 1.0 / steps_per_second
         self.max_batch = max_batch
         self.on_error = on_error or (lambda message: None)
-        self.items = []
+        self.items = list(items)  # already on the map (a resumed session)
         self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0}
         self.errors = {}
         self._step_ms = []

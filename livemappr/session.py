@@ -147,10 +147,19 @@ class Session:
         from livemappr.mapworker import MapWorker
 
         self.snapshots = SnapshotRef()
+        live = LiveMap(n_clusters=self.config.clusters, random_state=0)
+        items = []
+        if self.config.directory:
+            from livemappr.resume import resume
+
+            items = resume(self.config.directory, self.engine, live, self._file_offset, self.config.slicing,
+                           log=self.log)
         self.analysis = AnalysisWorker(self.engine, slicing=self.config.slicing, start_frame=0,
-                                       on_error=self._warn)
-        self.mapper = MapWorker(self.analysis.snippets, LiveMap(n_clusters=self.config.clusters, random_state=0),
-                                on_publish=self._on_publish, on_error=self._warn)
+                                       on_error=self._warn, first_id=max((it.id for it in items), default=-1) + 1)
+        self.mapper = MapWorker(self.analysis.snippets, live, on_publish=self._on_publish, on_error=self._warn,
+                                items=items)
+        if items:
+            self._on_publish(live.snapshot, items)
         self.analysis.start()
         self.parts.append(("analysis", self.analysis))
         self.mapper.start()
@@ -173,7 +182,8 @@ class Session:
         from livemappr.stream import AudioStream, PacedStream
 
         if str(self.config.device).lower() == "none":
-            stream = PacedStream(self.engine, speed=self.config.speed or None)
+            readers = [self.analysis.reader] + [p.reader for name, p in self.parts if name == "journal"]
+            stream = PacedStream(self.engine, speed=self.config.speed or None, readers=readers)
         else:
             stream = AudioStream(self.engine, device=self.config.device)
         stream.start()

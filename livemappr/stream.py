@@ -202,17 +202,23 @@ class PacedStream:
     time; more: a demo nobody hears; None: as fast as it can, a benchmark).
     It has no real-time priority: it is not for playing on stage.
 
+    Faster than real time it never outruns the capture ring's readers (the
+    journal, the analysis worker): it waits while one of ``readers`` is more
+    than half a ring behind, so nothing captured is lost however fast it runs.
+
     Parameters
     ----------
     engine : Engine
     speed : float or None
+    readers : sequence of RingReader
     """
 
-    def __init__(self, engine, speed=1.0):
+    def __init__(self, engine, speed=1.0, readers=()):
         import threading
 
         self.engine = engine
         self.speed = speed
+        self.readers = list(readers)
         self.device = None
         self.blocksize = engine.config.blocksize
         self._stop = threading.Event()
@@ -230,8 +236,12 @@ class PacedStream:
         import time
 
         period = self.blocksize / self.engine.config.samplerate / (self.speed or 1.0)
+        half_ring = self.engine.state.ring_buf.shape[0] // 2
         next_at = time.monotonic()
         while not self._stop.is_set():
+            while self.readers and max(r.available() for r in self.readers) > half_ring:
+                if self._stop.wait(0.002):  # a reader is behind: let it catch up
+                    return
             render(self.engine, self.blocksize)
             if self.speed:
                 next_at += period

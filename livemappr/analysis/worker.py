@@ -70,10 +70,12 @@ class AnalysisWorker:
         Snippets waiting for the map worker before backpressure.
     on_error : callable(str), optional
         Told once per kind of failure.
+    first_id : int
+        Id of the first snippet (a resumed session goes on counting).
     """
 
     def __init__(self, engine, slicing="onset", slicer_config=None, features=None, start_frame=None,
-                 queue_size=256, poll_seconds=0.01, on_error=None):
+                 queue_size=256, poll_seconds=0.01, on_error=None, first_id=0):
         sr = engine.config.samplerate
         if slicing == "onset":
             self.slicer = OnsetSlicer(slicer_config or SlicerConfig(sample_rate=sr))
@@ -95,7 +97,7 @@ class AnalysisWorker:
                       "backpressure": 0, "errors": 0}
         self.errors = {}
         self.recording = True  # whether the mic feeds the map (/livemappr/record)
-        self._ids = itertools.count()
+        self._ids = itertools.count(first_id)
         self._stop = threading.Event()
         self._thread = None
 

@@ -165,13 +165,17 @@ class IncrementalTSNE(BaseEstimator):
         return X
 
     # -------------------------------------------------------------------- fit
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, init=None):
         """Map a whole data set; later :meth:`add` and :meth:`refine` continue it.
 
         Parameters
         ----------
         X : ndarray of shape (n_samples, n_features), n_samples >= 2
         y : ignored
+        init : ndarray of shape (n_samples, 2), optional
+            Positions to start from (a resumed session's map): used as they
+            are, without the from-scratch optimisation; :meth:`refine` settles
+            them from there.
 
         Returns
         -------
@@ -194,13 +198,19 @@ class IncrementalTSNE(BaseEstimator):
             idx, dist = exact_knn(X, k)
         self.affinities_.fit(idx, dist)
         self.index_.extend(X)
-        Y = _pca_init(X, self.random_state)
+        if init is not None:
+            Y = np.asarray(init, dtype=np.float64)
+            if Y.shape != (n, 2) or not np.all(np.isfinite(Y)):
+                raise ValueError(f"init must be finite positions of shape ({n}, 2), got {Y.shape}")
+        else:
+            Y = _pca_init(X, self.random_state)
         self._Y[:n] = Y
         self.n_samples_ = n
         Y = self._Y[:n]
         upd = self._upd[:n]
         gains = self._gains[:n]
-        phases = ((self.early_exaggeration, self.early_exaggeration_iter), (1.0, self.n_iter))
+        phases = () if init is not None else (
+            (self.early_exaggeration, self.early_exaggeration_iter), (1.0, self.n_iter))
         for exaggeration, n_it in phases:
             lr = self._lr(n, exaggeration)
             for _ in range(n_it):
@@ -210,6 +220,8 @@ class IncrementalTSNE(BaseEstimator):
                 # in the first iterations; it never binds once the map has settled.
                 bhtsne.step(Y, grad, upd, gains, lr, self.momentum, max_step=5.0)
                 Y -= Y.mean(axis=0)
+        if init is not None:  # no step was taken: one gradient for its normaliser
+            _, self._Z, _ = bhtsne.gradient(Y, self.affinities_.indices, self.affinities_.P, 1.0, self.theta)
         upd[:] = 0.0
         self._tree = bhtsne.build_tree(Y)
         self._scale_cached = self._scale()

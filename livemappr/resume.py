@@ -1,0 +1,110 @@
+"""Resuming a session: what the last run journalled, back on the map.
+
+Runs on: the main thread, before the stream starts.
+
+A session directory holds the capture journal (every frame, fsync'd at least
+once a second) and map.json (the snippets and their cluster ids, written every
+second). After a crash or ``kill -9``:
+
+1. every snippet map.json lists gets its audio back from the journal into the
+   sample bank, and its feature vector again;
+2. the journal past the last listed snippet (at most the last second or so)
+   is sliced again, so the hits made just before the crash come back too;
+3. the map starts from the saved positions (the neighbour graph is rebuilt
+   from the features) and the clusterer from the saved cluster ids (each id's
+   centre at its members), so every snippet keeps its place and its id (pads
+   and keys play what they played); the ones cut again join the nearest.
+"""
+
+import numpy as np
+
+from livemappr import journal, mapfile
+from livemappr.analysis.features import FeatureConfig, FeatureExtractor
+from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
+from livemappr.analysis.worker import AnalysedSnippet
+from livemappr.realtime.bank import BankFull
+
+_FAR = 1e9  # centre of an id with no members: never the nearest
+
+
+def resume(directory, engine, live_map, file_offset, slicing="onset", log=print):
+    """Put the journalled session back. Returns the snippets, in map order.
+
+    ``file_offset`` is the capture-file frame of this run's stream frame 0;
+    resumed snippets carry (negative) stream frames of this run, so the session
+    keeps one time base.
+    """
+    try:
+        old = mapfile.read(directory)
+    except mapfile.MapFileError:
+        old = None
+    try:
+        audio, manifest = journal.load(directory)
+    except FileNotFoundError:
+        return []
+    sr = engine.config.samplerate
+    if manifest["samplerate"] != sr:
+        raise ValueError(f"the session was recorded at {manifest['samplerate']} Hz; this run is at {sr}")
+    mono = np.asarray(audio, np.float32).mean(axis=1) if audio.shape[1] > 1 else np.asarray(audio[:, 0])
+    extractor = FeatureExtractor(FeatureConfig())
+    items, labels, positions = [], [], []
+    listed = sorted(old.snippets, key=lambda s: s.id) if old else []
+    for s in listed:
+        a, b = int(round(s.start * sr)), int(round(s.end * sr))
+        item = _item(s.id, a, b, a, "resumed", mono, engine, extractor, sr, file_offset)
+        if item is not None:
+            items.append(item)
+            labels.append(s.cluster)
+            positions.append((s.x, s.y))
+    tail_from = max((int(round(s.end * sr)) for s in listed), default=0)
+    slicer = OnsetSlicer(SlicerConfig(sample_rate=sr)) if slicing == "onset" else GridSlicer(GridConfig())
+    next_id = max((s.id for s in listed), default=-1) + 1
+    for cut in slicer.feed(np.ascontiguousarray(mono[tail_from:]), tail_from) + slicer.flush():
+        item = _item(next_id, cut.start, cut.end, cut.onset, cut.ended_by, mono, engine, extractor, sr,
+                     file_offset)
+        if item is not None:
+            items.append(item)
+            next_id += 1
+    if items:
+        _rebuild(live_map, items, np.array(labels, np.int64), np.array(positions, np.float64).reshape(-1, 2))
+    log(f"livemappr: resumed {len(listed)} snippets from map.json and {len(items) - len(labels)} cut again "
+        f"from the journal's last {(mono.shape[0] - tail_from) / sr:.1f} s")
+    return items
+
+
+def _item(sid, a, b, onset, ended_by, mono, engine, extractor, sr, file_offset):
+    y = np.ascontiguousarray(mono[a:b])
+    if y.shape[0] == 0:
+        return None
+    report = extractor.analyze(y, sr)
+    try:
+        slot = engine.bank.add(y)
+    except BankFull:
+        slot = -1
+    return AnalysedSnippet(sid, a - file_offset, b - file_offset, onset - file_offset, slot,
+                           report.vector.copy(), report.peak_db, report.rms_db, ended_by)
+
+
+def _rebuild(live, items, labels, positions):
+    """The map of every snippet: the listed ones where they were, with their ids."""
+    X = np.stack([it.vector for it in items]).astype(np.float64)
+    n_old = labels.shape[0]
+    if n_old < 2:  # nothing to keep ids for: map them afresh
+        if X.shape[0] >= 2:
+            live.fit(X)
+        else:
+            live.add(X[0])
+        return
+    live.tsne.fit(X[:n_old], init=positions)
+    Y = live.tsne.embedding_
+    clusters = live.clusters
+    clusters.fit(Y)  # its bookkeeping; the partition is replaced by the saved one
+    k = int(labels.max()) + 1
+    centres = np.full((k, Y.shape[1]), _FAR)
+    for c in np.unique(labels[labels >= 0]):
+        centres[c] = Y[labels == c].mean(axis=0)
+    clusters.cluster_centers_, clusters.labels_, clusters.n_clusters_ = centres, labels.copy(), k
+    live._labels = labels.copy()
+    for x in X[n_old:]:
+        live.add(x)
+    live._publish()
