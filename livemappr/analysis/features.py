@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.melbank import _mel_power_into, kernel_array
+from livemappr.analysis.melbank import _mel_power_into, kernel_array, workspace
+from livemappr.analysis.fft import work_size
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["FeatureConfig", "SnippetFeatures", "FeatureExtractor"]
@@ -130,12 +131,17 @@ class SnippetFeatures:
 
 @njit(nogil=True, cache=True)
 def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
-              band_start, band_len, band_off, weights, n_env, std_weight, out, stats):
+              band_start, band_len, band_off, weights, n_env, std_weight, out, stats, work):
     """Vector of ``y[:n_use]`` into ``out``; stats gets
-    (n_nonfinite, n_clipped, peak, mean square) after DC removal."""
+    (n_nonfinite, n_clipped, peak, mean square) after DC removal. ``work``:
+    float64 scratch of ``_work_size(...)`` values."""
     n_fft = window.shape[0]
     n_mels = band_start.shape[0]
-    x = np.empty(n_use, dtype=np.float64)
+    n_frames = 1 + n_use // hop
+    fft_work = work_size(n_fft, hop)
+    x = work[fft_work:fft_work + n_use]
+    mel = work[fft_work + n_use:fft_work + n_use + n_mels * n_frames].reshape((n_mels, n_frames))
+    env = work[fft_work + n_use + n_mels * n_frames:fft_work + n_use + (n_mels + 1) * n_frames]
     n_bad = 0
     n_clip = 0
     total = 0.0
@@ -156,12 +162,9 @@ def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
         x[i] = v
         peak = max(peak, abs(v))
         sq += v * v
-    n_frames = 1 + n_use // hop
-    mel = np.empty((n_mels, n_frames), dtype=np.float64)
     _mel_power_into(x, -(n_fft // 2), 0, n_frames, hop, window, tw_re, tw_im, post_re,
-                    post_im, band_start, band_len, band_off, weights, 2.0, mel, 0)
+                    post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
     # Frame energies before mel turns into dB.
-    env = np.empty(n_frames, dtype=np.float64)
     for t in range(n_frames):
         e = 0.0
         for b in range(n_mels):
@@ -264,8 +267,11 @@ class FeatureExtractor:
                              f"got {out.dtype} {out.shape}")
         n_use = min(y.shape[0], max(1, int(self.config.max_seconds * c.sample_rate)))
         stats = np.empty(4, dtype=np.float64)
+        n_frames = 1 + n_use // c.hop_length
+        work = workspace(plan.work_size + n_use + (c.n_mels + 1) * n_frames)
         _features(kernel_array(y), n_use, float(self.config.clip_level), c.hop_length,
-                  *plan.kernel_args, self.config.n_env, float(self.config.std_weight), out, stats)
+                  *plan.kernel_args, self.config.n_env, float(self.config.std_weight), out, stats,
+                  work)
         with np.errstate(divide="ignore"):
             peak_db = float(20 * np.log10(stats[2]))
             rms_db = float(10 * np.log10(stats[3]))

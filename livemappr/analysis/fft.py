@@ -22,12 +22,20 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["FFT_BLOCK", "fft_tables"]
+__all__ = ["FFT_BLOCK", "fft_tables", "work_size"]
 
 #: Frames transformed together. Odd, so that the four quarters of a stage do
 #: not fall on the same cache sets (a power of two here measured ~10-40%
 #: slower per frame); 17 frames x 512 points x 4 float64 buffers stay in L2.
 FFT_BLOCK = 17
+
+
+@njit(cache=True)
+def work_size(n_fft: int, hop: int) -> int:
+    """float64 scratch values a block of frames needs (signal, 4 FFT buffers, power);
+    callable from Python and from kernels."""
+    m = n_fft // 2
+    return (FFT_BLOCK - 1) * hop + n_fft + 4 * m * FFT_BLOCK + (m + 1) * FFT_BLOCK
 
 
 def fft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -49,7 +57,7 @@ def fft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
             np.ascontiguousarray(post.real), np.ascontiguousarray(post.imag))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath={'contract'})
 def _radix4_stage(xr, xi, yr, yi, n, s, nb, tw_re, tw_im):
     """One radix-4 Stockham stage of length ``n`` and stride ``s``, x -> y."""
     # Unsigned indices: numba skips negative-index wraparound for them, which
@@ -159,7 +167,7 @@ def _stockham(xr, xi, yr, yi, m, nb, tw_re, tw_im):
     return in_y
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath={'contract'})
 def _power_block(seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
                  zr, zi, wr, wi, power):
     """Power spectra ``|X[k]|^2`` of ``nb`` frames of a float64 signal.

@@ -19,15 +19,16 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.fft import FFT_BLOCK, _power_block, fft_tables
+from livemappr.analysis.fft import FFT_BLOCK, _power_block, work_size
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
-__all__ = ["MelConfig", "MelPlan", "DbConfig", "mel_plan", "mel_filterbank",
+__all__ = ["MelConfig", "MelPlan", "DbConfig", "mel_plan", "mel_filterbank", "workspace",
            "melspectrogram", "power_to_db", "melspectrogram_db", "n_frames_for"]
 
 
@@ -71,6 +72,19 @@ class DbConfig:
         return -1.0 if self.top_db is None else float(self.top_db)
 
 
+_local = threading.local()
+
+
+def workspace(n: int) -> np.ndarray:
+    """This thread's float64 scratch array of at least ``n`` values (kernels
+    run nogil on several workers at once, so scratch is never shared)."""
+    w = getattr(_local, "work", None)
+    if w is None or w.shape[0] < n:
+        w = np.empty(max(n, 1 << 16))
+        _local.work = w
+    return w
+
+
 def n_frames_for(n_samples: int, config: MelConfig) -> int:
     """Number of frames librosa makes of ``n_samples`` samples."""
     if config.center:
@@ -111,7 +125,7 @@ def _fill_finite(y, a, b, seg, at):
 @njit(nogil=True, cache=True)
 def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
                     post_re, post_im, band_start, band_len, band_off, weights,
-                    power, out, col0):
+                    power, out, col0, work):
     """Mel power of frames ``frame0 .. frame0 + n_frames - 1`` into ``out``.
 
     Frame ``t`` covers ``y[origin + t * hop : origin + t * hop + n_fft]``; samples
@@ -125,12 +139,13 @@ def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
     n_mels = band_start.shape[0]
     nb_max = FFT_BLOCK
     seg_len = (nb_max - 1) * hop + n_fft
-    seg = np.empty(seg_len, dtype=np.float64)
-    zr = np.empty(m * nb_max, dtype=np.float64)
-    zi = np.empty(m * nb_max, dtype=np.float64)
-    wr = np.empty(m * nb_max, dtype=np.float64)
-    wi = np.empty(m * nb_max, dtype=np.float64)
-    pw = np.empty(n_bins * nb_max, dtype=np.float64)
+    blk = m * nb_max
+    seg = work[:seg_len]
+    zr = work[seg_len:seg_len + blk]
+    zi = work[seg_len + blk:seg_len + 2 * blk]
+    wr = work[seg_len + 2 * blk:seg_len + 3 * blk]
+    wi = work[seg_len + 3 * blk:seg_len + 4 * blk]
+    pw = work[seg_len + 4 * blk:seg_len + 4 * blk + n_bins * nb_max]
     n_y = y.shape[0]
     # Count non-finite samples once, over everything the frames read.
     lo_all = max(0, origin + frame0 * hop)
@@ -238,7 +253,7 @@ def mel_power_into(y: np.ndarray, plan: MelPlan, out: np.ndarray) -> int:
                          f"got {out.dtype} {out.shape}")
     origin = -(c.n_fft // 2) if c.center else 0
     return int(_mel_power_into(y, origin, 0, n_frames, c.hop_length, *plan.kernel_args,
-                               float(c.power), out, 0))
+                               float(c.power), out, 0, workspace(plan.work_size)))
 
 
 def melspectrogram(y: np.ndarray, config: MelConfig | None = None) -> np.ndarray:

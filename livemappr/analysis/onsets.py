@@ -89,7 +89,7 @@ def _refine(buf, n, seg0, lo, hi, zero_before, block):
 
 @njit(nogil=True, cache=True)
 def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, post_re,
-              post_im, band_start, band_len, band_off, weights, floor_pow, top_frac):
+              post_im, band_start, band_len, band_off, weights, floor_pow, top_frac, work):
     """Where in absolute ``[lo, hi)`` an attack is, to a short window's precision.
 
     The detector's long window finds hits reliably but only to within its
@@ -108,7 +108,7 @@ def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, po
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     # Frame j centred on lo + j * hop_s, read from buf (absolute seg0 at 0).
     _mel_power_into(buf[:n], lo - seg0 - half, 0, n_frames, hop_s, window, tw_re, tw_im,
-                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0)
+                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
     for b in range(n_mels):
         for j in range(n_frames):
             mel[b, j] = 10.0 * math.log10(mel[b, j] + floor_pow)
@@ -138,14 +138,15 @@ def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, po
 def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_re,
             post_im, band_start, band_len, band_off, weights, params, fstate, istate,
             flux_ring, level_ring, events, hop_s, window_s, tw_re_s, tw_im_s, post_re_s,
-            post_im_s, band_start_s, band_len_s, band_off_s, weights_s):
+            post_im_s, band_start_s, band_len_s, band_off_s, weights_s, work):
     """Process frames ``t0 .. t0 + n_frames - 1`` (frame t centred on absolute
     sample ``origin + t * hop``); returns the number of events written.
 
     ``params``: floor_pow, delta_db, gate_db, silence_db, pre, post, wait,
     median_frames, silence_frames, refine_block, n_top, top_fraction,
     level_rise_db.
-    The ``_s`` arguments are the short-window plan ``_localize`` uses. ``events[j] = (kind, sample)``.
+    The ``_s`` arguments are the short-window plan ``_localize`` uses;
+    ``work`` is float64 scratch for either plan's FFTs. ``events[j] = (kind, sample)``.
     """
     n_fft = window.shape[0]
     half = n_fft // 2
@@ -166,7 +167,7 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
     prev = fstate
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     _mel_power_into(buf[:n], origin - seg0 - half, t0, n_frames, hop, window, tw_re, tw_im,
-                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0)
+                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
     wsum = 0.0
     for j in range(n_fft):
         wsum += window[j] * window[j]
@@ -256,7 +257,7 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
         centre = origin + c * hop
         s = _localize(buf, n, seg0, centre - half - hop, centre + half + hop, origin, hop_s,
                       window_s, tw_re_s, tw_im_s, post_re_s, post_im_s, band_start_s,
-                      band_len_s, band_off_s, weights_s, floor_pow, params[11])
+                      band_len_s, band_off_s, weights_s, floor_pow, params[11], work)
         half_s = window_s.shape[0] // 2
         s = _refine(buf, n, seg0, s - 2 * half_s - 8 * block, s + half_s // 2, origin, block)
         events[n_ev, 0] = EV_ONSET

@@ -186,6 +186,7 @@ class OnsetSlicer:
         self._n_fft, self._hop = mc.n_fft, mc.hop_length
         short = c.short_mel_config()
         self._short = (short.hop_length, *mel_plan(short).kernel_args)
+        self._work = np.empty(max(self._plan.work_size, mel_plan(short).work_size))
         # Earliest an onset can be placed before its detection frame's window.
         self._reach = 2 * self._n_fft + 2 * short.n_fft + 8 * 16
         self._post = 2
@@ -271,7 +272,7 @@ class OnsetSlicer:
         n_ev = _k._detect(self._buf, self._n, self._seg0, self._origin, self._t_next,
                           n_ready, self._hop, *self._plan.kernel_args, self._params,
                           self._fstate, self._istate, self._flux, self._level, events,
-                          *self._short)
+                          *self._short, self._work)
         self._t_next += n_ready
         for kind, pos in events[:n_ev]:
             self._event(int(kind), int(pos), out)

@@ -1,0 +1,151 @@
+"""Mel spectrogram + dB in numba against librosa, measured in the same run.
+
+Usage: python benchmarks/bench_features.py [--json] [--quick]
+
+Metrics: snippet_ms / snippet_speedup_vs_librosa (0.25 s at 22.05 kHz, n_fft
+1024, hop 256, 64 mels, melspectrogram + power_to_db), minute_speedup_vs_librosa
+(60 s of audio), features_snippet_ms (the whole 144-value vector of that
+snippet), max_rel_err_vs_librosa (see tests/test_melbank.py for the definition;
+librosa fed float64), max_db_err_vs_librosa, first_call_cold_s / first_call_warm_s
+(first melspectrogram_db call in a fresh process with an empty / a warmed numba
+cache), compile_kernels_cold_s / compile_kernels_warm_s. Timings are medians of
+interleaved rounds; librosa is timed on float32 input (its usual input) and
+float64, and the faster of the two is the peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SR, N_FFT, HOP, N_MELS = 22050, 1024, 256, 64
+
+
+def audio(seconds: float, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    t = np.arange(n) / SR
+    y = 0.1 * rng.standard_normal(n) * np.exp(-3 * (t % 0.5))
+    y += 0.3 * np.sin(2 * np.pi * 220 * t) * np.exp(-4 * (t % 0.25))
+    return y.astype(np.float32)
+
+
+def interleaved(fns: dict, calls: int, rounds: int) -> dict:
+    """Median seconds per call of each function, rounds interleaved so load
+    from other processes hits all of them alike."""
+    times = {k: [] for k in fns}
+    for _ in range(rounds):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                f()
+            times[k].append((time.perf_counter() - t0) / calls)
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
+def first_call(cache_dir: str, what: str) -> float:
+    code = (
+        "import time, numpy as np\n"
+        "t0 = time.perf_counter()\n"
+        "import livemappr.analysis as a\n"
+        "t1 = time.perf_counter()\n"
+        + ("a.melspectrogram_db(np.zeros(5512, np.float32), a.MelConfig())\n" if what == "call"
+           else "a.compile_kernels()\n")
+        + "print(time.perf_counter() - t1)\n")
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True, timeout=600)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", action="store_true", help="one JSON object per line")
+    ap.add_argument("--quick", action="store_true", help="fewer rounds")
+    args = ap.parse_args()
+
+    import librosa
+
+    from livemappr.analysis import FeatureExtractor, MelConfig, compile_kernels, melspectrogram
+    from livemappr.analysis import melspectrogram_db
+
+    compile_kernels(SR)
+    cfg = MelConfig(sample_rate=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS)
+    fx = FeatureExtractor()
+    rounds = 5 if args.quick else 15
+
+    def lib(y):
+        return librosa.power_to_db(librosa.feature.melspectrogram(
+            y=y, sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS))
+
+    snip = audio(0.25)
+    snip64 = snip.astype(np.float64)
+    t = interleaved({"ours": lambda: melspectrogram_db(snip, cfg), "lib32": lambda: lib(snip),
+                     "lib64": lambda: lib(snip64), "features": lambda: fx.vector(snip)},
+                    calls=200, rounds=rounds)
+    peer = min(t["lib32"], t["lib64"])
+    minute = audio(60.0, seed=1)
+    minute64 = minute.astype(np.float64)
+    tm = interleaved({"ours": lambda: melspectrogram_db(minute, cfg),
+                      "lib32": lambda: lib(minute), "lib64": lambda: lib(minute64)},
+                     calls=1, rounds=max(3, rounds // 2))
+    peer_m = min(tm["lib32"], tm["lib64"])
+
+    errs, db_errs = [], []
+    for y in (snip, minute[: SR * 10]):
+        ref = librosa.feature.melspectrogram(y=y.astype(np.float64), sr=SR, n_fft=N_FFT,
+                                             hop_length=HOP, n_mels=N_MELS, dtype=np.float64)
+        ours = melspectrogram(y, cfg)
+        errs.append(np.max(np.abs(ours - ref) / (ref + 1e-10 * ref.max())))
+        db_errs.append(np.max(np.abs(melspectrogram_db(y, cfg) - librosa.power_to_db(ref))))
+
+    with tempfile.TemporaryDirectory() as cold:
+        first_cold = first_call(cold, "call")
+        first_warm = first_call(cold, "call")
+    with tempfile.TemporaryDirectory() as cold:
+        ck_cold = first_call(cold, "compile")
+        ck_warm = first_call(cold, "compile")
+
+    ctx = {"sample_rate": SR, "n_fft": N_FFT, "hop": HOP, "n_mels": N_MELS}
+    rows = [
+        ("snippet_ms", t["ours"] * 1e3, "ms", {**ctx, "seconds": 0.25}),
+        ("snippet_librosa_ms", peer * 1e3, "ms",
+         {**ctx, "seconds": 0.25, "librosa_float32_ms": t["lib32"] * 1e3,
+          "librosa_float64_ms": t["lib64"] * 1e3}),
+        ("snippet_speedup_vs_librosa", peer / t["ours"], "x", {**ctx, "seconds": 0.25}),
+        ("features_snippet_ms", t["features"] * 1e3, "ms", {**ctx, "seconds": 0.25,
+                                                           "n_features": fx.n_features}),
+        ("minute_ms", tm["ours"] * 1e3, "ms", {**ctx, "seconds": 60}),
+        ("minute_librosa_ms", peer_m * 1e3, "ms",
+         {**ctx, "seconds": 60, "librosa_float32_ms": tm["lib32"] * 1e3,
+          "librosa_float64_ms": tm["lib64"] * 1e3}),
+        ("minute_speedup_vs_librosa", peer_m / tm["ours"], "x", {**ctx, "seconds": 60}),
+        ("max_rel_err_vs_librosa", float(max(errs)), "ratio",
+         {**ctx, "definition": "max |S-R|/(R+1e-10*max R), librosa on float64"}),
+        ("max_db_err_vs_librosa", float(max(db_errs)), "dB", ctx),
+        ("first_call_cold_s", first_cold, "s", {"what": "first melspectrogram_db, empty cache"}),
+        ("first_call_warm_s", first_warm, "s", {"what": "first melspectrogram_db, warm cache"}),
+        ("compile_kernels_cold_s", ck_cold, "s", {"what": "compile_kernels(), empty cache"}),
+        ("compile_kernels_warm_s", ck_warm, "s", {"what": "compile_kernels(), warm cache"}),
+    ]
+    for name, value, unit, extra in rows:
+        if args.json:
+            print(json.dumps({"bench": "features", "metric": name, "value": round(value, 6),
+                              "unit": unit, **extra}))
+        else:
+            print(f"{name:30s} {value:12.6g} {unit}")
+
+
+if __name__ == "__main__":
+    main()
