@@ -77,8 +77,13 @@ def main() -> None:
 
     import librosa
 
-    from livemappr.analysis import FeatureExtractor, MelConfig, compile_kernels, melspectrogram
-    from livemappr.analysis import melspectrogram_db
+    from livemappr.analysis import (
+        FeatureExtractor,
+        MelConfig,
+        compile_kernels,
+        melspectrogram,
+        melspectrogram_db,
+    )
 
     compile_kernels(SR)
     cfg = MelConfig(sample_rate=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS)

@@ -49,6 +49,7 @@ def match(det: np.ndarray, gt: np.ndarray, tol: int) -> tuple[float, float, floa
 
 def evaluate(sr: int, seeds, n_hits: int, gain_db: tuple[float, float]) -> dict:
     import drumkits
+
     from livemappr.analysis import OnsetSlicer, SlicerConfig
 
     shots = drumkits.one_shots(sr=sr, per_instrument=3, only_single_onset=True)
@@ -69,6 +70,7 @@ def evaluate(sr: int, seeds, n_hits: int, gain_db: tuple[float, float]) -> dict:
 
 def realtime_factor(sr: int, seconds: float) -> dict:
     import drumkits
+
     from livemappr.analysis import FeatureExtractor, OnsetSlicer, SlicerConfig, compile_kernels
 
     shots = drumkits.one_shots(sr=sr, per_instrument=2)

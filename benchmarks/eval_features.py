@@ -59,8 +59,14 @@ def main() -> None:
     args = ap.parse_args()
 
     import drumkits
-    from livemappr.analysis import FeatureConfig, FeatureExtractor, MelConfig, melspectrogram
-    from livemappr.analysis import power_to_db
+
+    from livemappr.analysis import (
+        FeatureConfig,
+        FeatureExtractor,
+        MelConfig,
+        melspectrogram,
+        power_to_db,
+    )
 
     shots = drumkits.one_shots(sr=SR, per_instrument=3, max_seconds=1.0)
     labels = np.array([s.label for s in shots])

@@ -1,9 +1,9 @@
 """Snippet feature vectors: shape, invariances, bad input, and real drums."""
 
+import drumkits
 import numpy as np
 import pytest
 
-import drumkits
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 
 SR = 22050

@@ -1,9 +1,9 @@
 """Onset and grid slicers: known onsets, gate, chunking independence, real drums."""
 
+import drumkits
 import numpy as np
 import pytest
 
-import drumkits
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 
 CHUNKS = [1, 2, 3, 7, 64, 127, 128, 255, 256, 1000, 1023, 4096, 8191, 8193]

@@ -14,8 +14,14 @@ Features / out of scope
 """
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor, SnippetFeatures
-from livemappr.analysis.melbank import (DbConfig, MelConfig, mel_filterbank, melspectrogram,
-                                        melspectrogram_db, power_to_db)
+from livemappr.analysis.melbank import (
+                                        DbConfig,
+                                        MelConfig,
+                                        mel_filterbank,
+                                        melspectrogram,
+                                        melspectrogram_db,
+                                        power_to_db,
+)
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig, Snippet
 from livemappr.analysis.warmup import compile_kernels
 

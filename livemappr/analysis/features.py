@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from livemappr.analysis.fft import _work_size
 from livemappr.analysis.melbank import _mel_power_into, kernel_array, workspace
-from livemappr.analysis.fft import work_size
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["FeatureConfig", "SnippetFeatures", "FeatureExtractor"]
@@ -140,7 +140,7 @@ def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
     n_fft = window.shape[0]
     n_mels = band_start.shape[0]
     n_frames = 1 + n_use // hop
-    fft_work = work_size(n_fft, hop)
+    fft_work = _work_size(n_fft, hop)
     x = work[fft_work:fft_work + n_use]
     mel = work[fft_work + n_use:fft_work + n_use + n_mels * n_frames].reshape((n_mels, n_frames))
     env = work[fft_work + n_use + n_mels * n_frames:fft_work + n_use + (n_mels + 1) * n_frames]

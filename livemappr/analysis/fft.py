@@ -30,12 +30,16 @@ __all__ = ["FFT_BLOCK", "fft_tables", "work_size"]
 FFT_BLOCK = 17
 
 
-@njit(cache=True)
-def work_size(n_fft: int, hop: int) -> int:
-    """float64 scratch values a block of frames needs (signal, 4 FFT buffers, power);
-    callable from Python and from kernels."""
+@njit(nogil=True, cache=True)
+def _work_size(n_fft, hop):
     m = n_fft // 2
     return (FFT_BLOCK - 1) * hop + n_fft + 4 * m * FFT_BLOCK + (m + 1) * FFT_BLOCK
+
+
+def work_size(n_fft: int, hop: int) -> int:
+    """float64 scratch values a block of frames needs (signal, 4 FFT buffers,
+    power); kernels call ``_work_size``, the same sum."""
+    return int(_work_size(n_fft, hop))
 
 
 def fft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

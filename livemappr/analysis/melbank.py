@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.fft import FFT_BLOCK, _power_block, work_size
+from livemappr.analysis.fft import FFT_BLOCK, _power_block
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["MelConfig", "MelPlan", "DbConfig", "mel_plan", "mel_filterbank", "workspace",
@@ -136,7 +136,6 @@ def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
     n_fft = window.shape[0]
     m = n_fft // 2
     n_bins = m + 1
-    n_mels = band_start.shape[0]
     nb_max = FFT_BLOCK
     seg_len = (nb_max - 1) * hop + n_fft
     blk = m * nb_max
