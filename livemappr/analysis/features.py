@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 
 from livemappr.analysis.fft import _work_size
-from livemappr.analysis.melbank import _mel_power_into, kernel_array, workspace
+from livemappr.analysis.melbank import _log10_inplace, _mel_power_into, kernel_array, workspace
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["FeatureConfig", "SnippetFeatures", "FeatureExtractor"]
@@ -168,17 +168,24 @@ def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
                     post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
     # Frame energies before mel turns into dB.
     for t in range(n_frames):
-        e = 0.0
-        for b in range(n_mels):
-            e += mel[b, t]
-        env[t] = 10.0 * math.log10(max(_AMIN, e))
-    # power_to_db(ref=1, amin=1e-10, top_db=80) of the snippet.
-    top = -np.inf
+        env[t] = 0.0
     for b in range(n_mels):
         for t in range(n_frames):
-            d = 10.0 * math.log10(max(_AMIN, mel[b, t]))
-            mel[b, t] = d
-            top = max(top, d)
+            env[t] += mel[b, t]
+    for t in range(n_frames):
+        env[t] = max(_AMIN, env[t])
+    _log10_inplace(env)
+    for t in range(n_frames):
+        env[t] *= 10.0
+    # power_to_db(ref=1, amin=1e-10, top_db=80) of the snippet.
+    flat = mel.reshape(n_mels * n_frames)
+    for i in range(flat.shape[0]):
+        flat[i] = max(_AMIN, flat[i])
+    _log10_inplace(flat)
+    top = -np.inf
+    for i in range(flat.shape[0]):
+        flat[i] *= 10.0
+        top = max(top, flat[i])
     floor = top - _TOP_DB
     for b in range(n_mels):
         s = 0.0

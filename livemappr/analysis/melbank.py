@@ -178,33 +178,57 @@ def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
     return n_bad
 
 
+@njit(nogil=True, cache=True, fastmath={"contract"})
+def _log10_inplace(a):
+    """``a[i] = log10(a[i])`` for positive normal float64 values, 1-D.
+
+    Exponent from the bits, then an atanh series for the mantissa folded into
+    [0.71, 1.41): about 1e-12 relative (1e-11 dB) and, unlike libm's scalar
+    log10, vectorized: dB conversion was a tenth of a snippet's time.
+    """
+    n = a.shape[0]
+    bits = a.view(np.int64)
+    ex = np.empty(n)
+    for i in range(n):
+        b = bits[i]
+        ex[i] = np.float64((b >> 52) - 1023)
+        bits[i] = (b & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000
+    for i in range(n):
+        m = a[i]
+        big = m > 1.4142135623730951
+        m = m * 0.5 if big else m
+        e = ex[i] + 1.0 if big else ex[i]
+        t = (m - 1.0) / (m + 1.0)
+        t2 = t * t
+        p = 1.0 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (
+            1.0 / 9 + t2 * (1.0 / 11 + t2 * (1.0 / 13))))))
+        a[i] = (e * 0.6931471805599453 + 2.0 * t * p) * 0.4342944819032518
+
+
 @njit(nogil=True, cache=True)
 def _power_to_db_inplace(s, ref, amin, top_db):
-    """librosa.power_to_db on a 2-D float64 array, in place.
+    """librosa.power_to_db on a C-contiguous 2-D float64 array, in place.
 
     ``ref < 0`` means "max of s"; ``top_db < 0`` means no clipping.
     """
-    n0, n1 = s.shape
+    flat = s.reshape(s.size)
     if ref < 0.0:
         ref = 0.0
-        for i in range(n0):
-            for j in range(n1):
-                if s[i, j] > ref:
-                    ref = s[i, j]
+        for i in range(flat.shape[0]):
+            ref = max(ref, flat[i])
     ref_db = 10.0 * math.log10(max(amin, ref))
+    for i in range(flat.shape[0]):
+        flat[i] = max(amin, flat[i])
+    _log10_inplace(flat)
     top = -np.inf
-    for i in range(n0):
-        for j in range(n1):
-            v = 10.0 * math.log10(max(amin, s[i, j])) - ref_db
-            s[i, j] = v
-            if v > top:
-                top = v
+    for i in range(flat.shape[0]):
+        v = 10.0 * flat[i] - ref_db
+        flat[i] = v
+        top = max(top, v)
     if top_db >= 0.0:
         lo = top - top_db
-        for i in range(n0):
-            for j in range(n1):
-                if s[i, j] < lo:
-                    s[i, j] = lo
+        for i in range(flat.shape[0]):
+            flat[i] = max(flat[i], lo)
 
 
 def _check_signal(y: np.ndarray, name: str = "y") -> np.ndarray:

@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.melbank import _mel_power_into
+from livemappr.analysis.melbank import _log10_inplace, _mel_power_into
 
 # Event kinds written by ``_detect``.
 EV_ONSET = 1
@@ -41,6 +41,17 @@ def _append(buf, at, chunk):
             n_bad += 1
         buf[at + i] = v
     return n_bad
+
+
+@njit(nogil=True, cache=True)
+def _to_db(mel, floor_pow):
+    """``mel = 10 log10(mel + floor_pow)`` in place (C-contiguous 2-D)."""
+    flat = mel.reshape(mel.size)
+    for i in range(flat.shape[0]):
+        flat[i] += floor_pow
+    _log10_inplace(flat)
+    for i in range(flat.shape[0]):
+        flat[i] *= 10.0
 
 
 @njit(nogil=True, cache=True)
@@ -109,9 +120,7 @@ def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, po
     # Frame j centred on lo + j * hop_s, read from buf (absolute seg0 at 0).
     _mel_power_into(buf[:n], lo - seg0 - half, 0, n_frames, hop_s, window, tw_re, tw_im,
                     post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
-    for b in range(n_mels):
-        for j in range(n_frames):
-            mel[b, j] = 10.0 * math.log10(mel[b, j] + floor_pow)
+    _to_db(mel, floor_pow)
     rises = np.empty(n_mels)
     flux = np.zeros(n_frames)
     for j in range(lag, n_frames):
@@ -168,6 +177,7 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     _mel_power_into(buf[:n], origin - seg0 - half, t0, n_frames, hop, window, tw_re, tw_im,
                     post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
+    _to_db(mel, floor_pow)
     wsum = 0.0
     for j in range(n_fft):
         wsum += window[j] * window[j]
@@ -197,13 +207,12 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
                     ref = max(ref, prev[slot, b - 1])
                 if b + 1 < n_mels:
                     ref = max(ref, prev[slot, b + 1])
-                lg = 10.0 * math.log10(mel[b, i] + floor_pow)
-                rises[b] = max(0.0, lg - ref)
+                rises[b] = max(0.0, mel[b, i] - ref)
             rises.sort()
             for b in range(n_mels - n_top, n_mels):
                 flux += rises[b]
         for b in range(n_mels):
-            prev[slot, b] = 10.0 * math.log10(mel[b, i] + floor_pow)
+            prev[slot, b] = mel[b, i]
         istate[I_HAVE_PREV] += 1
         flux_ring[t % ring] = flux / n_top
         level_ring[t % ring] = level
