@@ -104,7 +104,7 @@ def main() -> None:
     minute64 = minute.astype(np.float64)
     tm = interleaved({"ours": lambda: melspectrogram_db(minute, cfg),
                       "lib32": lambda: lib(minute), "lib64": lambda: lib(minute64)},
-                     calls=1, rounds=max(3, rounds // 2))
+                     calls=1, rounds=rounds)
     peer_m = min(tm["lib32"], tm["lib64"])
 
     errs, db_errs = [], []
@@ -122,7 +122,8 @@ def main() -> None:
         ck_cold = first_call(cold, "compile")
         ck_warm = first_call(cold, "compile")
 
-    ctx = {"sample_rate": SR, "n_fft": N_FFT, "hop": HOP, "n_mels": N_MELS}
+    ctx = {"sample_rate": SR, "n_fft": N_FFT, "hop": HOP, "n_mels": N_MELS,
+           "load_avg_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}
     rows = [
         ("snippet_ms", t["ours"] * 1e3, "ms", {**ctx, "seconds": 0.25}),
         ("snippet_librosa_ms", peer * 1e3, "ms",
@@ -146,7 +147,7 @@ def main() -> None:
     ]
     for name, value, unit, extra in rows:
         if args.json:
-            print(json.dumps({"bench": "features", "metric": name, "value": round(value, 6),
+            print(json.dumps({"bench": "features", "metric": name, "value": float(f"{value:.6g}"),
                               "unit": unit, **extra}))
         else:
             print(f"{name:30s} {value:12.6g} {unit}")

@@ -124,11 +124,12 @@ def main() -> None:
           "recall": harsh["recall"], "hits": harsh["hits"]}),
         ("realtime_factor", rt["factor"], "x",
          {"sample_rate": 48000, "chunk": 256, "audio_s": round(rt["seconds"], 1),
+          "load_avg_1min": round(os.getloadavg()[0], 2),
           "snippets": rt["snippets"], "what": "OnsetSlicer + FeatureExtractor, one core"}),
     ]
     for name, value, unit, extra in rows:
         if args.json:
-            print(json.dumps({"bench": "slicer", "metric": name, "value": round(value, 4),
+            print(json.dumps({"bench": "slicer", "metric": name, "value": float(f"{value:.6g}"),
                               "unit": unit, **extra}))
         else:
             print(f"{name:24s} {value:10.4g} {unit}  {extra}")

@@ -251,6 +251,32 @@ def kernel_array(y: np.ndarray) -> np.ndarray:
     return y
 
 
+_DEFAULT_MEL = MelConfig()
+_DEFAULT_DB = DbConfig()
+
+
+def _prepare(y: np.ndarray, plan: MelPlan) -> tuple[np.ndarray, int, int]:
+    """Checked ``y``, its frame count and the first frame's start offset."""
+    y = _check_signal(y)
+    c = plan.config
+    n_frames = n_frames_for(y.shape[0], c)
+    if n_frames < 1:
+        raise ValueError(f"y must have at least n_fft={c.n_fft} samples when center=False, "
+                         f"got {y.shape[0]}")
+    return y, n_frames, (-(c.n_fft // 2) if c.center else 0)
+
+
+@njit(nogil=True, cache=True)
+def _mel_db_into(y, origin, n_frames, hop, window, tw_re, tw_im, post_re, post_im,
+                 band_start, band_len, band_off, weights, power, out, work, ref, amin, top_db):
+    """``_mel_power_into`` then ``_power_to_db_inplace``: one dispatch per snippet."""
+    n_bad = _mel_power_into(y, origin, 0, n_frames, hop, window, tw_re, tw_im, post_re,
+                            post_im, band_start, band_len, band_off, weights, power, out, 0,
+                            work)
+    _power_to_db_inplace(out, ref, amin, top_db)
+    return n_bad
+
+
 def mel_power_into(y: np.ndarray, plan: MelPlan, out: np.ndarray) -> int:
     """Mel power spectrogram of ``y`` into a preallocated array.
 
@@ -265,16 +291,11 @@ def mel_power_into(y: np.ndarray, plan: MelPlan, out: np.ndarray) -> int:
     int
         Number of non-finite samples in ``y`` (read as 0).
     """
-    y = _check_signal(y)
+    y, n_frames, origin = _prepare(y, plan)
     c = plan.config
-    n_frames = n_frames_for(y.shape[0], c)
-    if n_frames < 1:
-        raise ValueError(f"y must have at least n_fft={c.n_fft} samples when center=False, "
-                         f"got {y.shape[0]}")
     if out.shape != (c.n_mels, n_frames) or out.dtype != np.float64 or not out.flags.c_contiguous:
         raise ValueError(f"out must be C-contiguous float64 of shape {(c.n_mels, n_frames)}, "
                          f"got {out.dtype} {out.shape}")
-    origin = -(c.n_fft // 2) if c.center else 0
     return int(_mel_power_into(y, origin, 0, n_frames, c.hop_length, *plan.kernel_args,
                                float(c.power), out, 0, workspace(plan.work_size)))
 
@@ -293,10 +314,11 @@ def melspectrogram(y: np.ndarray, config: MelConfig | None = None) -> np.ndarray
     ndarray of shape (n_mels, n_frames), float64
         Same layout as librosa.
     """
-    plan = mel_plan(config or MelConfig())
-    y = _check_signal(y)
-    out = np.empty((plan.config.n_mels, max(1, n_frames_for(y.shape[0], plan.config))))
-    mel_power_into(y, plan, out)
+    plan = mel_plan(config or _DEFAULT_MEL)
+    y, n_frames, origin = _prepare(y, plan)
+    out = np.empty((plan.config.n_mels, n_frames))
+    _mel_power_into(y, origin, 0, n_frames, plan.config.hop_length, *plan.kernel_args,
+                    float(plan.config.power), out, 0, workspace(plan.work_size))
     return out
 
 
@@ -308,7 +330,7 @@ def power_to_db(s: np.ndarray, db: DbConfig | None = None) -> np.ndarray:
     s : ndarray of shape (n_mels, n_frames) or (n,), non-negative power
     db : DbConfig, optional
     """
-    db = db or DbConfig()
+    db = db or _DEFAULT_DB
     s = np.asarray(s)
     if s.ndim not in (1, 2) or s.size == 0:
         raise ValueError(f"s must be a non-empty 1-D or 2-D array, got shape {s.shape}")
@@ -322,15 +344,19 @@ def power_to_db(s: np.ndarray, db: DbConfig | None = None) -> np.ndarray:
 
 def melspectrogram_db(y: np.ndarray, config: MelConfig | None = None,
                       db: DbConfig | None = None) -> np.ndarray:
-    """``power_to_db(melspectrogram(y, config), db)`` in one pass.
+    """``power_to_db(melspectrogram(y, config), db)`` in one kernel call.
 
     Returns
     -------
     ndarray of shape (n_mels, n_frames), float64
     """
-    db = db or DbConfig()
-    out = melspectrogram(y, config)
-    _power_to_db_inplace(out, db.ref_value, db.amin, db.top_db_value)
+    db = db or _DEFAULT_DB
+    plan = mel_plan(config or _DEFAULT_MEL)
+    y, n_frames, origin = _prepare(y, plan)
+    out = np.empty((plan.config.n_mels, n_frames))
+    _mel_db_into(y, origin, n_frames, plan.config.hop_length, *plan.kernel_args,
+                 float(plan.config.power), out, workspace(plan.work_size), db.ref_value,
+                 db.amin, db.top_db_value)
     return out
 
 
