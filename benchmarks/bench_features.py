@@ -8,7 +8,8 @@ Metrics: snippet_ms / snippet_speedup_vs_librosa (0.25 s at 22.05 kHz, n_fft
 snippet), max_rel_err_vs_librosa (see tests/test_melbank.py for the definition;
 librosa fed float64), max_db_err_vs_librosa, first_call_cold_s / first_call_warm_s
 (first melspectrogram_db call in a fresh process with an empty / a warmed numba
-cache), compile_kernels_cold_s / compile_kernels_warm_s. Timings are the
+cache), compile_kernels_cold_s / compile_kernels_warm_s, and snippet_ms_numba_fft /
+snippet_ms_pocketfft (the same kernel on our FFT and on rocket-fft's pocketfft). Timings are the
 minimum over interleaved rounds (medians in the context fields); librosa is
 timed on float32 input (its usual input) and float64, single-threaded like
 ours (BLAS threads set to 1), and the faster of the two is the peer.
@@ -89,9 +90,11 @@ def main() -> None:
         FeatureExtractor,
         MelConfig,
         compile_kernels,
+        fft,
         melspectrogram,
         melspectrogram_db,
     )
+    from livemappr.analysis.melbank import _mel_db_into, mel_plan, workspace
 
     compile_kernels(SR)
     cfg = MelConfig(sample_rate=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS)
@@ -108,6 +111,21 @@ def main() -> None:
                             "lib32": lambda: lib(snip), "lib64": lambda: lib(snip64),
                             "features": lambda: fx.vector(snip)}, calls=200, rounds=rounds)
     peer = min(t["lib32"], t["lib64"])
+    # Our own FFT against pocketfft (rocket-fft) inside the same kernel.
+    plan = mel_plan(cfg)
+    work = workspace(plan.work_size)
+
+    def with_fft(marker):
+        out = np.empty((N_MELS, 1 + len(snip) // HOP))
+        return lambda: _mel_db_into(snip, -N_FFT // 2, out.shape[1], HOP, *plan.kernel_args,
+                                    2.0, out, work, marker, 1.0, 1e-10, 80.0)
+
+    backends = {"numba_fft": fft.NUMBA_FFT}
+    if fft.DEFAULT_FFT is fft.POCKETFFT:
+        backends["pocketfft"] = fft.POCKETFFT
+    for f in backends.values():
+        with_fft(f)()
+    tb, _ = interleaved({k: with_fft(v) for k, v in backends.items()}, calls=200, rounds=rounds)
     minute = audio(60.0, seed=1)
     minute64 = minute.astype(np.float64)
     tm, tm_med = interleaved({"ours": lambda: melspectrogram_db(minute, cfg),
@@ -139,7 +157,10 @@ def main() -> None:
           "librosa_float64_ms": t["lib64"] * 1e3}),
         ("snippet_speedup_vs_librosa", peer / t["ours"], "x",
          {**ctx, "seconds": 0.25, "estimator": "min of rounds",
+          "fft": "pocketfft" if fft.DEFAULT_FFT is fft.POCKETFFT else "numba_fft",
           "median_speedup": min(t_med["lib32"], t_med["lib64"]) / t_med["ours"]}),
+        *[(f"snippet_ms_{k}", v * 1e3, "ms", {**ctx, "seconds": 0.25, "what": "kernel only"})
+          for k, v in tb.items()],
         ("features_snippet_ms", t["features"] * 1e3, "ms", {**ctx, "seconds": 0.25,
                                                            "n_features": fx.n_features}),
         ("minute_ms", tm["ours"] * 1e3, "ms", {**ctx, "seconds": 60}),

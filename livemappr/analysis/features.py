@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.fft import _work_size
+from livemappr.analysis.fft import DEFAULT_FFT, _work_size
 from livemappr.analysis.melbank import _log10_inplace, _mel_power_into, kernel_array, workspace
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
@@ -133,7 +133,8 @@ class SnippetFeatures:
 
 @njit(nogil=True, cache=True)
 def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
-              band_start, band_len, band_off, weights, n_env, std_weight, out, stats, work):
+              band_start, band_len, band_off, weights, n_env, std_weight, out, stats, work,
+              fft):
     """Vector of ``y[:n_use]`` into ``out``; stats gets
     (n_nonfinite, n_clipped, peak, mean square) after DC removal. ``work``:
     float64 scratch of ``_work_size(...)`` values."""
@@ -165,7 +166,7 @@ def _features(y, n_use, clip_level, hop, window, tw_re, tw_im, post_re, post_im,
         peak = max(peak, abs(v))
         sq += v * v
     _mel_power_into(x, -(n_fft // 2), 0, n_frames, hop, window, tw_re, tw_im, post_re,
-                    post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
+                    post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work, fft)
     # Frame energies before mel turns into dB.
     for t in range(n_frames):
         env[t] = 0.0
@@ -280,7 +281,7 @@ class FeatureExtractor:
         work = workspace(plan.work_size + n_use + (c.n_mels + 1) * n_frames)
         _features(kernel_array(y), n_use, float(self.config.clip_level), c.hop_length,
                   *plan.kernel_args, self.config.n_env, float(self.config.std_weight), out, stats,
-                  work)
+                  work, DEFAULT_FFT)
         with np.errstate(divide="ignore"):
             peak_db = float(20 * np.log10(stats[2]))
             rms_db = float(10 * np.log10(stats[3]))

@@ -1,4 +1,4 @@
-"""Batched real FFT power spectra in numba, for the mel filterbank.
+"""Batched real FFT power spectra in numba, for the mel filterbank; or pocketfft.
 
 Runs on: analysis worker (called from melbank kernels; nothing here is public).
 
@@ -15,19 +15,79 @@ bins 80 dB under a frame's peak keep a relative error far below 1e-4.
 
 Each frame's arithmetic is the same whatever its position in a block, so results
 do not depend on how frames are grouped into blocks (the slicer relies on that).
+
+Measured against rocket-fft (pocketfft compiled C++, numba-callable) in the same
+kernel: ours is ~1.6-2x slower per frame on this machine (pocketfft runs SIMD
+over several transforms without numba's runtime alias checks), so the mel
+spectrogram and the features use pocketfft when rocket-fft is installed and
+this FFT otherwise; the onset slicer always uses this one.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import importlib.util
+import os
 
-__all__ = ["FFT_BLOCK", "fft_tables", "work_size"]
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+__all__ = ["FFT_BLOCK", "fft_tables", "work_size", "NUMBA_FFT", "POCKETFFT", "DEFAULT_FFT"]
+
+# Which FFT a mel kernel runs is the dtype of an empty marker array passed to
+# it: an argument type, so numba's cache keeps one compiled version per FFT and
+# never runs code built for a package that has since gone.
+#: Our Stockham FFT below: results independent of how frames are grouped, which
+#: the slicer's chunking guarantee rests on.
+NUMBA_FFT = np.zeros(0, dtype=np.int8)
+#: pocketfft through rocket-fft (numba-callable numpy.fft): measured ~2x faster
+#: per frame on a 0.25 s snippet (benchmarks/bench_features.py --fft both).
+POCKETFFT = np.zeros(0, dtype=np.int16)
+_WANT = os.environ.get("LIVEMAPPR_FFT", "auto")
+#: What the mel spectrogram and the features use: pocketfft when rocket-fft is
+#: installed, unless LIVEMAPPR_FFT=numba.
+DEFAULT_FFT = (POCKETFFT if _WANT != "numba" and importlib.util.find_spec("rocket_fft")
+               else NUMBA_FFT)
 
 #: Frames transformed together. Odd, so that the four quarters of a stage do
 #: not fall on the same cache sets (a power of two here measured ~10-40%
 #: slower per frame); 17 frames x 512 points x 4 float64 buffers stay in L2.
 FFT_BLOCK = 17
+
+
+def _block_power(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                 scratch, power):
+    """Kernel-only: ``_power_block`` or pocketfft, chosen by the type of ``fft``.
+
+    ``scratch`` holds at least ``2 * n_fft * FFT_BLOCK`` float64 values.
+    """
+    raise NotImplementedError("called from numba kernels only")
+
+
+@overload(_block_power)
+def _block_power_impl(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                      scratch, power):
+    if isinstance(fft, types.Array) and fft.dtype == types.int16:
+        def pocket(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                   scratch, power):
+            n_fft = window.shape[0]
+            frames = scratch[: nb * n_fft].reshape((nb, n_fft))
+            for f in range(nb):
+                base = first + f * hop
+                for j in range(n_fft):
+                    frames[f, j] = seg[base + j] * window[j]
+            spec = np.fft.rfft(frames, axis=1)
+            for k in range(n_fft // 2 + 1):
+                for f in range(nb):
+                    z = spec[f, k]
+                    power[k * nb + f] = z.real * z.real + z.imag * z.imag
+        return pocket
+
+    def ours(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im, scratch, power):
+        q = scratch.shape[0] // 4
+        _power_block(seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                     scratch[:q], scratch[q:2 * q], scratch[2 * q:3 * q], scratch[3 * q:], power)
+    return ours
 
 
 @njit(nogil=True, cache=True)

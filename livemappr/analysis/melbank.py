@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.fft import FFT_BLOCK, _power_block
+from livemappr.analysis.fft import DEFAULT_FFT, FFT_BLOCK, _block_power
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["MelConfig", "MelPlan", "DbConfig", "mel_plan", "mel_filterbank", "workspace",
@@ -125,7 +125,7 @@ def _fill_finite(y, a, b, seg, at):
 @njit(nogil=True, cache=True)
 def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
                     post_re, post_im, band_start, band_len, band_off, weights,
-                    power, out, col0, work):
+                    power, out, col0, work, fft):
     """Mel power of frames ``frame0 .. frame0 + n_frames - 1`` into ``out``.
 
     Frame ``t`` covers ``y[origin + t * hop : origin + t * hop + n_fft]``; samples
@@ -140,10 +140,7 @@ def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
     seg_len = (nb_max - 1) * hop + n_fft
     blk = m * nb_max
     seg = work[:seg_len]
-    zr = work[seg_len:seg_len + blk]
-    zi = work[seg_len + blk:seg_len + 2 * blk]
-    wr = work[seg_len + 2 * blk:seg_len + 3 * blk]
-    wi = work[seg_len + 3 * blk:seg_len + 4 * blk]
+    scratch = work[seg_len:seg_len + 4 * blk]
     pw = work[seg_len + 4 * blk:seg_len + 4 * blk + n_bins * nb_max]
     n_y = y.shape[0]
     # Count non-finite samples once, over everything the frames read.
@@ -165,8 +162,8 @@ def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
         seg[: a - lo] = 0.0
         seg[b - lo: hi - lo] = 0.0
         _fill_finite(y, a, b, seg, a - lo)
-        _power_block(seg, 0, nb, hop, window, tw_re, tw_im, post_re, post_im,
-                     zr, zi, wr, wi, pw)
+        _block_power(fft, seg, 0, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                     scratch, pw)
         if power == 1.0:
             for j in range(n_bins * nb):
                 pw[j] = math.sqrt(pw[j])
@@ -268,11 +265,12 @@ def _prepare(y: np.ndarray, plan: MelPlan) -> tuple[np.ndarray, int, int]:
 
 @njit(nogil=True, cache=True)
 def _mel_db_into(y, origin, n_frames, hop, window, tw_re, tw_im, post_re, post_im,
-                 band_start, band_len, band_off, weights, power, out, work, ref, amin, top_db):
+                 band_start, band_len, band_off, weights, power, out, work, fft, ref, amin,
+                 top_db):
     """``_mel_power_into`` then ``_power_to_db_inplace``: one dispatch per snippet."""
     n_bad = _mel_power_into(y, origin, 0, n_frames, hop, window, tw_re, tw_im, post_re,
                             post_im, band_start, band_len, band_off, weights, power, out, 0,
-                            work)
+                            work, fft)
     _power_to_db_inplace(out, ref, amin, top_db)
     return n_bad
 
@@ -297,7 +295,7 @@ def mel_power_into(y: np.ndarray, plan: MelPlan, out: np.ndarray) -> int:
         raise ValueError(f"out must be C-contiguous float64 of shape {(c.n_mels, n_frames)}, "
                          f"got {out.dtype} {out.shape}")
     return int(_mel_power_into(y, origin, 0, n_frames, c.hop_length, *plan.kernel_args,
-                               float(c.power), out, 0, workspace(plan.work_size)))
+                               float(c.power), out, 0, workspace(plan.work_size), DEFAULT_FFT))
 
 
 def melspectrogram(y: np.ndarray, config: MelConfig | None = None) -> np.ndarray:
@@ -318,7 +316,7 @@ def melspectrogram(y: np.ndarray, config: MelConfig | None = None) -> np.ndarray
     y, n_frames, origin = _prepare(y, plan)
     out = np.empty((plan.config.n_mels, n_frames))
     _mel_power_into(y, origin, 0, n_frames, plan.config.hop_length, *plan.kernel_args,
-                    float(plan.config.power), out, 0, workspace(plan.work_size))
+                    float(plan.config.power), out, 0, workspace(plan.work_size), DEFAULT_FFT)
     return out
 
 
@@ -355,8 +353,8 @@ def melspectrogram_db(y: np.ndarray, config: MelConfig | None = None,
     y, n_frames, origin = _prepare(y, plan)
     out = np.empty((plan.config.n_mels, n_frames))
     _mel_db_into(y, origin, n_frames, plan.config.hop_length, *plan.kernel_args,
-                 float(plan.config.power), out, workspace(plan.work_size), db.ref_value,
-                 db.amin, db.top_db_value)
+                 float(plan.config.power), out, workspace(plan.work_size), DEFAULT_FFT,
+                 db.ref_value, db.amin, db.top_db_value)
     return out
 
 

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
+from livemappr.analysis.fft import NUMBA_FFT
 from livemappr.analysis.melbank import _log10_inplace, _mel_power_into
 
 # Event kinds written by ``_detect``.
@@ -119,7 +120,8 @@ def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, po
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     # Frame j centred on lo + j * hop_s, read from buf (absolute seg0 at 0).
     _mel_power_into(buf[:n], lo - seg0 - half, 0, n_frames, hop_s, window, tw_re, tw_im,
-                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
+                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work,
+                    NUMBA_FFT)
     _to_db(mel, floor_pow)
     rises = np.empty(n_mels)
     flux = np.zeros(n_frames)
@@ -176,7 +178,8 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
     prev = fstate
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     _mel_power_into(buf[:n], origin - seg0 - half, t0, n_frames, hop, window, tw_re, tw_im,
-                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work)
+                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work,
+                    NUMBA_FFT)
     _to_db(mel, floor_pow)
     wsum = 0.0
     for j in range(n_fft):
