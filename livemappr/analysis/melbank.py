@@ -7,7 +7,8 @@ thread before the audio stream starts.
 equals ``librosa.power_to_db`` for the parameters in ``MelConfig`` (tests check
 1e-4 relative error, see tests/test_melbank.py for the exact definition), but
 runs as one nogil kernel call without librosa on the runtime path. Filterbanks,
-windows and FFT twiddles are built once per ``MelConfig`` and cached.
+windows and FFT twiddles are built once per ``MelConfig`` and cached; the FFT is
+pocketfft through rocket-fft when installed, else our own (see fft.py).
 
 Bad samples: NaN and +-inf are read as 0 (``mel_power_into`` returns how many
 there were; ``features.FeatureExtractor.analyze`` reports the count). Nothing
