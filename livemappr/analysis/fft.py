@@ -90,10 +90,25 @@ def _block_power_impl(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, p
     return ours
 
 
+def _block_frames(fft):
+    """Kernel-only: frames per block for the FFT ``fft`` marks."""
+    raise NotImplementedError("called from numba kernels only")
+
+
+@overload(_block_frames)
+def _block_frames_impl(fft):
+    # pocketfft's per-call cost favours one call per snippet; its frames fit
+    # the scratch our FFT needs for FFT_BLOCK frames (4 * n_fft / 2 each).
+    if isinstance(fft, types.Array) and fft.dtype == types.int16:
+        return lambda fft: 2 * FFT_BLOCK
+    return lambda fft: FFT_BLOCK
+
+
 @njit(nogil=True, cache=True)
 def _work_size(n_fft, hop):
     m = n_fft // 2
-    return (FFT_BLOCK - 1) * hop + n_fft + 4 * m * FFT_BLOCK + (m + 1) * FFT_BLOCK
+    nb = 2 * FFT_BLOCK  # the larger of the two FFTs' blocks
+    return (nb - 1) * hop + n_fft + 4 * m * FFT_BLOCK + (m + 1) * nb
 
 
 def work_size(n_fft: int, hop: int) -> int:

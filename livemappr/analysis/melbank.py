@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.fft import DEFAULT_FFT, FFT_BLOCK, _block_power
+from livemappr.analysis.fft import DEFAULT_FFT, FFT_BLOCK, _block_frames, _block_power
 from livemappr.analysis.plan import MelConfig, MelPlan, mel_plan
 
 __all__ = ["MelConfig", "MelPlan", "DbConfig", "mel_plan", "mel_filterbank", "workspace",
@@ -137,9 +137,9 @@ def _mel_power_into(y, origin, frame0, n_frames, hop, window, tw_re, tw_im,
     n_fft = window.shape[0]
     m = n_fft // 2
     n_bins = m + 1
-    nb_max = FFT_BLOCK
+    nb_max = _block_frames(fft)
     seg_len = (nb_max - 1) * hop + n_fft
-    blk = m * nb_max
+    blk = m * FFT_BLOCK
     seg = work[:seg_len]
     scratch = work[seg_len:seg_len + 4 * blk]
     pw = work[seg_len + 4 * blk:seg_len + 4 * blk + n_bins * nb_max]
