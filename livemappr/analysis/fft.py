@@ -70,17 +70,25 @@ def _block_power_impl(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, p
     if isinstance(fft, types.Array) and fft.dtype == types.int16:
         def pocket(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
                    scratch, power):
+            # Unsigned indices so the copies vectorize (see _radix4_stage).
+            U = np.uint64
             n_fft = window.shape[0]
-            frames = scratch[: nb * n_fft].reshape((nb, n_fft))
-            for f in range(nb):
-                base = first + f * hop
-                for j in range(n_fft):
-                    frames[f, j] = seg[base + j] * window[j]
-            spec = np.fft.rfft(frames, axis=1)
-            for k in range(n_fft // 2 + 1):
-                for f in range(nb):
-                    z = spec[f, k]
-                    power[k * nb + f] = z.real * z.real + z.imag * z.imag
+            nu = U(n_fft)
+            nbu = U(nb)
+            flat = scratch[: nb * n_fft]
+            for f in range(nbu):
+                base = U(first) + f * U(hop)
+                row = f * nu
+                for j in range(nu):
+                    flat[row + j] = seg[base + j] * window[j]
+            spec = np.fft.rfft(flat.reshape((nb, n_fft)), axis=1)
+            sp = spec.reshape(nb * (n_fft // 2 + 1))
+            n_bins = U(n_fft // 2 + 1)
+            for f in range(nbu):
+                row = f * n_bins
+                for k in range(n_bins):
+                    z = sp[row + k]
+                    power[k * nbu + f] = z.real * z.real + z.imag * z.imag
         return pocket
 
     def ours(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im, scratch, power):
