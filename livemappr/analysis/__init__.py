@@ -3,6 +3,17 @@
 Runs on: analysis worker. Call ``compile_kernels()`` once on the main thread
 before the audio stream starts, so no worker ever waits for numba.
 
+A worker, in short::
+
+    compile_kernels(48000)                       # main thread, before the stream
+    slicer = OnsetSlicer(SlicerConfig(sample_rate=48000))
+    fx = FeatureExtractor()                      # vectors comparable at any rate
+    for snip in slicer.feed(chunk, chunk_start_frame):   # absolute frames
+        audio = ring.read(snip.start, snip.end)          # the worker's ring
+        row = fx.analyze(audio, sample_rate=48000).vector  # float32, (144,)
+    ...
+    slicer.flush()                               # at the end of the input
+
 Features / out of scope
 -----------------------
 - Mel spectrograms and dB equal to librosa's (``melspectrogram``,
@@ -14,8 +25,14 @@ Features / out of scope
 """
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor, SnippetFeatures
-from livemappr.analysis.melbank import (DbConfig, MelConfig, mel_filterbank, melspectrogram,
-                                        melspectrogram_db, power_to_db)
+from livemappr.analysis.melbank import (
+                                        DbConfig,
+                                        MelConfig,
+                                        mel_filterbank,
+                                        melspectrogram,
+                                        melspectrogram_db,
+                                        power_to_db,
+)
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig, Snippet
 from livemappr.analysis.warmup import compile_kernels
 

@@ -1,4 +1,4 @@
-"""Batched real FFT power spectra in numba, for the mel filterbank.
+"""Batched real FFT power spectra in numba, for the mel filterbank; or pocketfft.
 
 Runs on: analysis worker (called from melbank kernels; nothing here is public).
 
@@ -15,19 +15,114 @@ bins 80 dB under a frame's peak keep a relative error far below 1e-4.
 
 Each frame's arithmetic is the same whatever its position in a block, so results
 do not depend on how frames are grouped into blocks (the slicer relies on that).
+
+Measured against rocket-fft (pocketfft compiled C++, numba-callable) in the same
+kernel: ours is ~1.6-2x slower per frame on this machine (pocketfft runs SIMD
+over several transforms without numba's runtime alias checks), so the mel
+spectrogram and the features use pocketfft when rocket-fft is installed and
+this FFT otherwise; the onset slicer always uses this one.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import importlib.util
+import os
 
-__all__ = ["FFT_BLOCK", "fft_tables"]
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+__all__ = ["FFT_BLOCK", "fft_tables", "work_size", "NUMBA_FFT", "POCKETFFT", "DEFAULT_FFT"]
+
+# Which FFT a mel kernel runs is the dtype of an empty marker array passed to
+# it: an argument type, so numba's cache keeps one compiled version per FFT and
+# never runs code built for a package that has since gone.
+#: Our Stockham FFT below: results independent of how frames are grouped, which
+#: the slicer's chunking guarantee rests on.
+NUMBA_FFT = np.zeros(0, dtype=np.int8)
+#: pocketfft through rocket-fft (numba-callable numpy.fft): measured ~2x faster
+#: per frame on a 0.25 s snippet (benchmarks/bench_features.py --fft both).
+POCKETFFT = np.zeros(0, dtype=np.int16)
+_WANT = os.environ.get("LIVEMAPPR_FFT", "auto")
+#: What the mel spectrogram and the features use: pocketfft when rocket-fft is
+#: installed, unless LIVEMAPPR_FFT=numba.
+DEFAULT_FFT = (POCKETFFT if _WANT != "numba" and importlib.util.find_spec("rocket_fft")
+               else NUMBA_FFT)
 
 #: Frames transformed together. Odd, so that the four quarters of a stage do
 #: not fall on the same cache sets (a power of two here measured ~10-40%
 #: slower per frame); 17 frames x 512 points x 4 float64 buffers stay in L2.
 FFT_BLOCK = 17
+
+
+def _block_power(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                 scratch, power):
+    """Kernel-only: ``_power_block`` or pocketfft, chosen by the type of ``fft``.
+
+    ``scratch`` holds at least ``2 * n_fft * FFT_BLOCK`` float64 values.
+    """
+    raise NotImplementedError("called from numba kernels only")
+
+
+@overload(_block_power)
+def _block_power_impl(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                      scratch, power):
+    if isinstance(fft, types.Array) and fft.dtype == types.int16:
+        def pocket(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                   scratch, power):
+            # Unsigned indices so the copies vectorize (see _radix4_stage).
+            U = np.uint64
+            n_fft = window.shape[0]
+            nu = U(n_fft)
+            nbu = U(nb)
+            flat = scratch[: nb * n_fft]
+            for f in range(nbu):
+                base = U(first) + f * U(hop)
+                row = f * nu
+                for j in range(nu):
+                    flat[row + j] = seg[base + j] * window[j]
+            spec = np.fft.rfft(flat.reshape((nb, n_fft)), axis=1)
+            sp = spec.reshape(nb * (n_fft // 2 + 1))
+            n_bins = U(n_fft // 2 + 1)
+            for f in range(nbu):
+                row = f * n_bins
+                for k in range(n_bins):
+                    z = sp[row + k]
+                    power[k * nbu + f] = z.real * z.real + z.imag * z.imag
+        return pocket
+
+    def ours(fft, seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im, scratch, power):
+        q = scratch.shape[0] // 4
+        _power_block(seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
+                     scratch[:q], scratch[q:2 * q], scratch[2 * q:3 * q], scratch[3 * q:], power)
+    return ours
+
+
+def _block_frames(fft):
+    """Kernel-only: frames per block for the FFT ``fft`` marks."""
+    raise NotImplementedError("called from numba kernels only")
+
+
+@overload(_block_frames)
+def _block_frames_impl(fft):
+    # pocketfft's per-call cost favours one call per snippet; its frames fit
+    # the scratch our FFT needs for FFT_BLOCK frames (4 * n_fft / 2 each).
+    if isinstance(fft, types.Array) and fft.dtype == types.int16:
+        return lambda fft: 2 * FFT_BLOCK
+    return lambda fft: FFT_BLOCK
+
+
+@njit(nogil=True, cache=True)
+def _work_size(n_fft, hop):
+    m = n_fft // 2
+    nb = 2 * FFT_BLOCK  # the larger of the two FFTs' blocks
+    return (nb - 1) * hop + n_fft + 4 * m * FFT_BLOCK + (m + 1) * nb
+
+
+def work_size(n_fft: int, hop: int) -> int:
+    """float64 scratch values a block of frames needs (signal, 4 FFT buffers,
+    power); kernels call ``_work_size``, the same sum."""
+    return int(_work_size(n_fft, hop))
 
 
 def fft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -49,7 +144,7 @@ def fft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
             np.ascontiguousarray(post.real), np.ascontiguousarray(post.imag))
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath={'contract'})
 def _radix4_stage(xr, xi, yr, yi, n, s, nb, tw_re, tw_im):
     """One radix-4 Stockham stage of length ``n`` and stride ``s``, x -> y."""
     # Unsigned indices: numba skips negative-index wraparound for them, which
@@ -159,7 +254,7 @@ def _stockham(xr, xi, yr, yi, m, nb, tw_re, tw_im):
     return in_y
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, fastmath={'contract'})
 def _power_block(seg, first, nb, hop, window, tw_re, tw_im, post_re, post_im,
                  zr, zi, wr, wi, power):
     """Power spectra ``|X[k]|^2`` of ``nb`` frames of a float64 signal.

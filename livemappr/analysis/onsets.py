@@ -15,7 +15,8 @@ import math
 import numpy as np
 from numba import njit
 
-from livemappr.analysis.melbank import _mel_power_into
+from livemappr.analysis.fft import NUMBA_FFT
+from livemappr.analysis.melbank import _log10_inplace, _mel_power_into
 
 # Event kinds written by ``_detect``.
 EV_ONSET = 1
@@ -41,6 +42,17 @@ def _append(buf, at, chunk):
             n_bad += 1
         buf[at + i] = v
     return n_bad
+
+
+@njit(nogil=True, cache=True)
+def _to_db(mel, floor_pow):
+    """``mel = 10 log10(mel + floor_pow)`` in place (C-contiguous 2-D)."""
+    flat = mel.reshape(mel.size)
+    for i in range(flat.shape[0]):
+        flat[i] += floor_pow
+    _log10_inplace(flat)
+    for i in range(flat.shape[0]):
+        flat[i] *= 10.0
 
 
 @njit(nogil=True, cache=True)
@@ -89,7 +101,7 @@ def _refine(buf, n, seg0, lo, hi, zero_before, block):
 
 @njit(nogil=True, cache=True)
 def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, post_re,
-              post_im, band_start, band_len, band_off, weights, floor_pow, top_frac):
+              post_im, band_start, band_len, band_off, weights, floor_pow, top_frac, work):
     """Where in absolute ``[lo, hi)`` an attack is, to a short window's precision.
 
     The detector's long window finds hits reliably but only to within its
@@ -108,10 +120,9 @@ def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, po
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     # Frame j centred on lo + j * hop_s, read from buf (absolute seg0 at 0).
     _mel_power_into(buf[:n], lo - seg0 - half, 0, n_frames, hop_s, window, tw_re, tw_im,
-                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0)
-    for b in range(n_mels):
-        for j in range(n_frames):
-            mel[b, j] = 10.0 * math.log10(mel[b, j] + floor_pow)
+                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work,
+                    NUMBA_FFT)
+    _to_db(mel, floor_pow)
     rises = np.empty(n_mels)
     flux = np.zeros(n_frames)
     for j in range(lag, n_frames):
@@ -138,14 +149,15 @@ def _localize(buf, n, seg0, lo, hi, zero_before, hop_s, window, tw_re, tw_im, po
 def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_re,
             post_im, band_start, band_len, band_off, weights, params, fstate, istate,
             flux_ring, level_ring, events, hop_s, window_s, tw_re_s, tw_im_s, post_re_s,
-            post_im_s, band_start_s, band_len_s, band_off_s, weights_s):
+            post_im_s, band_start_s, band_len_s, band_off_s, weights_s, work):
     """Process frames ``t0 .. t0 + n_frames - 1`` (frame t centred on absolute
     sample ``origin + t * hop``); returns the number of events written.
 
     ``params``: floor_pow, delta_db, gate_db, silence_db, pre, post, wait,
     median_frames, silence_frames, refine_block, n_top, top_fraction,
     level_rise_db.
-    The ``_s`` arguments are the short-window plan ``_localize`` uses. ``events[j] = (kind, sample)``.
+    The ``_s`` arguments are the short-window plan ``_localize`` uses;
+    ``work`` is float64 scratch for either plan's FFTs. ``events[j] = (kind, sample)``.
     """
     n_fft = window.shape[0]
     half = n_fft // 2
@@ -166,7 +178,9 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
     prev = fstate
     mel = np.empty((n_mels, n_frames), dtype=np.float64)
     _mel_power_into(buf[:n], origin - seg0 - half, t0, n_frames, hop, window, tw_re, tw_im,
-                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0)
+                    post_re, post_im, band_start, band_len, band_off, weights, 2.0, mel, 0, work,
+                    NUMBA_FFT)
+    _to_db(mel, floor_pow)
     wsum = 0.0
     for j in range(n_fft):
         wsum += window[j] * window[j]
@@ -196,13 +210,12 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
                     ref = max(ref, prev[slot, b - 1])
                 if b + 1 < n_mels:
                     ref = max(ref, prev[slot, b + 1])
-                lg = 10.0 * math.log10(mel[b, i] + floor_pow)
-                rises[b] = max(0.0, lg - ref)
+                rises[b] = max(0.0, mel[b, i] - ref)
             rises.sort()
             for b in range(n_mels - n_top, n_mels):
                 flux += rises[b]
         for b in range(n_mels):
-            prev[slot, b] = 10.0 * math.log10(mel[b, i] + floor_pow)
+            prev[slot, b] = mel[b, i]
         istate[I_HAVE_PREV] += 1
         flux_ring[t % ring] = flux / n_top
         level_ring[t % ring] = level
@@ -256,7 +269,7 @@ def _detect(buf, n, seg0, origin, t0, n_frames, hop, window, tw_re, tw_im, post_
         centre = origin + c * hop
         s = _localize(buf, n, seg0, centre - half - hop, centre + half + hop, origin, hop_s,
                       window_s, tw_re_s, tw_im_s, post_re_s, post_im_s, band_start_s,
-                      band_len_s, band_off_s, weights_s, floor_pow, params[11])
+                      band_len_s, band_off_s, weights_s, floor_pow, params[11], work)
         half_s = window_s.shape[0] // 2
         s = _refine(buf, n, seg0, s - 2 * half_s - 8 * block, s + half_s // 2, origin, block)
         events[n_ev, 0] = EV_ONSET

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from livemappr.analysis.fft import fft_tables
+from livemappr.analysis.fft import fft_tables, work_size
 
 __all__ = ["MelConfig", "MelPlan", "mel_plan", "hz_to_mel", "mel_to_hz", "WINDOWS"]
 
@@ -200,6 +200,11 @@ class MelPlan:
     band_len: np.ndarray
     band_off: np.ndarray
     weights: np.ndarray
+
+    @property
+    def work_size(self) -> int:
+        """float64 scratch values the mel kernel needs for this plan."""
+        return work_size(self.config.n_fft, self.config.hop_length)
 
     @property
     def kernel_args(self) -> tuple:

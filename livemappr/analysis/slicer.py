@@ -24,32 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from livemappr.analysis import onsets as _k
-from livemappr.analysis.melbank import kernel_array
+from livemappr.analysis.grid import GridConfig, GridSlicer
 from livemappr.analysis.plan import MelConfig, mel_plan
+from livemappr.analysis.snippet import Snippet, check_chunk
 
-__all__ = ["Snippet", "SlicerConfig", "OnsetSlicer", "GridConfig", "GridSlicer"]
-
-
-@dataclass(frozen=True, slots=True)
-class Snippet:
-    """One cut sound: absolute frames ``[start, end)``.
-
-    Attributes
-    ----------
-    start : int
-        First frame (the onset minus the pre-roll for onset snippets).
-    end : int
-        One past the last frame.
-    onset : int
-        The detected attack (== start for grid snippets).
-    ended_by : str
-        "onset" (the next one), "silence", "max_length", "gap", "flush" or "grid".
-    """
-
-    start: int
-    end: int
-    onset: int
-    ended_by: str
+__all__ = ["Snippet", "SlicerConfig", "OnsetSlicer", "GridConfig", "GridSlicer"]  # grid re-exported
 
 
 @dataclass(frozen=True)
@@ -92,6 +71,9 @@ class SlicerConfig:
         Longest snippet.
     median_seconds : float
         Span of the running median of the onset function.
+    batch_frames : int
+        Detection runs once this many frames are ready (1..64): snippets are
+        reported up to batch_frames hops later, the result is the same.
     """
 
     sample_rate: int = 48000
@@ -110,8 +92,12 @@ class SlicerConfig:
     pre_roll_seconds: float = 0.005
     max_seconds: float = 2.0
     median_seconds: float = 0.1
+    batch_frames: int = 8
 
     def __post_init__(self) -> None:
+        if not isinstance(self.batch_frames, int) or not 1 <= self.batch_frames <= 64:
+            raise ValueError("SlicerConfig.batch_frames must be an integer in 1..64, "
+                             f"got {self.batch_frames!r}")
         if not isinstance(self.hops_per_window, int) or not 2 <= self.hops_per_window <= 32:
             raise ValueError("SlicerConfig.hops_per_window must be an integer in 2..32, "
                              f"got {self.hops_per_window!r}")
@@ -157,19 +143,6 @@ class SlicerConfig:
         return max(1, round(seconds * self.sample_rate / self.hop_length))
 
 
-def _check_chunk(chunk: np.ndarray, start_frame: int, expected: int | None) -> np.ndarray:
-    if not isinstance(chunk, np.ndarray) or chunk.ndim != 1:
-        raise ValueError(f"chunk must be a 1-D numpy array, got {getattr(chunk, 'shape', type(chunk))}")
-    if chunk.dtype != np.float32 and chunk.dtype != np.float64:
-        raise ValueError(f"chunk must have dtype float32 or float64, got {chunk.dtype}")
-    if not isinstance(start_frame, (int, np.integer)) or start_frame < 0:
-        raise ValueError(f"start_frame must be an integer >= 0, got {start_frame!r}")
-    if expected is not None and start_frame < expected:
-        raise ValueError(f"start_frame must be >= {expected} (end of the previous chunk), "
-                         f"got {start_frame}")
-    return kernel_array(chunk)
-
-
 class OnsetSlicer:
     """Snippets that start at onsets (minus a pre-roll) and end at the next
     onset, after ``silence_seconds`` under ``silence_db``, or at ``max_seconds``.
@@ -186,6 +159,7 @@ class OnsetSlicer:
         self._n_fft, self._hop = mc.n_fft, mc.hop_length
         short = c.short_mel_config()
         self._short = (short.hop_length, *mel_plan(short).kernel_args)
+        self._work = np.empty(max(self._plan.work_size, mel_plan(short).work_size))
         # Earliest an onset can be placed before its detection frame's window.
         self._reach = 2 * self._n_fft + 2 * short.n_fft + 8 * 16
         self._post = 2
@@ -235,7 +209,7 @@ class OnsetSlicer:
     def feed(self, chunk: np.ndarray, start_frame: int) -> list[Snippet]:
         """Add ``chunk`` (absolute frames ``start_frame ..``); returns the
         snippets that ended."""
-        chunk = _check_chunk(chunk, start_frame, self._expected)
+        chunk = check_chunk(chunk, start_frame, self._expected)
         out: list[Snippet] = []
         if self._expected is None:
             self._reset_detector(int(start_frame))
@@ -250,10 +224,11 @@ class OnsetSlicer:
         if chunk.shape[0] == 0:
             return out
         self._store(chunk)
-        c = self.config
-        # Frames whose window has fully arrived.
+        # Frames whose window has fully arrived, in batches: the FFT is several
+        # times cheaper per frame over a block of frames than over one.
         last = (self._expected - self._origin - self._n_fft // 2) // self._hop
-        self._run(last, out)
+        if last + 1 - self._t_next >= self.config.batch_frames:
+            self._run(last, out)
         # Close by length only up to where no later event can land: onsets
         # come from undecided frames, silence from a run that may have begun
         # silence_frames ago.
@@ -263,7 +238,6 @@ class OnsetSlicer:
 
     def _run(self, last: int, out: list[Snippet]) -> None:
         """Detect on frames ``t_next .. last``."""
-        c = self.config
         n_ready = last + 1 - self._t_next
         if n_ready <= 0:
             return
@@ -271,7 +245,7 @@ class OnsetSlicer:
         n_ev = _k._detect(self._buf, self._n, self._seg0, self._origin, self._t_next,
                           n_ready, self._hop, *self._plan.kernel_args, self._params,
                           self._fstate, self._istate, self._flux, self._level, events,
-                          *self._short)
+                          *self._short, self._work)
         self._t_next += n_ready
         for kind, pos in events[:n_ev]:
             self._event(int(kind), int(pos), out)
@@ -289,7 +263,6 @@ class OnsetSlicer:
         self._open = (start, pos)
 
     def _store(self, chunk: np.ndarray) -> None:
-        c = self.config
         need_from = self._origin + self._t_next * self._hop - self._keep
         drop = min(max(0, need_from - self._seg0), self._n)
         if self._n + chunk.shape[0] > self._buf.shape[0] and drop > 0:
@@ -312,99 +285,10 @@ class OnsetSlicer:
         if self._expected is None:
             return out
         # The last frames see zeros past the end, as librosa's centred frames do.
-        c = self.config
         self._run((self._expected - self._origin) // self._hop + self._post, out)
         if self._open is not None:
             self._close_if_long(self._expected, out)
             if self._open is not None:
                 self._close(self._expected, "flush", out)
         self._expected = None
-        return out
-
-
-@dataclass(frozen=True)
-class GridConfig:
-    """Fixed-grid slicer: cells ``[k * length + offset, (k + 1) * length + offset)``.
-
-    Parameters
-    ----------
-    length : int
-        Cell length in frames (MusicMappr used 16384), >= 1.
-    offset : int
-        Grid phase in frames, 0 <= offset < length.
-    gate_db : float or None
-        Cells whose peak stays under this (dB full scale) are dropped.
-    """
-
-    length: int = 16384
-    offset: int = 0
-    gate_db: float | None = None
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.length, int) or self.length < 1:
-            raise ValueError(f"GridConfig.length must be an integer >= 1, got {self.length!r}")
-        if not isinstance(self.offset, int) or not 0 <= self.offset < self.length:
-            raise ValueError(f"GridConfig.offset must be in 0..{self.length - 1}, got {self.offset!r}")
-        if self.gate_db is not None and not (math.isfinite(self.gate_db) and self.gate_db <= 0):
-            raise ValueError(f"GridConfig.gate_db must be None or a number <= 0, got {self.gate_db!r}")
-
-
-class GridSlicer:
-    """Snippets on a fixed grid of absolute frames (cut short by gaps and the end).
-
-    Parameters
-    ----------
-    config : GridConfig, optional
-    """
-
-    def __init__(self, config: GridConfig | None = None) -> None:
-        self.config = config or GridConfig()
-        self._gate = (0.0 if self.config.gate_db is None
-                      else 10 ** (self.config.gate_db / 20))
-        self._expected: int | None = None
-        self._cell_start = 0
-        self._peak = 0.0
-        self.n_nonfinite = 0
-        self.n_gaps = 0
-
-    def _emit(self, end: int, why: str, out: list[Snippet]) -> None:
-        if end > self._cell_start and (self.config.gate_db is None or self._peak >= self._gate):
-            out.append(Snippet(self._cell_start, end, self._cell_start, why))
-        self._cell_start = end
-        self._peak = 0.0
-
-    def feed(self, chunk: np.ndarray, start_frame: int) -> list[Snippet]:
-        """Add ``chunk``; returns the cells that were completed."""
-        chunk = _check_chunk(chunk, start_frame, self._expected)
-        out: list[Snippet] = []
-        if self._expected is not None and start_frame > self._expected:
-            self.n_gaps += 1
-            self._emit(self._expected, "gap", out)
-        if self._expected is None or start_frame > self._expected:
-            self._cell_start = int(start_frame)
-            self._peak = 0.0
-        L, off = self.config.length, self.config.offset
-        pos = int(start_frame)
-        end = pos + chunk.shape[0]
-        a = np.abs(chunk)
-        bad = ~np.isfinite(a)
-        if bad.any():
-            self.n_nonfinite += int(bad.sum())
-            a[bad] = 0.0
-        while pos < end:
-            boundary = ((pos - off) // L + 1) * L + off
-            stop = min(boundary, end)
-            if stop > pos:
-                self._peak = max(self._peak, float(a[pos - start_frame: stop - start_frame].max()))
-            if stop == boundary:
-                self._emit(boundary, "grid", out)
-            pos = stop
-        self._expected = end
-        return out
-
-    def flush(self) -> list[Snippet]:
-        """End of input: the partial last cell, if any."""
-        out: list[Snippet] = []
-        if self._expected is not None:
-            self._emit(self._expected, "flush", out)
         return out

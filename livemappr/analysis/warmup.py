@@ -12,7 +12,8 @@ import time
 import numpy as np
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
-from livemappr.analysis.melbank import DbConfig, MelConfig, melspectrogram, power_to_db
+from livemappr.analysis.melbank import (DbConfig, MelConfig, melspectrogram, melspectrogram_db,
+                                        power_to_db)
 from livemappr.analysis.slicer import GridSlicer, OnsetSlicer, SlicerConfig
 
 __all__ = ["compile_kernels"]
@@ -41,6 +42,7 @@ def compile_kernels(sample_rate: int = 48000, features: FeatureConfig | None = N
     for dtype in (np.float32, np.float64):
         y = (0.1 * rng.standard_normal(3000)).astype(dtype)
         power_to_db(melspectrogram(y, MelConfig()), DbConfig())
+        melspectrogram_db(y)
         fx.analyze(y)
         fx.analyze(y, sample_rate)
         for s in (OnsetSlicer(slicer), GridSlicer()):
