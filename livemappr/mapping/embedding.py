@@ -77,8 +77,6 @@ class IncrementalTSNE(BaseEstimator):
     affinities_ : Affinities
     index_ : NeighborIndex
     n_samples_ : int
-    kl_divergence_ : float or None
-        Not computed (kept for the scikit-learn shape of the API).
     """
 
     def __init__(self, perplexity=30.0, early_exaggeration=12.0, early_exaggeration_iter=250,
@@ -131,11 +129,10 @@ class IncrementalTSNE(BaseEstimator):
         self.n_samples_ = 0
         self.affinities_ = Affinities(self.perplexity, self._k(), capacity=cap)
         self.index_ = NeighborIndex(n_features, ann_threshold=self.ann_threshold,
-                                    random_state=self.random_state)
+                                    random_state=self.random_state, capacity=cap)
         self._tree = None
         self._Z = None
         self._scale_cached = None  # map scale as of the last whole-map step
-        self.kl_divergence_ = None
 
     def _grow(self, need):
         cap = self._Y.shape[0]
@@ -184,7 +181,9 @@ class IncrementalTSNE(BaseEstimator):
         n = X.shape[0]
         if n < 2:
             raise ValueError(f"fit needs at least 2 samples, got {n}")
-        self._init_state(X.shape[1], n)
+        # Room for the live session that follows: growing copies every array
+        # (10 MB at n = 5000), a few-ms stall we would rather not take on an insert.
+        self._init_state(X.shape[1], n + max(1024, n // 4))
         k = min(n - 1, self._k())
         use_ann = self.neighbors == "approx" or (
             self.neighbors == "auto" and self.ann_threshold is not None and n > self.ann_threshold)
@@ -192,7 +191,7 @@ class IncrementalTSNE(BaseEstimator):
             idx, dist = approximate_knn(X, k, random_state=self.random_state)
         else:
             idx, dist = exact_knn(X, k)
-        self.affinities_.fit(idx, dist)
+        self.affinities_.fit(idx, dist, capacity=self._Y.shape[0])
         self.index_.extend(X)
         Y = _pca_init(X, self.random_state)
         self._Y[:n] = Y
@@ -302,7 +301,9 @@ class IncrementalTSNE(BaseEstimator):
         -------
         float : the largest distance any point moved in the last step.
         """
-        n = self.n_samples_
+        if not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
+            raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
+        n = getattr(self, "n_samples_", 0)
         if n < 3:
             return 0.0
         self.affinities_.recalibrate(max_recalibrate)
