@@ -3,7 +3,8 @@
 import ast
 from pathlib import Path
 
-ALLOWED = {"numpy", "numba", "sklearn", "pynndescent", "__future__", "threading", "dataclasses"}
+ALLOWED = {"numpy", "numba", "sklearn", "pynndescent", "__future__", "threading", "dataclasses",
+           "queue", "time"}
 MAPPING = Path(__file__).resolve().parent.parent / "livemappr" / "mapping"
 
 

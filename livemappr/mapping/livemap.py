@@ -82,9 +82,10 @@ class LiveMap:
         -------
         float : largest move of any snippet in the last step.
         """
+        if getattr(self.tsne, "n_samples_", 0) == 0:
+            return 0.0  # nothing on the map yet
         moved = self.tsne.refine(n_steps)
-        if self.tsne.n_samples_ > 0:
-            self._labels = self.clusters.update(self.tsne.embedding_).copy()
+        self._labels = self.clusters.update(self.tsne.embedding_).copy()
         self._publish()
         return moved
 

@@ -1,0 +1,97 @@
+"""MapWorker: the thread that owns the map.
+
+Runs on: its own thread, the map worker. ``submit`` and ``snapshot`` may be called
+from any thread.
+
+Feature vectors arrive on a queue; each tick the worker puts every waiting snippet
+on the map (each visible at once, in a newly published snapshot) and then takes
+one settling step of the whole map. Ticks run at ``steps_per_second``, so the map
+moves at most ``steps_per_second * max_step * radius`` per second (``max_step``
+of :class:`~livemappr.mapping.embedding.IncrementalTSNE`), however much arrives.
+The heavy kernels release the GIL, so the worker runs beside the other workers.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+import numpy as np
+
+from .livemap import LiveMap
+
+
+class MapWorker:
+    """Drive a :class:`~livemappr.mapping.livemap.LiveMap` from a background thread.
+
+    Parameters
+    ----------
+    live : LiveMap or None
+        The map to own (fitted or empty); default ``LiveMap()``.
+    steps_per_second : float, default 30
+        Settling steps per second (the animation rate).
+    max_batch : int, default 64
+        Most snippets added per tick, so a burst cannot starve the settling.
+    """
+
+    def __init__(self, live=None, steps_per_second=30.0, max_batch=64):
+        if not steps_per_second > 0:
+            raise ValueError(f"steps_per_second must be > 0, got {steps_per_second!r}")
+        if max_batch < 1:
+            raise ValueError(f"max_batch must be >= 1, got {max_batch!r}")
+        self.live = live if live is not None else LiveMap()
+        self.steps_per_second = float(steps_per_second)
+        self.max_batch = int(max_batch)
+        self._inbox = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = None
+        self.error = None  # the exception that stopped the worker, if any
+
+    @property
+    def snapshot(self):
+        """Latest published :class:`~livemappr.mapping.snapshot.MapSnapshot` (lock-free)."""
+        return self.live.snapshot
+
+    def submit(self, features):
+        """Queue one snippet's feature vector, shape (n_features,). Any thread.
+
+        Snippets get map indices in submission order (the n-th submitted is row
+        n of the snapshots, counting any points the map already had).
+        """
+        self._inbox.put(np.array(features, dtype=np.float64, copy=True))
+
+    def start(self):
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("MapWorker is already running")
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="livemappr-map", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout=5.0):
+        """Ask the thread to finish its tick and end; wait up to ``timeout`` s."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self):
+        period = 1.0 / self.steps_per_second
+        next_tick = time.perf_counter()
+        try:
+            while not self._stop.is_set():
+                for _ in range(self.max_batch):
+                    try:
+                        x = self._inbox.get_nowait()
+                    except queue.Empty:
+                        break
+                    self.live.add(x)
+                self.live.step()
+                next_tick += period
+                delay = next_tick - time.perf_counter()
+                if delay > 0:
+                    self._stop.wait(delay)
+                else:
+                    next_tick = time.perf_counter()  # behind: do not try to catch up
+        except Exception as exc:  # surfaced to the owner; the map stays as published
+            self.error = exc
