@@ -49,3 +49,12 @@ def test_worker_reports_bad_input_instead_of_dying_silently():
 def test_parameters_are_checked():
     with pytest.raises(ValueError, match="steps_per_second must be > 0, got 0"):
         MapWorker(steps_per_second=0)
+
+
+def test_warm_up_loads_the_kernels_on_the_worker_thread_before_the_first_snippet():
+    worker = MapWorker(LiveMap(random_state=0), steps_per_second=100).start()
+    try:
+        assert worker.ready.wait(120)
+        assert worker.error is None and worker.snapshot.n == 0
+    finally:
+        worker.stop()

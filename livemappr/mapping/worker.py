@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from .livemap import LiveMap
+from .livemap import LiveMap, warm_up
 
 
 class MapWorker:
@@ -33,9 +33,13 @@ class MapWorker:
         Settling steps per second (the animation rate).
     max_batch : int, default 64
         Most snippets added per tick, so a burst cannot starve the settling.
+    warm : bool, default True
+        Load every numba kernel on the worker thread before the first snippet
+        (:func:`~livemappr.mapping.livemap.warm_up`), so the first insert is as
+        fast as the rest. ``ready`` is set once that is done.
     """
 
-    def __init__(self, live=None, steps_per_second=30.0, max_batch=64):
+    def __init__(self, live=None, steps_per_second=30.0, max_batch=64, warm=True):
         if not steps_per_second > 0:
             raise ValueError(f"steps_per_second must be > 0, got {steps_per_second!r}")
         if max_batch < 1:
@@ -43,6 +47,8 @@ class MapWorker:
         self.live = live if live is not None else LiveMap()
         self.steps_per_second = float(steps_per_second)
         self.max_batch = int(max_batch)
+        self.warm = warm
+        self.ready = threading.Event()
         self._inbox = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread = None
@@ -77,8 +83,11 @@ class MapWorker:
 
     def _run(self):
         period = 1.0 / self.steps_per_second
-        next_tick = time.perf_counter()
         try:
+            if self.warm:
+                warm_up()
+            self.ready.set()
+            next_tick = time.perf_counter()
             while not self._stop.is_set():
                 for _ in range(self.max_batch):
                     try:
@@ -95,3 +104,4 @@ class MapWorker:
                     next_tick = time.perf_counter()  # behind: do not try to catch up
         except Exception as exc:  # surfaced to the owner; the map stays as published
             self.error = exc
+            self.ready.set()
