@@ -31,6 +31,7 @@ def test_params_only_in_init_and_clone_works():
     ({"perplexity": 0}, "perplexity must be a number > 0, got 0"),
     ({"theta": 2.0}, r"theta must be in \(0, 1.5\], got 2.0"),
     ({"neighbors": "kd"}, "neighbors must be 'auto', 'exact' or 'approx', got 'kd'"),
+    ({"n_jobs": 0}, "n_jobs must be None, -1 or an integer >= 1, got 0"),
 ])
 def test_bad_parameters_are_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -54,6 +55,20 @@ def test_same_seed_same_map_and_same_insertions(data):
     b = IncrementalTSNE(random_state=5, n_iter=100, early_exaggeration_iter=50).fit(X[:300])
     for m in (a, b):
         for x in X[300:320]:
+            m.add(x)
+            m.refine()
+    np.testing.assert_array_equal(a.embedding_, b.embedding_)
+
+
+def test_map_does_not_depend_on_the_number_of_threads(data):
+    # Parallel sums run over fixed chunks in a fixed order, so 1 thread and all
+    # threads give the same bits.
+    X, _ = data
+    kw = dict(random_state=1, n_iter=60, early_exaggeration_iter=40)
+    a = IncrementalTSNE(n_jobs=1, **kw).fit(X[:400])
+    b = IncrementalTSNE(n_jobs=-1, **kw).fit(X[:400])
+    for m in (a, b):
+        for x in X[400:410]:
             m.add(x)
             m.refine()
     np.testing.assert_array_equal(a.embedding_, b.embedding_)
