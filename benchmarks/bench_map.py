@@ -179,7 +179,8 @@ def bench_ann(report, n=20000, n_queries=200, k=90):
     ann.extend(X[:n])  # starts the background build; exact search serves meanwhile
     ann.wait_for_builder()
     report("ann_background_build_s", time.perf_counter() - t, "s",
-           note="first build in the process: includes pynndescent JIT", **ctx)
+           note="wall time from extend() to ready, incl. JIT of prepare(); earlier openTSNE "
+           "fits in this run already compiled NN-descent itself", **ctx)
     recall, t_ann, t_exact = [], [], []
     for q in X[n:]:
         t = time.perf_counter()
