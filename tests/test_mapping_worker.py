@@ -46,6 +46,31 @@ def test_worker_reports_bad_input_instead_of_dying_silently():
     assert "5 features, the map has 8" in str(worker.error)
 
 
+def test_map_rests_after_settling_and_wakes_for_new_snippets():
+    X, _ = gaussian_mixture(60, n_features=8, n_clusters=3, random_state=5)
+    worker = MapWorker(LiveMap(4, random_state=0), steps_per_second=500, settle_steps=20).start()
+    try:
+        assert worker.ready.wait(120)
+        for x in X[:50]:
+            worker.submit(x)
+        deadline = time.monotonic() + 30
+        while worker.snapshot.n < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.5)  # 20 steps at 500/s take 0.04 s
+        resting = worker.snapshot.version
+        time.sleep(0.2)
+        assert worker.snapshot.version == resting
+        worker.submit(X[50])
+        deadline = time.monotonic() + 10
+        while worker.snapshot.version <= resting + 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert worker.snapshot.n == 51
+        assert worker.snapshot.version > resting + 1  # the add, then settling steps
+    finally:
+        worker.stop()
+    assert worker.error is None
+
+
 def test_parameters_are_checked():
     with pytest.raises(ValueError, match="steps_per_second must be > 0, got 0"):
         MapWorker(steps_per_second=0)

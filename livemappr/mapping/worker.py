@@ -9,6 +9,9 @@ one settling step of the whole map. Ticks run at ``steps_per_second``, so the ma
 moves at most ``steps_per_second * max_step * radius`` per second (``max_step``
 of :class:`~livemappr.mapping.embedding.IncrementalTSNE`), however much arrives.
 The heavy kernels release the GIL, so the worker runs beside the other workers.
+After ``settle_steps`` ticks without a new snippet the worker stops stepping (a
+t-SNE map never quite stops expanding, and an idle Raspberry Pi should stay idle)
+until the next snippet arrives.
 """
 
 from __future__ import annotations
@@ -33,13 +36,17 @@ class MapWorker:
         Settling steps per second (the animation rate).
     max_batch : int, default 64
         Most snippets added per tick, so a burst cannot starve the settling.
+    settle_steps : int or None, default 300
+        Steps taken after the last new snippet before the map rests (10 s at
+        30 steps/s); None: never rest.
     warm : bool, default True
         Load every numba kernel on the worker thread before the first snippet
         (:func:`~livemappr.mapping.livemap.warm_up`), so the first insert is as
         fast as the rest. ``ready`` is set once that is done.
     """
 
-    def __init__(self, live=None, steps_per_second=30.0, max_batch=64, warm=True):
+    def __init__(self, live=None, steps_per_second=30.0, max_batch=64, settle_steps=300,
+                 warm=True):
         if not steps_per_second > 0:
             raise ValueError(f"steps_per_second must be > 0, got {steps_per_second!r}")
         if max_batch < 1:
@@ -47,6 +54,9 @@ class MapWorker:
         self.live = live if live is not None else LiveMap()
         self.steps_per_second = float(steps_per_second)
         self.max_batch = int(max_batch)
+        if settle_steps is not None and settle_steps < 0:
+            raise ValueError(f"settle_steps must be None or >= 0, got {settle_steps!r}")
+        self.settle_steps = settle_steps
         self.warm = warm
         self.ready = threading.Event()
         self._inbox = queue.SimpleQueue()
@@ -88,6 +98,7 @@ class MapWorker:
                 warm_up()
             self.ready.set()
             next_tick = time.perf_counter()
+            budget = self.settle_steps
             while not self._stop.is_set():
                 for _ in range(self.max_batch):
                     try:
@@ -95,7 +106,11 @@ class MapWorker:
                     except queue.Empty:
                         break
                     self.live.add(x)
-                self.live.step()
+                    budget = self.settle_steps
+                if budget is None or budget > 0:
+                    self.live.step()
+                    if budget is not None:
+                        budget -= 1
                 next_tick += period
                 delay = next_tick - time.perf_counter()
                 if delay > 0:
