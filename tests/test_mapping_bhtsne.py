@@ -69,3 +69,11 @@ def test_step_caps_every_move():
     moved = np.linalg.norm(Y - before, axis=1)
     assert moved.max() <= 0.1 + 1e-12
     assert moved.max() > 0.099  # the cap bound, not a small gradient
+
+
+def test_public_wrappers_name_bad_input():
+    with pytest.raises(ValueError, match=r"Y must be a C-contiguous float64 array of shape \(n, 2\)"):
+        bhtsne.build_tree(np.zeros((10, 3)))
+    Y = np.zeros((10, 2))
+    with pytest.raises(ValueError, match=r"grad must have shape \(10, 2\) like Y, got \(9, 2\)"):
+        bhtsne.step(Y, np.zeros((9, 2)), np.zeros((10, 2)), np.ones((10, 2)), 1.0, 0.5)

@@ -1,9 +1,11 @@
-"""livemappr/mapping imports numpy, numba, scikit-learn, pynndescent and itself only."""
+"""livemappr/mapping imports numpy, numba, scikit-learn, pynndescent and itself only
+(plus the standard library); never another livemappr package."""
 
 import ast
+import sys
 from pathlib import Path
 
-ALLOWED = {"numpy", "numba", "sklearn", "pynndescent", "__future__", "threading", "dataclasses"}
+ALLOWED = {"numpy", "numba", "sklearn", "pynndescent"} | set(sys.stdlib_module_names)
 MAPPING = Path(__file__).resolve().parent.parent / "livemappr" / "mapping"
 
 

@@ -193,7 +193,7 @@ class Affinities:
         """Rows re-weighted with a stale bandwidth, waiting for :meth:`recalibrate`."""
         return len(self._dirty)
 
-    def fit(self, indices, distances):
+    def fit(self, indices, distances, capacity=None):
         """Replace everything by the affinities of a complete k-NN graph.
 
         Parameters
@@ -203,6 +203,8 @@ class Affinities:
             :func:`livemappr.mapping.neighbors.exact_knn`.
         distances : ndarray of shape (n, k'), float
             Matching euclidean distances.
+        capacity : int or None
+            Rows to reserve for points added later (default: n).
         """
         indices = np.asarray(indices)
         distances = np.asarray(distances, dtype=np.float64)
@@ -214,7 +216,7 @@ class Affinities:
             raise ValueError(f"graph has {kk} neighbours per row, at most k={self.k} allowed")
         self._n = 0
         self._idx = None
-        self._alloc(max(n, 16))
+        self._alloc(max(n, 16, capacity or 0))
         self._n = n
         self._idx[:n, :kk] = indices
         self._dist[:n, :kk] = distances

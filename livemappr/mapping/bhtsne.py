@@ -138,6 +138,15 @@ def _pack(cx, cy, hw, mass, sx, sy, child, leaf_of, n_nodes):
     return nodes, child[:n_nodes].copy(), order
 
 
+def _check_positions(Y, name="Y"):
+    if not (isinstance(Y, np.ndarray) and Y.ndim == 2 and Y.shape[1] == 2
+            and Y.dtype == np.float64 and Y.flags.c_contiguous):
+        shape = getattr(Y, "shape", None)
+        dtype = getattr(Y, "dtype", type(Y).__name__)
+        raise ValueError(f"{name} must be a C-contiguous float64 array of shape (n, 2), "
+                         f"got shape {shape} dtype {dtype}")
+
+
 def build_tree(Y):
     """Quadtree of 2-D points.
 
@@ -153,6 +162,7 @@ def build_tree(Y):
         or -1 for a leaf; ``leaf_of`` of shape (n,): each point's leaf;
         ``order`` of shape (n,): points in depth-first (spatial) order.
     """
+    _check_positions(Y)
     cap = 4 * Y.shape[0] + 64
     while True:
         out = _build_tree(Y, cap)
@@ -270,7 +280,13 @@ def gradient(Y, indices, P, exaggeration=1.0, theta=0.5, tree=None):
     tree : tuple
         The quadtree used (for placing new points before the next step).
     """
+    _check_positions(Y)
     n = Y.shape[0]
+    if indices.shape != P.shape or indices.shape[0] != n:
+        raise ValueError(f"indices {indices.shape} and P {P.shape} must both have {n} rows "
+                         "and equal shapes")
+    if not 0 < theta <= 1.5:
+        raise ValueError(f"theta must be in (0, 1.5], got {theta!r}")
     if tree is None:
         tree = build_tree(Y)
     nodes, child, leaf_of, order = tree
@@ -328,6 +344,12 @@ def step(Y, grad, update, gains, learning_rate, momentum, max_step=0.0):
     max_step : float
         When > 0, no point moves farther than this in the step.
     """
+    _check_positions(Y)
+    for name, a in (("grad", grad), ("update", update), ("gains", gains)):
+        if a.shape != Y.shape:
+            raise ValueError(f"{name} must have shape {Y.shape} like Y, got {a.shape}")
+    if max_step < 0:
+        raise ValueError(f"max_step must be >= 0 (0: no cap), got {max_step!r}")
     _step(Y, grad, update, gains, float(learning_rate), float(momentum), float(max_step))
 
 
@@ -385,8 +407,13 @@ def refine_point(y0, neighbor_positions, weights, Z, tree, theta=0.5,
     -------
     ndarray of shape (2,)
     """
+    neighbor_positions = np.ascontiguousarray(neighbor_positions, dtype=np.float64)
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    if neighbor_positions.shape != (weights.shape[0], 2):
+        raise ValueError(f"neighbor_positions must have shape ({weights.shape[0]}, 2) to match "
+                         f"weights, got {neighbor_positions.shape}")
     nodes, child, _, _ = tree
-    x, y = _refine_point(np.asarray(y0, np.float64), np.ascontiguousarray(neighbor_positions),
-                         np.ascontiguousarray(weights, np.float64), float(Z), float(theta),
+    x, y = _refine_point(np.asarray(y0, np.float64), neighbor_positions, weights,
+                         float(Z), float(theta),
                          float(learning_rate), int(n_iter), float(max_move), nodes, child)
     return np.array([x, y])

@@ -65,8 +65,9 @@ def _assign(X, centres, active, prev, hysteresis, labels, dist2):
 def _centres_of(X, labels, centres, active):
     k = centres.shape[0]
     counts = np.bincount(labels, minlength=k).astype(np.float64)
-    sums = np.zeros_like(centres)
-    np.add.at(sums, labels, X)
+    # bincount per column: several times faster than np.add.at
+    sums = np.stack([np.bincount(labels, weights=X[:, f], minlength=k)
+                     for f in range(X.shape[1])], axis=1)
     out = centres.copy()
     has = (counts > 0) & active
     out[has] = sums[has] / counts[has, None]

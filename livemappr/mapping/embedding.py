@@ -18,6 +18,9 @@ Three operations, all with scikit-learn conventions:
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import numba
 import numpy as np
 from sklearn.base import BaseEstimator
 
@@ -40,6 +43,24 @@ def _pca_init(X, random_state):
         Y = np.random.default_rng(random_state).normal(size=(X.shape[0], 2))
     std = Y[:, 0].std()
     return np.ascontiguousarray(Y / (std if std > 0 else 1.0) * 1e-4)
+
+
+@contextmanager
+def _numba_threads(n_jobs):
+    # numba's thread count is per calling thread: this changes the map worker's
+    # kernels only, and restores what the caller had.
+    if n_jobs is None:
+        yield
+        return
+    if not (isinstance(n_jobs, (int, np.integer)) and (n_jobs == -1 or n_jobs >= 1)):
+        raise ValueError(f"n_jobs must be None, -1 or an integer >= 1, got {n_jobs!r}")
+    old = numba.get_num_threads()
+    n = numba.config.NUMBA_NUM_THREADS if n_jobs == -1 else min(n_jobs, numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
 
 
 class IncrementalTSNE(BaseEstimator):
@@ -68,6 +89,10 @@ class IncrementalTSNE(BaseEstimator):
         k-NN for :meth:`fit`; "auto" is exact up to ``ann_threshold`` points.
     ann_threshold : int or None, default 50000
         Size at which live queries switch to a background-built pynndescent index.
+    n_jobs : int or None, default None
+        Threads for the numba kernels: None keeps the calling thread's numba
+        setting (all cores by default), -1 all cores, 1 serial. On a machine
+        whose cores are busy, 1 is often as fast (see the package docstring).
     random_state : int or None
 
     Attributes
@@ -77,14 +102,12 @@ class IncrementalTSNE(BaseEstimator):
     affinities_ : Affinities
     index_ : NeighborIndex
     n_samples_ : int
-    kl_divergence_ : float or None
-        Not computed (kept for the scikit-learn shape of the API).
     """
 
     def __init__(self, perplexity=30.0, early_exaggeration=12.0, early_exaggeration_iter=250,
                  n_iter=500, learning_rate="auto", momentum=0.8, theta=0.5, max_step=0.005,
                  n_place=15, insert_iter=10, neighbors="auto", ann_threshold=50_000,
-                 random_state=None):
+                 n_jobs=None, random_state=None):
         self.perplexity = perplexity
         self.early_exaggeration = early_exaggeration
         self.early_exaggeration_iter = early_exaggeration_iter
@@ -97,6 +120,7 @@ class IncrementalTSNE(BaseEstimator):
         self.insert_iter = insert_iter
         self.neighbors = neighbors
         self.ann_threshold = ann_threshold
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # ----------------------------------------------------------------- helpers
@@ -131,11 +155,10 @@ class IncrementalTSNE(BaseEstimator):
         self.n_samples_ = 0
         self.affinities_ = Affinities(self.perplexity, self._k(), capacity=cap)
         self.index_ = NeighborIndex(n_features, ann_threshold=self.ann_threshold,
-                                    random_state=self.random_state)
+                                    random_state=self.random_state, capacity=cap)
         self._tree = None
         self._Z = None
         self._scale_cached = None  # map scale as of the last whole-map step
-        self.kl_divergence_ = None
 
     def _grow(self, need):
         cap = self._Y.shape[0]
@@ -181,6 +204,10 @@ class IncrementalTSNE(BaseEstimator):
         -------
         self
         """
+        with _numba_threads(self.n_jobs):
+            return self._fit(X)
+
+    def _fit(self, X, y=None):
         self._validate_params()
         if hasattr(self, "index_"):
             del self.index_
@@ -188,7 +215,9 @@ class IncrementalTSNE(BaseEstimator):
         n = X.shape[0]
         if n < 2:
             raise ValueError(f"fit needs at least 2 samples, got {n}")
-        self._init_state(X.shape[1], n)
+        # Room for the live session that follows: growing copies every array
+        # (10 MB at n = 5000), a few-ms stall we would rather not take on an insert.
+        self._init_state(X.shape[1], n + max(1024, n // 4))
         k = min(n - 1, self._k())
         use_ann = self.neighbors == "approx" or (
             self.neighbors == "auto" and self.ann_threshold is not None and n > self.ann_threshold)
@@ -196,7 +225,7 @@ class IncrementalTSNE(BaseEstimator):
             idx, dist = approximate_knn(X, k, random_state=self.random_state)
         else:
             idx, dist = exact_knn(X, k)
-        self.affinities_.fit(idx, dist)
+        self.affinities_.fit(idx, dist, capacity=self._Y.shape[0])
         self.index_.extend(X)
         if init is not None:
             Y = np.asarray(init, dtype=np.float64)
@@ -250,6 +279,10 @@ class IncrementalTSNE(BaseEstimator):
         -------
         int : the new point's index (rows of ``embedding_`` keep their index).
         """
+        with _numba_threads(self.n_jobs):
+            return self._add(x)
+
+    def _add(self, x):
         x = self._check_X(x)[0]
         if not hasattr(self, "index_"):
             self._validate_params()
@@ -314,7 +347,13 @@ class IncrementalTSNE(BaseEstimator):
         -------
         float : the largest distance any point moved in the last step.
         """
-        n = self.n_samples_
+        with _numba_threads(self.n_jobs):
+            return self._refine(n_steps, max_recalibrate)
+
+    def _refine(self, n_steps=1, max_recalibrate=None):
+        if not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
+            raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
+        n = getattr(self, "n_samples_", 0)
         if n < 3:
             return 0.0
         self.affinities_.recalibrate(max_recalibrate)

@@ -82,12 +82,43 @@ class LiveMap:
         -------
         float : largest move of any snippet in the last step.
         """
+        if getattr(self.tsne, "n_samples_", 0) == 0:
+            return 0.0  # nothing on the map yet
         moved = self.tsne.refine(n_steps)
-        if self.tsne.n_samples_ > 0:
-            self._labels = self.clusters.update(self.tsne.embedding_).copy()
+        self._labels = self.clusters.update(self.tsne.embedding_).copy()
         self._publish()
         return moved
 
     def _publish(self):
         centres = getattr(self.clusters, "cluster_centers_", np.empty((0, 2)))
         self.publisher.publish(self.tsne.embedding_, self._labels, centres)
+
+
+def warm_up(n_features=8):
+    """Load (or compile) every numba kernel of the mapping path once.
+
+    The first call of a cached kernel in a process still costs milliseconds to tens
+    of milliseconds (up to ~1 s per kernel when it must compile), so the map worker
+    calls this at start-up rather than on the first snippet a player records.
+
+    Returns
+    -------
+    float : seconds it took.
+    """
+    import time
+
+    t = time.perf_counter()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(48, n_features))
+    live = LiveMap(n_clusters=4, tsne=IncrementalTSNE(
+        perplexity=5, n_iter=2, early_exaggeration_iter=2, random_state=0), random_state=0)
+    live.fit(X[:40])
+    for x in X[40:]:
+        live.add(x)
+    live.step()
+    from .quality import knn_agreement, trustworthiness
+
+    Y = live.snapshot.positions
+    trustworthiness(X, Y, 5)
+    knn_agreement(Y, np.arange(48) % 3, 5, groups=np.arange(48) % 4)
+    return time.perf_counter() - t

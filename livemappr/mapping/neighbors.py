@@ -180,9 +180,12 @@ class NeighborIndex:
     warm_at : int or None
         Size at which the background build starts; default ``ann_threshold // 2``.
     random_state : int or None
+    capacity : int
+        Rows to reserve; storage doubles when full.
     """
 
-    def __init__(self, n_features, ann_threshold=50_000, warm_at=None, random_state=None):
+    def __init__(self, n_features, ann_threshold=50_000, warm_at=None, random_state=None,
+                 capacity=64):
         if n_features < 1:
             raise ValueError(f"n_features must be >= 1, got {n_features}")
         if ann_threshold is not None and ann_threshold < 2:
@@ -192,7 +195,7 @@ class NeighborIndex:
         self.warm_at = warm_at if warm_at is not None else (
             None if ann_threshold is None else ann_threshold // 2)
         self.random_state = random_state
-        self._data = np.empty((64, self.n_features), dtype=np.float32)
+        self._data = np.empty((max(int(capacity), 1), self.n_features), dtype=np.float32)
         self._n = 0
         self._ann = None  # (NNDescent, m): swapped in whole by the builder thread
         self._builder = None
