@@ -49,6 +49,15 @@ class FrameClock:
             now_ns = time.monotonic_ns()
         return frame + max(0, now_ns - start_ns) * 1e-9 * self.samplerate
 
+    def frame_of_ns(self, t_ns):
+        """The engine frame at monotonic ``t_ns``, past or future (a MIDI
+        message's arrival): the last callback's pair extended both ways,
+        where :meth:`now` never goes back before the last callback."""
+        frame, start_ns = _m.read_clock(self.engine.state.meters)
+        if start_ns == 0:
+            return float(frame)
+        return frame + (t_ns - start_ns) * 1e-9 * self.samplerate
+
     def at_wall(self, wall_seconds):
         """The engine frame at ``time.time()``-style seconds (an OSC timetag)."""
         now_wall, now_ns = time.time(), time.monotonic_ns()

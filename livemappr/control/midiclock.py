@@ -50,19 +50,24 @@ class ClockFollower:
     errors : ErrorCounts, optional
     window : int
         Ticks in the least-squares fit (48: two beats).
+    history : bool
+        Keep ``(tick index, arrival frame, grid frame of that tick)`` per tick
+        in :attr:`history` (tests and benchmarks).
     """
 
-    def __init__(self, tempo, frame_of_ns, errors=None, window=48):
+    def __init__(self, tempo, frame_of_ns, errors=None, window=48, history=False):
         self.tempo = tempo
         self.frame_of_ns = frame_of_ns
         self.errors = errors or ErrorCounts()
         self.window = int(window)
         self.ticks = deque(maxlen=self.window)  # (index, frame)
+        self.intervals = deque(maxlen=12)  # recent arrival intervals: half a beat
         self.index = None  # index the next tick gets
         self.playing = False
         self.last_ns = None
         self.received = 0
         self.estimate = None  # (bpm, frame of beat 0 of the fit) after each tick
+        self.history = [] if history else None
 
     def realtime(self, status, t_ns):
         """One real-time byte (tick, start, continue, stop) that arrived at ``t_ns``."""
@@ -72,6 +77,7 @@ class ClockFollower:
         elif status == START:
             self.index, self.playing = 0, True
             self.ticks.clear()
+            self.intervals.clear()
         elif status == CONTINUE:
             self.playing = True
             if self.index is None:
@@ -93,6 +99,7 @@ class ClockFollower:
             self.errors.count("midi_clock_gap", f"no MIDI clock for {(t_ns - self.last_ns) / 1e9:.2f} s: "
                               "following starts over")
             self.ticks.clear()
+            self.intervals.clear()
         self.last_ns = t_ns
         if self.index is None:
             self.index = 0  # a clock without Start: tempo from it, phase from its first tick
@@ -103,10 +110,31 @@ class ClockFollower:
                 missed = int(round(gap)) - 1
                 self.errors.count("midi_clock_missing", f"{missed} MIDI clock tick(s) missing: bridged")
                 self.index += missed
+        if self.ticks and self.ticks[-1][0] == self.index - 1:
+            self.intervals.append(frame - self.ticks[-1][1])
         self.ticks.append((self.index, frame))
         self.index += 1
+        if len(self.intervals) >= 3:
+            # The median interval sees a jump of tempo (or a mad one) within a
+            # few ticks, where the two-beat fit would average across it.
+            med = float(np.median(self.intervals))
+            bpm = 60.0 * self.tempo.samplerate / (med * PPQN) if med > 0 else float("inf")
+            if not MIN_BPM <= bpm <= MAX_BPM:
+                self.errors.count("midi_clock_tempo", f"MIDI clock tempo must be in {MIN_BPM:g}..{MAX_BPM:g} "
+                                  f"BPM, got {bpm:.1f}: the grid keeps its last tempo")
+                self.ticks = deque(list(self.ticks)[-1:], maxlen=self.window)
+                return
+            if len(self.ticks) > 6:
+                slope = self._slope()
+                if abs(med / slope - 1) > 0.15:
+                    self.ticks = deque(list(self.ticks)[-4:], maxlen=self.window)  # a new tempo: fit it alone
+                elif self.intervals[-1] < 0.5 * slope:
+                    return  # a tick far too early: wait for the next before moving the grid
         if len(self.ticks) >= 3:
             self._follow()
+        if self.history is not None and self.tempo.source == "midi":
+            i = self.index - 1
+            self.history.append((i, frame, self.tempo.frame_at(Fraction(i, PPQN))))
 
     def _slope(self):
         x = np.array([t[0] for t in self.ticks], np.float64)

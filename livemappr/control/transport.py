@@ -66,7 +66,7 @@ class Transport:
                                       errors=self.errors)
         self.loops = LoopControl(self.engine, self.tempo, self.clock, margin_frames=trigger.steady_frames,
                                  quantize=loop_quantize, source=loop_source, bars=loop_bars)
-        self.follower = ClockFollower(self.tempo, self.clock.now, self.errors)
+        self.follower = ClockFollower(self.tempo, self.clock.frame_of_ns, self.errors)
         self.export_dir = None if export_dir is None else pathlib.Path(export_dir)
         self.midi_api = midi_api
         self.sender = None
