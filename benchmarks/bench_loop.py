@@ -94,7 +94,7 @@ def clock_jitter(seconds, period):
     grid_std, grid_p99 = spread(h[:, 2])
     raw_std, raw_p99 = spread(h[:, 1])
     return dict(grid_std=grid_std, grid_p99=grid_p99, raw_std=raw_std, raw_p99=raw_p99, bpm=tr.tempo.bpm,
-                ticks=len(h), xruns=xruns, errors=midi.errors.counts())
+                ticks=len(h), xruns=xruns, errors=tr.errors.counts())
 
 
 def loop_drift(bpm=123.4, minutes=10):

@@ -68,6 +68,7 @@ class ClockFollower:
         self.received = 0
         self.estimate = None  # (bpm, frame of beat 0 of the fit) after each tick
         self.history = [] if history else None
+        self._suspect = 0  # ticks the last gap may have lost
 
     def realtime(self, status, t_ns):
         """One real-time byte (tick, start, continue, stop) that arrived at ``t_ns``."""
@@ -106,10 +107,18 @@ class ClockFollower:
         if len(self.ticks) >= 3:
             period = self._slope()
             gap = (frame - self.ticks[-1][1]) / period if period > 0 else 1.0
-            if gap > 1.6:
-                missed = int(round(gap)) - 1
-                self.errors.count("midi_clock_missing", f"{missed} MIDI clock tick(s) missing: bridged")
-                self.index += missed
+            if self._suspect:
+                # The tick after a long gap tells a lost tick (it comes a
+                # period later) from a late stamp (it follows at once).
+                if gap > 0.6:
+                    i, f = self.ticks.pop()
+                    self.ticks.append((i + self._suspect, f))
+                    self.index += self._suspect
+                    self.intervals.clear()
+                    self.errors.count("midi_clock_missing", f"{self._suspect} MIDI clock tick(s) missing: bridged")
+                self._suspect = 0
+            elif gap > 1.6:
+                self._suspect = int(round(gap)) - 1
         if self.ticks and self.ticks[-1][0] == self.index - 1:
             self.intervals.append(frame - self.ticks[-1][1])
         self.ticks.append((self.index, frame))
@@ -149,6 +158,16 @@ class ClockFollower:
         xm, ym = x.mean(), y.mean()
         d = x - xm
         slope = float((d * (y - ym)).sum() / (d * d).sum())
+        if len(x) >= 8:
+            # A tick is stamped late (a busy scheduler, a JACK period), never
+            # early: refit through the earlier half, the ticks least delayed.
+            r = y - ym - slope * d
+            keep = r <= np.median(r)
+            x, y = x[keep], y[keep]
+            xm, ym = x.mean(), y.mean()
+            d = x - xm
+            if (d * d).sum() > 0:
+                slope = float((d * (y - ym)).sum() / (d * d).sum())
         if slope <= 0:
             self.errors.count("midi_clock_tempo", "MIDI clock ticks arrive out of order: not followed")
             return
