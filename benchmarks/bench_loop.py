@@ -80,7 +80,7 @@ def clock_jitter(seconds, period):
                 midi.close()
         finally:
             sd._terminate()  # PortAudio lets go of the server before it stops
-    h = np.array(tr.follower.history[48:], np.float64)
+    h = np.array(tr.follower.history[96:], np.float64)
     k = h[:, 0]
 
     def spread(y):
@@ -93,7 +93,7 @@ def clock_jitter(seconds, period):
 
     grid_std, grid_p99 = spread(h[:, 2])
     raw_std, raw_p99 = spread(h[:, 1])
-    return dict(grid_std=grid_std, grid_p99=grid_p99, raw_std=raw_std, raw_p99=raw_p99, bpm=tr.tempo.bpm,
+    return dict(grid_std=grid_std, grid_p99=grid_p99, raw_std=raw_std, raw_p99=raw_p99, bpm=float(np.median(h[:, 3])),
                 ticks=len(h), xruns=xruns, errors=tr.errors.counts())
 
 

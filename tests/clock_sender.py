@@ -41,11 +41,12 @@ def process(frames):
         state["next"] = float(base + frames + sr // 2)  # 0.5 s from now: time to connect
         state["first"] = int(round(state["next"]))
     while state["next"] < base + frames:
-        off = int(round(state["next"])) - base
-        if off >= 0:
-            if state["k"] == 0:
-                port.write_midi_event(off, b"\xfa")
-            port.write_midi_event(off, b"\xf8")
+        # A tick whose cycle this client missed (an xrun) goes out late, at
+        # the start of this one, rather than not at all.
+        off = max(0, int(round(state["next"])) - base)
+        if state["k"] == 0:
+            port.write_midi_event(off, b"\xfa")
+        port.write_midi_event(off, b"\xf8")
         state["k"] += 1
         state["next"] += period
         if state["k"] > seconds * bpm / 60 * 24:

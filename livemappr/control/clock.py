@@ -35,7 +35,7 @@ class FrameClock:
         self.engine = engine
         self.samplerate = engine.config.samplerate
         self.blocksize = int(blocksize or engine.config.blocksize)
-        self._pairs = deque(maxlen=256)  # (frame, start ns) seen by frame_of_ns
+        self._pairs = deque(maxlen=96)  # (frame, start ns) seen by frame_of_ns: ~2 s of MIDI clock
         self._line = None
 
     def running(self):

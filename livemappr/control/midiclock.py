@@ -49,13 +49,14 @@ class ClockFollower:
         Engine frame at a ``time.monotonic_ns()`` time (:meth:`FrameClock.now`).
     errors : ErrorCounts, optional
     window : int
-        Ticks in the least-squares fit (48: two beats).
+        Ticks in the least-squares fit (96: four beats; a jump of tempo
+        restarts the fit, so only small changes wait for it).
     history : bool
-        Keep ``(tick index, arrival frame, grid frame of that tick)`` per tick
+        Keep ``(tick index, arrival frame, grid frame of that tick, BPM)`` per tick
         in :attr:`history` (tests and benchmarks).
     """
 
-    def __init__(self, tempo, frame_of_ns, errors=None, window=48, history=False):
+    def __init__(self, tempo, frame_of_ns, errors=None, window=96, history=False):
         self.tempo = tempo
         self.frame_of_ns = frame_of_ns
         self.errors = errors or ErrorCounts()
@@ -143,7 +144,7 @@ class ClockFollower:
             self._follow()
         if self.history is not None and self.tempo.source == "midi":
             i = self.index - 1
-            self.history.append((i, frame, self.tempo.frame_at(Fraction(i, PPQN))))
+            self.history.append((i, frame, self.tempo.frame_at(Fraction(i, PPQN)), self.tempo.bpm))
 
     def _slope(self):
         x = np.array([t[0] for t in self.ticks], np.float64)
