@@ -150,7 +150,7 @@ def pure_data():
     p.chain(nr, parse, ltrim)
     r1 = p.obj(20, 570, "route livemappr")
     p.connect(ltrim, r1)
-    r2 = p.obj(20, 595, "route record meters map error pad")
+    r2 = p.obj(20, 595, "route record meters map error pad loop tempo")
     p.connect(r1, r2)
     rec = p.obj(200, 620, "route state")
     p.connect(r2, rec, outlet=0)
@@ -165,6 +165,13 @@ def pure_data():
     p.connect(r2, p.obj(700, 620, "print livemappr-error"), outlet=3)
     pads = p.obj(820, 470, "route " + " ".join(str(n) for n in range(A.PADS)))
     p.connect(r2, pads, outlet=4)
+    # loop position (0..1) on a slider and the tempo in BPM
+    lp = p.obj(20, 680, "route position")
+    p.connect(r2, lp, outlet=5)
+    p.connect(lp, p.add("obj", 20, 705, "hsl 160 15 0 1 0 0 empty empty loop-position 0 -8 0 10 -262144 -1 -1 0 1"))
+    ts = p.obj(220, 680, "route state")
+    p.connect(r2, ts, outlet=6)
+    p.connect(ts, p.add("floatatom", 220, 705, "6 0 0 0 bpm - - 0"))
     for n in range(A.PADS):
         # route passes a lone symbol on as a selector: make it "symbol <text>" again
         x, y = 820 + (n % 2) * 90, 500 + (n // 2) * 70
@@ -314,6 +321,11 @@ def touchosc():
         args = [] if name == "stop" else [("VALUE", "FLOAT", "x")]
         kids.append(_node("BUTTON", name, (20 + i * 130, 560, 120, 60), [_prop("i", "buttonType", kind)],
                           [_osc(path, args)], colour=(1.0, 0.3, 0.3, 1.0)))
+    kids.append(_node("FADER", "loop-position", (20, 630, 510, 40), [_prop("b", "interactive", 0),
+                                                                       _prop("i", "orientation", 1)],
+                      [_osc("/livemappr/loop/position", [("VALUE", "FLOAT", "x")], send=0)]))
+    kids.append(_node("BUTTON", "tap", (780, 560, 100, 60), [_prop("i", "buttonType", 0)],
+                      [_osc("/livemappr/tap", [])]))
     kids.append(_node("BUTTON", "subscribe", (560, 560, 200, 60), [_prop("i", "buttonType", 0)],
                       [_osc("/livemappr/subscribe", [("CONSTANT", "INTEGER", "9000")])]))
     root = _node("GROUP", "livemappr", (0, 0, 1024, 700), [_prop("s", "script", escape(ROOT_SCRIPT))],

@@ -77,6 +77,8 @@ _vel = Arg("velocity", "float", 0.0, 1.0, default=1.0)
 CHOICES = ("round_robin", "random", "centre", "velocity", "select")
 RETRIGGER = ("overlap", "restart")
 LEARN_TARGETS = ("volume", "rate", "select")
+LOOP_SOURCES = ("mic", "engine")
+PATTERN_STORES = ("cluster", "snippet")
 
 OSC = (
     # -- playing ----------------------------------------------------------------
@@ -116,16 +118,53 @@ OSC = (
             "subscribe", "Send feedback to the sender's address at port."),
     Address("/livemappr/unsubscribe", "in", (Arg("port", "int", 1, 65535, default=9000),),
             "unsubscribe", "Stop sending feedback there."),
-    # -- time and loops (behaviour lands with the "Time and loops" issue) -----------
-    Address("/livemappr/loop/record", "in", (Arg("on", "flag"),), "loop",
-            "Start (1) or stop (0) recording a loop of what is played.", issue="time-and-loops"),
-    Address("/livemappr/loop/play", "in", (Arg("on", "flag"),), "loop",
-            "Start or stop the loop.", issue="time-and-loops"),
-    Address("/livemappr/loop/clear", "in", (), "loop", "Forget the loop.", issue="time-and-loops"),
-    Address("/livemappr/tempo", "in", (Arg("bpm", "float", 20.0, 400.0),), "loop",
-            "Tempo in beats per minute.", issue="time-and-loops"),
-    Address("/livemappr/quantize", "in", (Arg("division", "int", 0, 64),), "loop",
-            "Quantise triggers to 1/division of a bar (0: off).", issue="time-and-loops"),
+    # -- time and loops (livemappr.control.transport) ---------------------------------
+    Address("/livemappr/tempo", "in", (Arg("bpm", "float", 20.0, 400.0),), "time",
+            "Tempo in beats per minute (the beat stays where it is)."),
+    Address("/livemappr/tap", "in", (), "time", "Tap tempo: the mean of the last taps; each tap is a beat."),
+    Address("/livemappr/quantize", "in", (Arg("division", "int", 0, 64),), "time",
+            "Quantise triggers to 1/division of a bar (4, 8, 16, 32; triplets 6, 12, 24; 0: off)."),
+    Address("/livemappr/swing", "in", (Arg("percent", "float", 50.0, 75.0),), "time",
+            "Swing of the quantise grid: 50 straight, 66 triplet feel, 75 most."),
+    Address("/livemappr/clock/run", "in", (Arg("on", "flag"),), "time",
+            "Start the internal tempo clock (bar 0 now) or stop it."),
+    Address("/livemappr/clock/out", "in", (Arg("on", "flag"),), "time",
+            "Send MIDI clock (24 ppqn, start/stop/song position) from the livemappr-clock port."),
+    Address("/livemappr/export", "in", (), "time",
+            "Write the loop tracks (loop_<n>.wav) and patterns (pattern_<n>.mid) to the session directory."),
+    Address("/livemappr/loop/record", "in", (Arg("on", "flag"),), "time",
+            "Loop track 0: start (1) or close (0) recording (see /livemappr/loop/<n>/record)."),
+    Address("/livemappr/loop/play", "in", (Arg("on", "flag"),), "time", "Loop track 0: play (1) or mute (0)."),
+    Address("/livemappr/loop/clear", "in", (), "time", "Loop track 0: forget it."),
+    Address("/livemappr/loop/bars", "in", (Arg("bars", "int", 0, 256),), "time",
+            "The first loop closes by itself after this many bars (0: when record is pressed again)."),
+    Address("/livemappr/loop/<n>/record", "in", (Arg("on", "flag"), Arg("source", "name", choices=LOOP_SOURCES,
+                                                                          default="mic")), "time",
+            "Track n (0..3): 1 starts recording at the next bar line (the first loop stays open until 0 "
+            "closes it on a bar line and sets every track's length; later ones record one loop)."),
+    Address("/livemappr/loop/<n>/overdub", "in", (Arg("on", "flag"), Arg("feedback", "float", 0.0, 1.0,
+                                                                           default=1.0)), "time",
+            "Track n: layer what comes in on what is there (feedback scales what was there)."),
+    Address("/livemappr/loop/<n>/play", "in", (Arg("on", "flag"),), "time", "Track n: play (1) or mute (0)."),
+    Address("/livemappr/loop/<n>/mute", "in", (Arg("on", "flag"),), "time", "Track n: mute (1) or play (0)."),
+    Address("/livemappr/loop/<n>/undo", "in", (), "time", "Track n: undo the last layer (again: redo)."),
+    Address("/livemappr/loop/<n>/clear", "in", (), "time", "Track n: empty it."),
+    Address("/livemappr/loop/<n>/gain", "in", (Arg("gain", "float", 0.0, 2.0),), "time", "Track n's level."),
+    Address("/livemappr/loop/<n>/pedal", "in", (), "time",
+            "Track n, one footswitch: record, close and play, overdub, play, overdub..."),
+    Address("/livemappr/pattern/record", "in", (Arg("on", "flag"),), "time",
+            "Record triggers from the next bar line (an empty pattern: its bars, then it plays; else a layer)."),
+    Address("/livemappr/pattern/overdub", "in", (Arg("on", "flag"),), "time",
+            "Add a layer of triggers while the pattern plays."),
+    Address("/livemappr/pattern/play", "in", (Arg("on", "flag"),), "time",
+            "Play the pattern from the next bar line (1) or stop it (0)."),
+    Address("/livemappr/pattern/undo", "in", (), "time", "Drop the pattern's last layer."),
+    Address("/livemappr/pattern/clear", "in", (), "time", "Empty the pattern."),
+    Address("/livemappr/pattern/select", "in", (Arg("n", "int", 0, 127),), "time",
+            "Switch to pattern n (at the next bar line while playing)."),
+    Address("/livemappr/pattern/bars", "in", (Arg("bars", "int", 1, 64),), "time", "Length of a new pattern."),
+    Address("/livemappr/pattern/store", "in", (Arg("what", "name", choices=PATTERN_STORES),), "time",
+            "A pattern plays its clusters (follows the map) or the very snippets recorded."),
     # -- feedback to subscribers ------------------------------------------------------
     Address("/livemappr/map/version", "out", (Arg("version", "int"), Arg("points", "int")), "",
             "A new map was published: its version and number of points."),
@@ -139,7 +178,14 @@ OSC = (
                                                 Arg("a", "float")), "",
             "Colour of pad n's cluster, 0..1 each (dim when the cluster is empty)."),
     Address("/livemappr/loop/position", "out", (Arg("phase", "float"),), "",
-            "Loop position 0..1 (from the loop clock, when there is one).", issue="time-and-loops"),
+            "Loop position 0..1 (the bar's phase while no loop is recorded and a tempo runs)."),
+    Address("/livemappr/loop/<n>/state", "out", (Arg("state", "str"),), "",
+            "Track n: empty, recording, playing, overdubbing or muted."),
+    Address("/livemappr/tempo/state", "out", (Arg("bpm", "float"), Arg("running", "int"), Arg("source", "str")),
+            "", "Tempo, whether the clock runs, and what sets it (internal, midi, loop)."),
+    Address("/livemappr/beat", "out", (Arg("bar", "int"), Arg("beat", "int")), "", "Each new beat: bar and beat from 0."),
+    Address("/livemappr/pattern/state", "out", (Arg("n", "int"), Arg("playing", "int"), Arg("recording", "int"),
+                                                Arg("layers", "int")), "", "The current pattern and what it does."),
     Address("/livemappr/meters", "out", (Arg("voices", "int"), Arg("xruns", "int"), Arg("late", "int")), "",
             "Voices sounding, xruns and late commands so far."),
     Address("/livemappr/record/state", "out", (Arg("on", "int"),), "", "Whether the mic feeds the map."),
@@ -182,6 +228,15 @@ class MidiDefault:
     cc_rate: int = 1  # mod wheel: 0..127 -> rate 0.5..2 (64 is 1)
     cc_select: int = 74  # often the first knob: position within the cluster
     virtual_port: str = "livemappr"
+    loop_pedal_note: int = 52  # 52..55: loop tracks 0..3, one footswitch each
+    loop_mute_note: int = 56  # 56..59: mute / unmute tracks 0..3
+    tap_note: int = 60
+    pattern_record_note: int = 61
+    pattern_play_note: int = 62
+    pattern_undo_note: int = 63
+    cc_tempo: int = 20  # 0..127 -> 60..187 BPM
+    cc_quantize: int = 21  # eight stops: off, 1/4, 1/8, 1/16, 1/32, 1/4t, 1/8t, 1/16t
+    cc_swing: int = 22  # 0..127 -> 50..75 %
 
 
 MIDI = MidiDefault()
@@ -193,6 +248,18 @@ MIDI_ROWS = (
     ("control change", str(MIDI.cc_volume), "master volume (0..127 -> 0..1)"),
     ("control change", str(MIDI.cc_rate), "playback rate (0..127 -> 0.5..2, 64 is 1)"),
     ("control change", str(MIDI.cc_select), "which snippet of a cluster plays (select choice)"),
+    ("note on", f"{MIDI.loop_pedal_note}..{MIDI.loop_pedal_note + 3}",
+     "loop tracks 0..3, one footswitch each: record, close and play, overdub, play ..."),
+    ("note on", f"{MIDI.loop_mute_note}..{MIDI.loop_mute_note + 3}", "mute / unmute loop tracks 0..3"),
+    ("note on", str(MIDI.tap_note), "tap tempo"),
+    ("note on", str(MIDI.pattern_record_note), "pattern record on / off"),
+    ("note on", str(MIDI.pattern_play_note), "pattern play / stop"),
+    ("note on", str(MIDI.pattern_undo_note), "pattern undo"),
+    ("control change", str(MIDI.cc_tempo), "tempo (0..127 -> 60..187 BPM)"),
+    ("control change", str(MIDI.cc_quantize), "quantise: off, 1/4, 1/8, 1/16, 1/32, 1/4t, 1/8t, 1/16t"),
+    ("control change", str(MIDI.cc_swing), "swing (0..127 -> 50..75 %)"),
+    ("clock, start, stop, continue, song position", "any",
+     "followed: tempo and beat phase lock to MIDI clock in (24 ppqn)"),
     ("note on out", f"{MIDI.first_note}..{MIDI.first_note + MIDI.pads - 1}",
      "pad lights: velocity 127 for a cluster with sounds, 0 for an empty one"),
 )
@@ -203,7 +270,7 @@ def markdown():
     lines = ["| address | arguments | direction | what it does |", "|---|---|---|---|"]
     for a in OSC:
         args = (" ".join(x.describe() for x in a.args) or "(none)").replace("|", "\\|")
-        doc = a.doc + (" *(Time and loops issue: reserved)*" if a.issue else "")
+        doc = a.doc + (" *(reserved)*" if a.issue else "")
         lines.append(f"| `{a.path}` | {args} | {a.direction} | {doc} |")
     lines += ["", "| MIDI message | number | what it does |", "|---|---|---|"]
     lines += [f"| {k} | {n} | {d} |" for k, n, d in MIDI_ROWS]

@@ -13,6 +13,9 @@ its timetag.
 """
 
 import time
+from collections import deque
+
+import numpy as np
 
 from livemappr.realtime import meters as _m
 
@@ -32,6 +35,8 @@ class FrameClock:
         self.engine = engine
         self.samplerate = engine.config.samplerate
         self.blocksize = int(blocksize or engine.config.blocksize)
+        self._pairs = deque(maxlen=96)  # (frame, start ns) seen by frame_of_ns: ~2 s of MIDI clock
+        self._line = None
 
     def running(self):
         """True once the audio thread has run at least one callback."""
@@ -48,6 +53,36 @@ class FrameClock:
         if now_ns is None:
             now_ns = time.monotonic_ns()
         return frame + max(0, now_ns - start_ns) * 1e-9 * self.samplerate
+
+    def frame_of_ns(self, t_ns):
+        """The engine frame at monotonic ``t_ns``, past or future (a MIDI
+        message's arrival), from a line through the recent clock pairs.
+
+        A callback's start time is late by however long the kernel took to
+        wake it (up to milliseconds on a busy machine) and never early, so
+        the line's slope is a least-squares fit (the device's rate against
+        the monotonic clock) and its offset the earliest pair: the
+        callback's own wake-up jitter does not become clock jitter. One
+        thread calls this (the MIDI poller).
+        """
+        frame, start_ns = _m.read_clock(self.engine.state.meters)
+        if start_ns == 0:
+            return float(frame)
+        if not self._pairs or self._pairs[-1][0] != frame:
+            self._pairs.append((frame, start_ns))
+            self._line = None
+        if len(self._pairs) < 16:
+            return frame + (t_ns - start_ns) * 1e-9 * self.samplerate
+        if self._line is None:
+            p = np.array(self._pairs, np.float64)
+            f, ns = p[:, 0] - p[0, 0], p[:, 1] - p[0, 1]
+            fm = f.mean()
+            slope = ((f - fm) * (ns - ns.mean())).sum() / ((f - fm) ** 2).sum()  # ns per frame
+            if not 0.9e9 / self.samplerate < slope < 1.1e9 / self.samplerate:
+                slope = 1e9 / self.samplerate  # a stall or a restart in the window: nominal rate
+            self._line = (p[0, 0], p[0, 1] + (ns - slope * f).min(), slope)
+        f0, ns0, slope = self._line
+        return f0 + (t_ns - ns0) / slope
 
     def at_wall(self, wall_seconds):
         """The engine frame at ``time.time()``-style seconds (an OSC timetag)."""

@@ -86,6 +86,7 @@ class Feedback:
         self.interval = interval
         self.record = record or (lambda: False)
         self.loop_position = loop_position
+        self.extras = []  # callables returning datagrams for every subscriber (Time and loops)
         self.subscribers = []
         self.sent = 0
         self._fresh = []  # subscribers that need the full state
@@ -162,6 +163,8 @@ class Feedback:
             phase = self.loop_position()
             if phase is not None:
                 self._send([message("/livemappr/loop/position", float(phase))], subs)
+        for extra in self.extras:
+            self._send(extra(), subs)
         self._send(pending, subs)
 
     def _send(self, datagrams, targets):

@@ -14,6 +14,13 @@ Raw bytes are parsed here, not trusted: running status (data bytes that
 reuse the last status byte), system exclusive, real-time bytes in between,
 stray data bytes and cut-off messages are all handled; what is not playable is
 counted per kind and reported once.
+
+Real-time bytes (MIDI clock, Start, Stop, Continue) and Song Position go to
+``clock`` (a :class:`~livemappr.control.midiclock.ClockFollower`) with their
+arrival time: rtmidi's per-message delta times, summed, hung on the monotonic
+clock by the earliest poll that saw them (a message cannot arrive after we
+read it), so poll lateness does not become clock jitter. Notes and
+controllers of the Time and loops map go to ``transport`` first.
 """
 
 import os
@@ -79,6 +86,8 @@ class MidiParser:
         self.errors = errors
         self._running = 0  # last channel status byte, 0 for none
         self._in_sysex = False
+        self.on_realtime = None  # callable(status byte) for 0xF8..0xFF
+        self.on_song_position = None  # callable(sixteenths)
 
     def feed(self, data):
         """Parse ``data`` (a sequence of ints 0..255); returns a list of messages."""
@@ -90,6 +99,8 @@ class MidiParser:
                 self.errors.count("midi_malformed", f"byte {b!r} is not in 0..255")
                 return out
             if b >= 0xF8:  # real-time (clock, start, stop) may sit anywhere
+                if self.on_realtime is not None:
+                    self.on_realtime(b)
                 i += 1
                 continue
             if self._in_sysex or b == 0xF0:
@@ -105,6 +116,12 @@ class MidiParser:
                 self._in_sysex = False  # a status byte ends an unterminated sysex
             if b >= 0xF0:
                 self._running = 0  # system common cancels running status
+                if b == 0xF2 and self.on_song_position is not None:
+                    body = data[i + 1:i + 3]
+                    if len(body) == 2 and all(isinstance(x, int) and 0 <= x < 0x80 for x in body):
+                        self.on_song_position(body[0] | body[1] << 7)
+                    else:
+                        self.errors.count("midi_malformed", f"song position needs 2 data bytes, got {list(body)}")
                 i += 1 + _COMMON_DATA.get(b, 0)
                 continue
             if b >= 0x80:
@@ -165,11 +182,18 @@ class MidiInput:
         self.cc = {MIDI.cc_volume: "volume", MIDI.cc_rate: "rate", MIDI.cc_select: "select"}
         self.learning = None
         self.messages = 0
+        self.transport = None  # Time and loops: gets notes and CCs first (see transport.py)
+        self.clock = None  # a ClockFollower for MIDI clock in
+        self.parser.on_realtime = self._realtime
+        self.parser.on_song_position = self._song_position
+        self._t_ns = 0  # arrival time of the message being handled
+        self._stamps = {}  # port index -> [summed deltas ns, offset ns]
         self.priority = priority
         self.realtime = False
         self.ports = []
         port = rtmidi.MidiIn(self.api, name=client_name)
-        port.ignore_types(sysex=False, timing=True, active_sense=True)  # sysex reaches us to be counted
+        # sysex reaches us to be counted; timing for MIDI clock in
+        port.ignore_types(sysex=False, timing=False, active_sense=True)
         port.open_virtual_port(MIDI.virtual_port)
         self.ports.append(port)
         for text in connect:
@@ -188,7 +212,7 @@ class MidiInput:
             raise UsageError(f"no MIDI input name contains {text!r}; available: {available}")
         for name in names:
             port = rtmidi.MidiIn(self.api, name=f"livemappr-{len(self.ports)}")
-            port.ignore_types(sysex=False, timing=True, active_sense=True)
+            port.ignore_types(sysex=False, timing=False, active_sense=True)
             port.open_port(probe.get_ports().index(name))
             self.ports.append(port)
         return names
@@ -220,23 +244,36 @@ class MidiInput:
         next_lights = 0.0
         while not self._stop.is_set():
             got = False
-            for port in self.ports:
+            for k, port in enumerate(self.ports):
                 while True:
                     item = port.get_message()
                     if not item:
                         break
                     got = True
-                    self.handle(item[0])
+                    self.handle(item[0], self._arrival(k, item[1]))
             if self.lights is not None and time.monotonic() >= next_lights:
                 next_lights = time.monotonic() + 0.05
                 self.update_lights()
             if not got:
                 time.sleep(self.poll_s)
 
+    def _arrival(self, port, delta):
+        """Monotonic ns a message arrived, from rtmidi's delta times (see the module notes)."""
+        poll = time.monotonic_ns()
+        st = self._stamps.get(port)
+        if st is None:
+            st = self._stamps[port] = [0, poll]
+        else:
+            st[0] += int(delta * 1e9)
+            # drift up by 2 us a message so a one-off early reading does not stick forever
+            st[1] = min(st[1] + 2000, poll - st[0])
+        return st[0] + st[1]
+
     # -- messages -------------------------------------------------------------------
-    def handle(self, data):
-        """Parse and act on raw MIDI bytes; never raises."""
+    def handle(self, data, t_ns=None):
+        """Parse and act on raw MIDI bytes that arrived at monotonic ``t_ns`` (default now); never raises."""
         self.messages += 1
+        self._t_ns = time.monotonic_ns() if t_ns is None else t_ns
         try:
             for status, d1, d2 in self.parser.feed(data):
                 self._act(status & 0xF0, status & 0x0F, d1, d2)
@@ -245,7 +282,17 @@ class MidiInput:
         except Exception as e:  # noqa: BLE001 -- a surface must outlive its bugs
             self.errors.count("internal", f"{type(e).__name__}: {e}")
 
+    def _realtime(self, status):
+        if self.clock is not None:
+            self.clock.realtime(status, self._t_ns)
+
+    def _song_position(self, sixteenths):
+        if self.clock is not None:
+            self.clock.song_position(sixteenths)
+
     def _act(self, kind, channel, d1, d2):
+        if self.transport is not None and self.transport.midi(kind, channel, d1, d2):
+            return
         if kind == 0x90 and d2 > 0:
             cluster = self.notes.get(d1)
             if cluster is not None:

@@ -164,8 +164,9 @@ class OscServer:
         Client addresses or networks admitted; default :data:`DEFAULT_ALLOW`.
     errors : ErrorCounts, optional
     hooks : dict, optional
-        ``"record"``: callable(bool); ``"loop"``: callable(path, args) for the
-        Time and loops addresses; ``"midi_learn"``: callable(target).
+        ``"record"``: callable(bool); ``"midi_learn"``: callable(target).
+    transport : livemappr.control.transport.Transport, optional
+        Handles the Time and loops addresses and adds their feedback.
     feedback_interval : float
         Seconds between feedback looks.
     priority : int
@@ -174,7 +175,7 @@ class OscServer:
     """
 
     def __init__(self, trigger, *, host="0.0.0.0", port=8000, allow=None, errors=None, hooks=None,
-                 feedback_interval=0.05, priority=1):
+                 feedback_interval=0.05, priority=1, transport=None):
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.hooks = dict(hooks or {})
@@ -192,6 +193,10 @@ class OscServer:
         self.realtime = False
         self.feedback = Feedback(self.sock, trigger, self.errors, interval=feedback_interval,
                                  record=lambda: self.record)
+        self.transport = transport
+        if transport is not None:
+            self.feedback.loop_position = transport.loop_position
+            self.feedback.extras.append(transport.feedback)
         self._stop = threading.Event()
         self._thread = None
 
@@ -328,14 +333,19 @@ class OscServer:
         self.feedback.record_changed()
 
     def _on_subscribe(self, args, client, **_):
+        if self.transport is not None:
+            self.transport.forget_sent()
         if not self.feedback.subscribe((client[0], args[0])):
             self.errors.count("too_many_subscribers", f"{len(self.feedback.subscribers)} already subscribed")
 
     def _on_unsubscribe(self, args, client, **_):
         self.feedback.unsubscribe((client[0], args[0]))
 
-    def _on_loop(self, args, path, **_):
-        self._hook("loop", path, args)
+    def _on_time(self, args, path, n, **_):
+        if self.transport is None:
+            self.errors.count("not_wired", f"{path}: no tempo clock or looper in this session")
+            return
+        self.transport.osc(path, n, args)
 
     def _hook(self, name, *args):
         hook = self.hooks.get(name)

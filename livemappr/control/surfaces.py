@@ -16,6 +16,7 @@ from livemappr.control.midi import MidiInput
 from livemappr.control.osc import OscServer
 from livemappr.control.report import ErrorCounts
 from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
 from livemappr.errors import UsageError
 
@@ -41,13 +42,18 @@ class Surfaces:
     midi_api : str, optional
         "jack" or "alsa"; default: JACK where a server runs, else ALSA.
     hooks : dict, optional
-        ``record`` and ``loop`` callables for the OSC server.
+        ``record`` (and ``midi_learn``) callables for the OSC server.
     trigger_options : dict, optional
         Passed to :class:`Trigger` (choice, retrigger, timing, blocksize ...).
+    time : bool
+        Build the Time and loops :class:`Transport` (tempo clock, quantise,
+        patterns, audio loop control, MIDI clock in and out): ``self.transport``.
+    time_options : dict, optional
+        Passed to :class:`Transport` (bpm, quantize, export_dir, clock_out ...).
     """
 
     def __init__(self, engine, snapshots=None, *, osc_host="0.0.0.0", osc_port=8000, allow=None, midi=True,
-                 midi_in=(), midi_api=None, hooks=None, trigger_options=None):
+                 midi_in=(), midi_api=None, hooks=None, trigger_options=None, time=True, time_options=None):
         self.errors = ErrorCounts()
         self.snapshots = snapshots if snapshots is not None else SnapshotRef()
         self.trigger = Trigger(engine, self.snapshots, **(trigger_options or {}))
@@ -64,17 +70,22 @@ class Surfaces:
                 api = None
             if api is not None:
                 self.midi = MidiInput(self.trigger, api=api, connect=midi_in, errors=self.errors)
+        self.transport = Transport(self.trigger, self.errors, **(time_options or {})) if time else None
+        if self.transport is not None and self.midi is not None:
+            self.transport.attach(self.midi)
         hooks = dict(hooks or {})
         if self.midi is not None:
             hooks.setdefault("midi_learn", self.midi.learn)
         self.osc = None
         if osc_port is not None:
             self.osc = OscServer(self.trigger, host=osc_host, port=osc_port, allow=allow,
-                                 errors=self.errors, hooks=hooks)
+                                 errors=self.errors, hooks=hooks, transport=self.transport)
 
     def start(self):
         """Start the stepper, the OSC server (and its feedback) and the MIDI poller. Returns self."""
         self.trigger.start()
+        if self.transport is not None:
+            self.transport.start()
         if self.osc is not None:
             self.osc.start()
         if self.midi is not None:
@@ -87,6 +98,8 @@ class Surfaces:
             self.midi.close()
         if self.osc is not None:
             self.osc.close()
+        if self.transport is not None:
+            self.transport.close()
         self.trigger.close()
 
     def __enter__(self):

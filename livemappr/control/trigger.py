@@ -17,7 +17,10 @@ What a hit does:
    thread runs (latency 0..1 block); ``steady`` starts a fixed
    ``steady_ms`` after the hit arrived (one block plus a margin), so the
    latency does not jitter with the block phase. An explicit frame (``at``)
-   or wall time (``wall``, an OSC bundle's timetag) wins over both.
+   or wall time (``wall``, an OSC bundle's timetag) wins over both. With a
+   :class:`~livemappr.control.quantize.Quantizer` attached (``quantizer``)
+   and a tempo running, a hit without an explicit frame then moves to the
+   first grid frame at or after the earliest frame it could start.
 3. **Retrigger and choke**: ``overlap`` lets a cluster's sounds ring over
    each other; ``restart`` puts each cluster in its own choke group so a new
    hit fades the last; ``choke_groups`` joins clusters (open/closed hi-hat).
@@ -95,6 +98,10 @@ class Trigger:
         self._next_tag = _TAG_BASE
         self._stop = threading.Event()
         self._stepper = None
+        self.quantizer = None  # a Quantizer (the Time and loops transport sets it)
+        # callables(frame, cluster, snippet, velocity, origin) told of every hit
+        # (the pattern looper records from here); frame is approximate for ASAP.
+        self.listeners = []
 
     # -- settings ------------------------------------------------------------------
     @staticmethod
@@ -122,7 +129,7 @@ class Trigger:
         self.engine.set_param("master_gain", _number("gain", gain, 0.0, 2.0), at=at)
 
     # -- playing ------------------------------------------------------------------
-    def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None):
+    def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None, origin="surface"):
         """Play a snippet of ``cluster``. Returns the snippet index, or -1 if the cluster is empty.
 
         Parameters
@@ -137,6 +144,8 @@ class Trigger:
             Engine frame to start at.
         wall : float, optional
             ``time.time()`` seconds to start at (an OSC timetag).
+        origin : str
+            Who plays ("surface", "pattern"): passed to :attr:`listeners`.
         """
         cluster = _whole("cluster", cluster, 0, MAX_CLUSTERS - 1)
         velocity = _number("velocity", velocity, 0.0, 1.0)
@@ -153,9 +162,10 @@ class Trigger:
                 if self.hold:
                     start = frame if frame != ASAP else self.clock.now() + self.clock.blocksize
                     self._held[key] = _Held(cluster, tag, start + self._length(snap, snippet), 1)
+        self._tell(frame, cluster, snippet, velocity, origin)
         return snippet
 
-    def play_snippet(self, snippet, velocity=1.0, *, key=None, at=None, wall=None):
+    def play_snippet(self, snippet, velocity=1.0, *, key=None, at=None, wall=None, origin="surface"):
         """Play snippet ``snippet`` (map index). Returns it, or -1 if it has no bank slot."""
         snap = self.snapshots.get()
         snippet = _whole("snippet", snippet, 0, max(len(snap) - 1, 0))
@@ -164,10 +174,11 @@ class Trigger:
             return -1
         with self._lock:
             cluster = int(snap.cluster_ids[snippet])
-            tag = self._play(snap, snippet, velocity, self._frame(at, wall),
-                             self._choke(cluster) if cluster >= 0 else 0)
+            frame = self._frame(at, wall)
+            tag = self._play(snap, snippet, velocity, frame, self._choke(cluster) if cluster >= 0 else 0)
             if key is not None and self.gate:
                 self._keys[key] = tag
+        self._tell(frame, cluster, snippet, velocity, origin)
         return snippet
 
     def play_xy(self, x, y, velocity=1.0, *, key=None, at=None, wall=None):
@@ -268,9 +279,23 @@ class Trigger:
         pos = velocity if choice == "velocity" else self.selector
         return int(order[int(round(pos * (order.size - 1)))])
 
+    def _tell(self, frame, cluster, snippet, velocity, origin):
+        if self.listeners:
+            if frame == ASAP:
+                frame = int(round(self.clock.now())) + self.clock.blocksize
+            for listener in list(self.listeners):
+                listener(frame, cluster, snippet, velocity, origin)
+
     def _frame(self, at, wall, steady=False):
         if at is not None:
             return _whole("at", at, ASAP)
+        q = self.quantizer
+        if q is not None and q.active:
+            frame = self._unquantized(wall, True)
+            return q.snap(frame if frame != ASAP else self.clock.now() + self.steady_frames)
+        return self._unquantized(wall, steady)
+
+    def _unquantized(self, wall, steady):
         clock = self.clock
         if not clock.running():
             return ASAP
