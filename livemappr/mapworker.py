@@ -7,7 +7,9 @@ so settling never stops for long), puts each on the map at once (near its
 nearest neighbours), then runs one settling step and publishes. Passes run at
 most ``steps_per_second`` times a second (30: the map animates at 30 frames a
 second) and sleep in between, which leaves the cores to the audio thread and
-the analysis worker. Every publication goes to ``on_publish(snapshot, items)``
+the analysis worker. After ``settle_steps`` passes without a new snippet the
+map rests (a t-SNE map never quite stops expanding, and an idle Raspberry Pi
+should stay idle) until the next snippet arrives. Every publication goes to ``on_publish(snapshot, items)``
 (the session turns it into what the control surfaces play and into
 map.json). A failing pass is counted, reported once per kind, and the worker
 goes on.
@@ -37,10 +39,12 @@ class MapWorker:
     on_error : callable(str), optional
     items : sequence, optional
         Snippets ``live_map`` already holds, in map order.
+    settle_steps : int or None
+        Settling steps after the last new snippet before the map rests; None: never.
     """
 
     def __init__(self, snippets, live_map, on_publish=None, steps_per_second=30.0, max_batch=64, on_error=None,
-                 items=()):
+                 items=(), settle_steps=300):
         if not 0 < steps_per_second <= 1000:
             raise ValueError(f"steps_per_second must be in (0, 1000], got {steps_per_second}")
         self.snippets = snippets
@@ -48,6 +52,8 @@ class MapWorker:
         self.on_publish = on_publish or (lambda snapshot, items: None)
         self.period = 1.0 / steps_per_second
         self.max_batch = max_batch
+        self.settle_steps = settle_steps
+        self._budget = settle_steps
         self.on_error = on_error or (lambda message: None)
         self.items = list(items)  # already on the map (a resumed session)
         self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0}
@@ -68,6 +74,9 @@ class MapWorker:
         self.run_once(block=False)
 
     def _run(self):
+        from livemappr.mapping.livemap import warm_up
+
+        warm_up()  # the first insert as fast as the rest (the session compiled these already)
         next_at = time.monotonic()
         while not self._stop.is_set():
             self.run_once(block=True, timeout=max(0.0, next_at - time.monotonic()))
@@ -85,15 +94,20 @@ class MapWorker:
                 self.map.add(item.vector)
                 self.items.append(item)
             self.stats["added"] += len(batch)
-            if self.items:
+            if batch:
+                self._budget = self.settle_steps
+            resting = self._budget is not None and self._budget <= 0
+            if self.items and (batch or not resting):
                 self.map.step()
                 self.stats["steps"] += 1
+                if self._budget is not None:
+                    self._budget -= 1
             ms = (time.perf_counter() - t0) * 1e3
             self._step_ms.append(ms)
             if len(self._step_ms) > 1000:
                 del self._step_ms[:500]
             self.stats["step_ms_max"] = max(self.stats["step_ms_max"], ms)
-            if self.items:
+            if self.items and (batch or not resting):
                 self.on_publish(self.map.snapshot, self.items)
         except Exception as e:  # one failing pass must not stop the map
             self._error(type(e).__name__, f"map update failed: {e}")

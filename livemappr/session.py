@@ -172,9 +172,11 @@ class Session:
             return
         from livemappr.control.surfaces import Surfaces
 
+        time_options = {"export_dir": self.config.directory} if self.config.directory else {}
         self.surfaces = Surfaces(
             self.engine, self.snapshots, osc_port=self.config.osc_port or None, midi=self.config.midi,
-            midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks={"record": self.set_recording})
+            midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks={"record": self.set_recording},
+            time_options=time_options)
         self.surfaces.start()
         self.parts.append(("control", self.surfaces))
 

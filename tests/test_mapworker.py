@@ -73,3 +73,20 @@ def test_a_bad_snippet_is_reported_once_and_the_map_goes_on():
         w.run_once()
     assert w.stats["errors"] == 2 and len(told) == 1 and "map update failed" in told[0]
     assert w.map.snapshot.n == 10 and len(w.items) == 10
+
+
+def test_the_map_rests_after_settling_and_wakes_for_a_new_snippet():
+    X, _ = groups(20, seed=3)
+    q = queue.Queue()
+    published = []
+    w = MapWorker(q, LiveMap(n_clusters=2, random_state=3), on_publish=lambda s, items: published.append(s.version),
+                  settle_steps=5)
+    for i, x in enumerate(X[:19]):
+        q.put(snippet(i, x))
+    for _ in range(30):
+        w.run_once()
+    assert w.stats["steps"] == 5  # five steps from the pass that added them, then rest
+    n = len(published)
+    q.put(snippet(19, X[19]))
+    w.run_once()
+    assert w.stats["steps"] == 6 and len(published) == n + 1
