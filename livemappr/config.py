@@ -48,7 +48,10 @@ class EngineConfig:
     ring_seconds : float
         Capture ring length (rounded up to a power of two of frames).
     bank_seconds : float
-        Audio the sample bank holds (mono).
+        Audio the sample bank holds (mono float32: 10 minutes is 115 MB, sized
+        for a 2 GB Raspberry Pi). When it is full, new snippets still go on the
+        map and stay in the session journal (and in exports), but get no slot
+        to play from in this run.
     bank_slots : int
         Sounds the bank holds.
     command_capacity, event_capacity, pending_capacity : int
@@ -75,7 +78,7 @@ class EngineConfig:
     steal: str = "oldest"
     fade_ms: float = 2.0
     ring_seconds: float = 60.0
-    bank_seconds: float = 120.0
+    bank_seconds: float = 600.0
     bank_slots: int = 4096
     command_capacity: int = 1024
     event_capacity: int = 4096

@@ -103,7 +103,9 @@ class Session:
         self._stop = threading.Event()
 
     # -- start -----------------------------------------------------------------
-    def start(self):
+    def start(self, source=None):
+        """Start every part. ``source`` streams the input without a sound card
+        (see :class:`livemappr.stream.PacedStream`)."""
         cfg, ecfg = self.config, self.engine_config
         if cfg.input:
             audio = audiofile.read(cfg.input, samplerate=ecfg.samplerate, channels=ecfg.in_channels)
@@ -127,7 +129,7 @@ class Session:
         if cfg.output:
             self.parts.append(("output", _OutputWriter(cfg.output, engine, self._warn)))
         self._start_surfaces()
-        self._start_stream()
+        self._start_stream(source)
         return self
 
     def _compile(self):
@@ -180,12 +182,12 @@ class Session:
         self.surfaces.start()
         self.parts.append(("control", self.surfaces))
 
-    def _start_stream(self):
+    def _start_stream(self, source=None):
         from livemappr.stream import AudioStream, PacedStream
 
         if str(self.config.device).lower() == "none":
             readers = [self.analysis.reader] + [p.reader for name, p in self.parts if name == "journal"]
-            stream = PacedStream(self.engine, speed=self.config.speed or None, readers=readers)
+            stream = PacedStream(self.engine, speed=self.config.speed or None, readers=readers, source=source)
         else:
             stream = AudioStream(self.engine, device=self.config.device)
         stream.start()

@@ -211,14 +211,18 @@ class PacedStream:
     engine : Engine
     speed : float or None
     readers : sequence of RingReader
+    source : callable(frames) -> ndarray of shape (frames, in_channels), optional
+        Streams the input block by block (a benchmark's endless performance);
+        default silence (or the engine's input player).
     """
 
-    def __init__(self, engine, speed=1.0, readers=()):
+    def __init__(self, engine, speed=1.0, readers=(), source=None):
         import threading
 
         self.engine = engine
         self.speed = speed
         self.readers = list(readers)
+        self.source = source
         self.device = None
         self.blocksize = engine.config.blocksize
         self._stop = threading.Event()
@@ -242,7 +246,10 @@ class PacedStream:
             while self.readers and max(r.available() for r in self.readers) > half_ring:
                 if self._stop.wait(0.002):  # a reader is behind: let it catch up
                     return
-            render(self.engine, self.blocksize)
+            if self.source is None:
+                render(self.engine, self.blocksize)
+            else:
+                render(self.engine, input=self.source(self.blocksize))
             if self.speed:
                 next_at += period
                 delay = next_at - time.monotonic()

@@ -205,9 +205,9 @@ class IncrementalTSNE(BaseEstimator):
         self
         """
         with _numba_threads(self.n_jobs):
-            return self._fit(X)
+            return self._fit(X, init=init)
 
-    def _fit(self, X, y=None):
+    def _fit(self, X, y=None, init=None):
         self._validate_params()
         if hasattr(self, "index_"):
             del self.index_

@@ -1,0 +1,177 @@
+"""The whole engine, as a performance feeds it: CPU, memory, start-up, offline maps.
+
+- ``cpu_share_one_core``: process CPU time over wall time while a live session
+  (no sound card: a pacing thread drives the callback in real time) is fed 4
+  hits a second, for ``--realtime-seconds``.
+- ``rss_mb`` and ``bank_mb`` after ``--minutes`` of the same input run faster
+  than real time (the stream waits for its readers, so nothing is dropped), with
+  ``rss_growth_mb`` over the second half (flat means no leak).
+- ``start_to_first_sound_s``: from a fresh process to the first sound of a hit
+  sent over OSC, warm numba cache, no sound card.
+- ``map_10k_s``: ``livemappr map`` on 10,000 one-shot files.
+
+    python benchmarks/bench_session.py [--json] [--minutes 30] [--realtime-seconds 60]
+"""
+
+import os
+import pathlib
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT.parent))
+from _report import Report, parser  # noqa: E402
+
+SR = 48000
+HITS_PER_SECOND = 4
+
+
+class Performance:
+    """An endless stream of drum-like hits, 4 a second, of 6 kinds."""
+
+    def __init__(self, seed=0):
+        self.rng = np.random.default_rng(seed)
+        self.pos = 0
+        self.next_hit = 0
+        self.buf = np.zeros(0, np.float32)
+        t = np.arange(int(0.2 * SR)) / SR
+        noise = np.random.default_rng(1).standard_normal(t.size)
+        self.kinds = [np.sin(2 * np.pi * f * t) * np.exp(-t / d) for f, d in ((55, 0.08), (180, 0.05), (400, 0.03))]
+        self.kinds += [noise * np.exp(-t / d) for d in (0.01, 0.03, 0.08)]
+
+    def __call__(self, frames):
+        out = np.zeros(frames, np.float32)
+        if self.buf.size:
+            n = min(frames, self.buf.size)
+            out[:n] += self.buf[:n]
+            self.buf = self.buf[n:]
+        while self.next_hit < self.pos + frames:
+            k = self.kinds[self.rng.integers(len(self.kinds))] * self.rng.uniform(0.2, 0.6)
+            start = self.next_hit - self.pos
+            n = min(k.size, frames - start)
+            out[start:start + n] += k[:n]
+            if k.size > n:
+                rest = k[n:].astype(np.float32)
+                if self.buf.size < rest.size:
+                    self.buf = np.pad(self.buf, (0, rest.size - self.buf.size))
+                self.buf[:rest.size] += rest
+            self.next_hit += int(SR / HITS_PER_SECOND * self.rng.uniform(0.8, 1.2))
+        self.pos += frames
+        return out[:, None]
+
+
+def rss_mb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def session(speed, seconds_of_audio, directory, sample_every=None):
+    from livemappr.config import EngineConfig
+    from livemappr.session import Session, SessionConfig
+
+    s = Session(EngineConfig(samplerate=SR, blocksize=256),
+                SessionConfig(directory=str(directory), device="none", osc_port=0, midi=False, speed=speed),
+                log=lambda m: None)
+    perf = Performance()
+    s.start(source=perf)
+    samples = []
+    t0, c0 = time.monotonic(), time.process_time()
+    try:
+        while perf.pos < seconds_of_audio * SR:
+            time.sleep(0.5)
+            if sample_every and perf.pos / SR >= len(samples) * sample_every:
+                samples.append((perf.pos / SR, rss_mb()))
+        wall, cpu = time.monotonic() - t0, time.process_time() - c0
+        stats = dict(s.analysis.stats)
+        bank_mb = s.engine.state.pool.nbytes / 2 ** 20
+    finally:
+        s.stop()
+    return wall, cpu, stats, bank_mb, samples
+
+
+def start_to_first_sound():
+    """A fresh ``livemappr live`` process without a card; hit it over OSC until it sounds."""
+    with tempfile.TemporaryDirectory() as d:
+        out = pathlib.Path(d) / "out.wav"
+        mic = pathlib.Path(__file__).resolve().parent.parent / "livemappr" / "data" / "demo_mic.flac"
+        port = 9000 + os.getpid() % 1000
+        t0 = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-m", "livemappr", "live", "--device", "none", "--input", str(mic),
+                                 "--output", str(out), "--osc-port", str(port), "--no-midi"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            import soundfile
+
+            while time.monotonic() - t0 < 120:
+                subprocess.run(["oscsend", "127.0.0.1", str(port), "/livemappr/cluster/play", "f", "0"],
+                               capture_output=True)
+                time.sleep(0.05)
+                try:
+                    y, _ = soundfile.read(out)
+                except RuntimeError:
+                    continue
+                if y.size and np.abs(y).max() > 1e-4:
+                    return time.monotonic() - t0
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    return float("nan")
+
+
+def map_10k(n=10000):
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as d:
+        folder = pathlib.Path(d) / "shots"
+        folder.mkdir()
+        perf = Performance(seed=3)
+        for i in range(n):
+            k = perf.kinds[i % len(perf.kinds)] * (0.3 + 0.4 * (i % 7) / 7)
+            soundfile.write(folder / f"{i:05d}.wav", k.astype(np.float32)[: int(0.15 * SR)], SR, subtype="PCM_16")
+        t0 = time.monotonic()
+        subprocess.run([sys.executable, "-m", "livemappr", "map", str(folder), "--out", str(pathlib.Path(d) / "m")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.monotonic() - t0
+
+
+def main():
+    p = parser(__doc__)
+    p.add_argument("--minutes", type=float, default=30.0, help="simulated input for the memory figures")
+    p.add_argument("--realtime-seconds", type=float, default=60.0, help="real-time run for the CPU figure")
+    p.add_argument("--skip-map", action="store_true", help="skip map_10k_s")
+    args = p.parse_args()
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    r = Report("session", args.json)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as d:
+        wall, cpu, stats, _, _ = session(1.0, args.realtime_seconds, pathlib.Path(d) / "rt")
+        r.metric("cpu_share_one_core", round(cpu / wall, 4), "share", seconds=round(wall, 1),
+                 snippets=stats["snippets"], hits_per_second=HITS_PER_SECOND, load=round(load, 2))
+    with tempfile.TemporaryDirectory() as d:
+        seconds = args.minutes * 60
+        wall, cpu, stats, bank_mb, samples = session(None, seconds, pathlib.Path(d) / "fast",
+                                                     sample_every=seconds / 10)
+        rss = rss_mb()
+        half = [m for t, m in samples if t >= seconds / 2]
+        r.metric("rss_mb", round(rss, 1), "MB", minutes=args.minutes, snippets=stats["snippets"],
+                 simulated_speed=round(seconds / wall, 1))
+        r.metric("bank_mb", round(bank_mb, 1), "MB", bank_full=stats["bank_full"])
+        r.metric("rss_minus_bank_mb", round(rss - bank_mb, 1), "MB")
+        r.metric("rss_growth_mb", round(max(half) - min(half), 1) if half else float("nan"), "MB",
+                 over="second half")
+    r.metric("start_to_first_sound_s", round(start_to_first_sound(), 2), "s", cache="warm")
+    if not args.skip_map:
+        r.metric("map_10k_s", round(map_10k(), 1), "s", files=10000)
+
+
+if __name__ == "__main__":
+    main()
