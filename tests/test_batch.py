@@ -63,11 +63,12 @@ def test_map_of_a_sample_folder(library, tmp_path, capsys):
     assert "skipped" in captured.out and "broken.wav" in captured.out
     report = json.loads((out / "report.json").read_text())
     assert report["labelled"] == n_files
-    # Drum types separate on the map: neighbours agree at least twice as
-    # often as chance (a random neighbour agrees with probability sum p_label^2).
+    # Drum types separate on the map: neighbours agree well beyond chance (a
+    # random neighbour agrees with probability sum p_label^2; 60 sounds and
+    # k = 10 make this a noisy measure, hence 1.5x).
     labels = [line.rsplit(",", 1)[1] for line in (library / "labels.csv").read_text().split()]
     p = np.unique(labels, return_counts=True)[1] / len(labels)
-    assert report["knn_agreement"] > 2 * float((p ** 2).sum())
+    assert report["knn_agreement"] > 1.5 * float((p ** 2).sum())
 
 
 def test_map_of_a_track_cuts_it_at_the_hits(tmp_path):
