@@ -60,7 +60,8 @@ class Browser:
             page = next(t for t in targets if t["type"] == "page")
             from websockets.sync.client import connect
 
-            self.ws = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+            self._connection = connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=10)
+            self.ws = self._connection.__enter__()
             self.call("Page.enable")
             self.call("Runtime.enable")
             self.viewport(width, height, mobile)
@@ -158,11 +159,11 @@ class Browser:
         return out
 
     def close(self):
-        ws = getattr(self, "ws", None)
-        if ws is not None:
+        connection = getattr(self, "_connection", None)
+        if connection is not None:
             try:
-                ws.close()
-            except Exception:
+                connection.__exit__(None, None, None)
+            except Exception:  # the browser may already be gone; it is stopped below anyway
                 pass
         if self.proc.poll() is None:
             try:
