@@ -29,6 +29,7 @@ import collections
 import ipaddress
 import json
 import logging
+import socket
 import threading
 import time
 import urllib.parse
@@ -41,6 +42,7 @@ from livemappr.web.frames import MapState, Peaks
 from livemappr.web.page import live_page
 
 log = logging.getLogger("livemappr.web")
+SEND_BUFFER = 1 << 18
 _FULL = object()  # outbox sentinel: the current full map frame, made at send time
 
 
@@ -109,7 +111,7 @@ class WebView:
         try:
             self._allow = [ipaddress.ip_network(a, strict=False) for a in (DEFAULT_ALLOW if allow is None else allow)]
         except ValueError as e:
-            raise UsageError(f"web allow-list: {e} (addresses or networks, e.g. 192.168.1.23 or 10.0.0.0/8)")
+            raise UsageError(f"web allow-list: {e} (addresses or networks, e.g. 192.168.1.23 or 10.0.0.0/8)") from None
         self.trigger = trigger
         self.engine = trigger.engine
         self.status = status
@@ -251,6 +253,13 @@ class WebView:
 
         self._numbers += 1
         c = _Client(ws, self._numbers)
+        sock = ws.transport.get_extra_info("socket")
+        if sock is not None:
+            # The kernel would otherwise buffer megabytes for a client that
+            # never reads (loopback and LAN send buffers grow to 4 MB): a
+            # small one makes such a client block its sends, which is what
+            # the stall check sees. 256 kB is seconds of map at LAN speed.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         self._clients.add(c)
         self.stats["clients"] += 1
         for message in self._welcome():
