@@ -244,6 +244,21 @@ def test_a_client_that_never_reads_is_dropped_and_the_others_keep_up(rig):
         stuck.close()
 
 
+def test_a_silent_client_on_a_small_map_is_dropped_when_it_misses_a_ping():
+    e, slots = engine_with_snippets(4, frames=100)
+    t = Trigger(e, SnapshotRef(random_map(4, 1, slots=slots)))
+    with WebView(t, host="127.0.0.1", port=0, ping_seconds=0.5) as view:
+        stuck = raw_client_that_never_reads(view.port)
+        try:
+            with connect(ws_url(view), max_queue=None) as ws:  # this one reads (and answers pings)
+                assert wait_until(lambda: view.stats["dropped"] == 1, 5)
+                time.sleep(1.5)
+                assert next_frame(ws)["n"] == 4 and view.clients == 1
+            assert view.errors.counts() == {"slow_client": 1}
+        finally:
+            stuck.close()
+
+
 def test_twenty_clients_get_every_map_change(rig):
     view, t, ref = rig
     with contextlib.ExitStack() as stack:

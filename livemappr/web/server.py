@@ -98,12 +98,17 @@ class WebView:
         Outbox size at which a client is dropped.
     stall_seconds : float
         How long one send may wait for a client that does not read before it is dropped.
+    ping_seconds : float
+        Keepalive: a ping every ``ping_seconds``; a client that has not
+        answered within ``ping_seconds`` more is dropped (a phone gone to
+        sleep, a client that never reads while the map is too small to fill
+        its buffers).
     peaks_per_second : int
         Bars of the waveform strip per second of input (0: no strip).
     """
 
     def __init__(self, trigger, *, status=None, hooks=None, host="0.0.0.0", port=8080, allow=None,
-                 max_rate=30.0, max_pending_bytes=1 << 20, stall_seconds=5.0, peaks_per_second=20):
+                 max_rate=30.0, max_pending_bytes=1 << 20, stall_seconds=5.0, ping_seconds=10.0, peaks_per_second=20):
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise UsageError(f"web port must be in 0..65535 (0: any free port), got {port!r}")
         if not 1.0 <= float(max_rate) <= 60.0:
@@ -120,6 +125,7 @@ class WebView:
         self.max_rate = float(max_rate)
         self.max_pending_bytes = int(max_pending_bytes)
         self.stall_seconds = float(stall_seconds)
+        self.ping_seconds = float(ping_seconds)
         self.errors = ErrorCounts()
         self.stats = collections.Counter()  # clients, dropped, map_frames, messages
         self._peaks_per_second = int(peaks_per_second)
@@ -202,7 +208,7 @@ class WebView:
         self._stopping = asyncio.Event()
         async with serve(self._serve_client, self.host, self.port, process_request=self._http,
                          max_size=4096, max_queue=8, write_limit=1 << 16, compression=None,
-                         ping_interval=10, ping_timeout=10, close_timeout=1, logger=log) as server:
+                         ping_interval=self.ping_seconds, ping_timeout=self.ping_seconds, close_timeout=1, logger=log) as server:
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             ticker = asyncio.create_task(self._tick())
@@ -210,6 +216,13 @@ class WebView:
             ticker.cancel()
             for c in list(self._clients):
                 self._drop(c, None)
+            # Whatever is still open (a handshake under way, a dropped client's
+            # socket still flushing to a peer that never reads) goes now:
+            # closing politely would wait on those peers.
+            for connection in list(getattr(server, "all_connections", ())):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
             server.close(close_connections=False)
 
     def allowed(self, host):
@@ -270,8 +283,9 @@ class WebView:
             async for message in ws:
                 self.stats["messages"] += 1
                 actions.handle(self, c, message)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as e:
+            if getattr(e.sent, "reason", "") == "keepalive ping timeout":
+                self._drop(c, f"client {c.number} did not answer a ping in {self.ping_seconds:g} s")
         finally:
             self._clients.discard(c)
             writer.cancel()
