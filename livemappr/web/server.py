@@ -345,7 +345,7 @@ class WebView:
         return msgs
 
     async def _tick(self):
-        """Poll the map (100 times a second; cheap) and send at most ``max_rate`` frames a second."""
+        """Poll the map (200 times a second: one attribute read) and send at most ``max_rate`` frames a second."""
         period = 1.0 / self.max_rate
         last_map = last_status = 0.0
         while True:
@@ -363,7 +363,7 @@ class WebView:
             for c in list(self._clients):
                 if c.send_started is not None and now - c.send_started > self.stall_seconds:
                     self._drop(c, f"client {c.number} has not read for {self.stall_seconds:g} s")
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
 
     def _send_status(self):
         if self._peaks is not None:

@@ -44,7 +44,7 @@
       if (ty[i] > extentY) extentY = ty[i];
     }
     groups = Array.from(by.entries()).sort(function (a, b) { return a[0] - b[0]; })
-      .map(function (e) { return { c: e[0], idx: Int32Array.from(e[1]) }; });
+      .map(function (e) { return { c: e[0], idx: Int32Array.from(e[1]), hull: e[0] >= 0 ? hullOf(e[1]) : [] }; });
     sizes = new Array(26).fill(0);
     for (const g of groups) if (g.c >= 0 && g.c < 26) sizes[g.c] = g.idx.length;
     updatePads();
@@ -103,11 +103,14 @@
   const sx = function (x) { return ox + (x + (1 - extentX) / 2) * side; };
   const sy = function (y) { return oy + (1 - y - (1 - extentY) / 2) * side; };
 
-  function hull(idx) {
-    const p = Array.from(idx, function (i) { return [sx(dx[i]), sy(dy[i])]; });
-    p.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+  // Which points outline a cluster: found on the targets when a frame arrives
+  // (a sort per cluster), then drawn through the points' eased positions every
+  // animation frame, so drawing stays linear in the points.
+  function hullOf(idx) {
+    const p = Array.from(idx);
+    p.sort(function (a, b) { return tx[a] - tx[b] || ty[a] - ty[b]; });
     if (p.length < 3) return p;
-    const cross = function (o, a, b) { return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]); };
+    const cross = function (o, a, b) { return (tx[a] - tx[o]) * (ty[b] - ty[o]) - (ty[a] - ty[o]) * (tx[b] - tx[o]); };
     const lo = [], up = [];
     for (const q of p) { while (lo.length >= 2 && cross(lo[lo.length - 2], lo[lo.length - 1], q) <= 0) lo.pop(); lo.push(q); }
     for (let k = p.length - 1; k >= 0; k--) {
@@ -139,7 +142,7 @@
     const labels = [];
     for (const g of groups) {
       if (g.c < 0 || g.idx.length === 0) continue;
-      const h = hull(g.idx);
+      const h = g.hull.map(function (i) { return [sx(dx[i]), sy(dy[i])]; });
       let cx = 0, cy = 0;
       for (const q of h) { cx += q[0]; cy += q[1]; }
       cx /= h.length; cy /= h.length;
