@@ -33,11 +33,11 @@ import numpy as np
 ROOT = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
-from _report import Report, parser  # noqa: E402
-from bench_xruns import cyclictest_max_ms, start_cyclictest  # noqa: E402
+from _report import Report, parser
+from bench_xruns import cyclictest_max_ms, start_cyclictest
 
-from tests.jackserver import JackServer, wait_until  # noqa: E402
-from tests.web import cdp  # noqa: E402
+from tests.jackserver import JackServer, wait_until
+from tests.web import cdp
 
 FRAME_TIMES = """(() => { const out = []; let last = 0; window.__frames = out;
   const f = (t) => { if (last) out.push(t - last); last = t; if (out.length < 100000) requestAnimationFrame(f); };

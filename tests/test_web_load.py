@@ -7,7 +7,6 @@ the others get the map, and the garbage is counted."""
 import json
 import subprocess
 import sys
-import time
 
 from livemappr.config import EngineConfig
 from livemappr.control.surfaces import Surfaces

@@ -34,7 +34,7 @@ async def reader(url, seconds, out):
                 break
             try:
                 m = await asyncio.wait_for(ws.recv(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             if isinstance(m, bytes):
                 got["frames"] += 1
