@@ -1,0 +1,406 @@
+"""The web view's server: one page over HTTP, the live map over a WebSocket.
+
+Runs on: its own thread, ``livemappr-web``, with its own asyncio event loop.
+Nothing here runs on, or waits for, the audio thread or the other control
+threads: it reads the published map snapshot (one reference, no lock), the
+engine's meters and a capture-ring reader of its own, and every action from
+the page goes through the same :class:`~livemappr.control.trigger.Trigger`
+as OSC and MIDI (a lock held for microseconds, then the lock-free command
+queue).
+
+Who can connect: the server binds ``0.0.0.0:8080`` by default so a phone on
+the LAN can play, and admits only the OSC server's allow-list (loopback and
+private networks; see :mod:`livemappr.control.osc`): requests from other
+addresses get 403 before anything else. A WebSocket whose ``Origin`` is not
+the page's own host is refused too, so a web page elsewhere cannot play the
+instrument through a performer's browser.
+
+Load: map frames go out at most ``max_rate`` times a second, encoded once
+for every client (:mod:`livemappr.web.frames`). Each client has an outbox of
+its own; a client that falls behind gets its queued map frames replaced by
+one full frame at send time, and a client whose outbox passes
+``max_pending_bytes`` or whose send has been stuck ``stall_seconds`` (one
+that connects and never reads) is dropped, so memory stays bounded
+whatever clients do.
+"""
+
+import asyncio
+import collections
+import ipaddress
+import json
+import logging
+import socket
+import threading
+import time
+import urllib.parse
+
+from livemappr.control.osc import DEFAULT_ALLOW
+from livemappr.control.report import ErrorCounts
+from livemappr.errors import UsageError
+from livemappr.web import actions
+from livemappr.web.frames import MapState, Peaks
+from livemappr.web.page import live_page
+
+log = logging.getLogger("livemappr.web")
+SEND_BUFFER = 1 << 18
+_FULL = object()  # outbox sentinel: the current full map frame, made at send time
+
+
+class _Client:
+    def __init__(self, ws, number):
+        self.ws = ws
+        self.number = number
+        self.outbox = collections.deque()
+        self.pending = 0
+        self.map_queued = 0
+        self.wake = asyncio.Event()
+        self.send_started = None
+        self.held = set()
+        self.dropped = False
+
+    def push(self, message, is_map=False):
+        if is_map:
+            self.map_queued += 1
+        self.outbox.append((message, is_map))
+        self.pending += len(message) if message is not _FULL else 0
+        self.wake.set()
+
+    def resync(self):
+        """Forget queued map frames; one full frame, made when it goes out, replaces them."""
+        kept = [(m, is_map) for m, is_map in self.outbox if not is_map]
+        self.outbox = collections.deque(kept)
+        self.pending = sum(len(m) for m, _ in kept)
+        self.map_queued = 0
+        self.push(_FULL, is_map=True)
+
+
+class WebView:
+    """Serve the live map page and play from it.
+
+    Parameters
+    ----------
+    trigger : livemappr.control.trigger.Trigger
+        The session's trigger (``Surfaces.trigger``); its ``snapshots`` are the map shown.
+    status : callable() -> dict, optional
+        What the status line shows (``Session.status``, plus ``recording``).
+    hooks : dict, optional
+        ``record(on)`` and ``loop(action)``; without ``loop``, loop actions
+        go to the engine's looper track 0.
+    host : str
+        Bind address; "0.0.0.0" (the LAN) by default, "127.0.0.1" for this machine only.
+    port : int
+        TCP port, 8080 by default; 0 picks a free one (see :attr:`port`).
+    allow : sequence of str, optional
+        Client addresses or networks admitted; default the OSC server's list.
+    max_rate : float
+        Map updates per second at most (1..60).
+    max_pending_bytes : int
+        Outbox size at which a client is dropped.
+    stall_seconds : float
+        How long one send may wait for a client that does not read before it is dropped.
+    ping_seconds : float
+        Keepalive: a ping every ``ping_seconds``; a client that has not
+        answered within ``ping_seconds`` more is dropped (a phone gone to
+        sleep, a client that never reads while the map is too small to fill
+        its buffers).
+    peaks_per_second : int
+        Bars of the waveform strip per second of input (0: no strip).
+    """
+
+    def __init__(self, trigger, *, status=None, hooks=None, host="0.0.0.0", port=8080, allow=None,
+                 max_rate=30.0, max_pending_bytes=1 << 20, stall_seconds=5.0, ping_seconds=10.0, peaks_per_second=20):
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise UsageError(f"web port must be in 0..65535 (0: any free port), got {port!r}")
+        if not 1.0 <= float(max_rate) <= 60.0:
+            raise UsageError(f"web max_rate must be in 1..60 updates per second, got {max_rate!r}")
+        try:
+            self._allow = [ipaddress.ip_network(a, strict=False) for a in (DEFAULT_ALLOW if allow is None else allow)]
+        except ValueError as e:
+            raise UsageError(f"web allow-list: {e} (addresses or networks, e.g. 192.168.1.23 or 10.0.0.0/8)") from None
+        self.trigger = trigger
+        self.engine = trigger.engine
+        self.status = status
+        self.hooks = dict(hooks or {})
+        self.host, self.port = host, port
+        self.max_rate = float(max_rate)
+        self.max_pending_bytes = int(max_pending_bytes)
+        self.stall_seconds = float(stall_seconds)
+        self.ping_seconds = float(ping_seconds)
+        self.errors = ErrorCounts()
+        self.stats = collections.Counter()  # clients, dropped, map_frames, messages
+        self._peaks_per_second = int(peaks_per_second)
+        self._peaks = None
+        if self._peaks_per_second:
+            sr = self.engine.config.samplerate
+            self._peaks = Peaks(self.engine.ring_reader(0), max(1, sr // self._peaks_per_second))
+        self._map = MapState()
+        self._last_status = None
+        self._page = live_page().encode()
+        self._clients = set()
+        self._numbers = 0
+        self._verdicts = {}
+        self._thread = None
+        self._loop = None
+        self._stopping = None
+        self._ready = threading.Event()
+        self._failure = None
+
+    # -- main thread ------------------------------------------------------------------
+    def start(self, timeout=10.0):
+        """Bind and serve on the ``livemappr-web`` thread. Returns self.
+
+        Raises
+        ------
+        UsageError
+            When the address cannot be bound (port in use, no such address).
+        """
+        self._thread = threading.Thread(target=self._run, name="livemappr-web", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout) or self._failure is not None:
+            self._thread.join(timeout)
+            self._thread = None
+            raise UsageError(f"cannot serve the web view on {self.host}:{self.port}: "
+                             f"{self._failure or 'timed out'} (choose another --web-port or --web-host)")
+        return self
+
+    def close(self):
+        """Drop every client and stop the thread."""
+        if self._thread is None:
+            return
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None:
+            loop.call_soon_threadsafe(stopping.set)
+        self._thread.join()
+        self._thread = None
+
+    stop = close
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def url(self):
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "", "::") else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def clients(self):
+        return len(self._clients)
+
+    # -- the web thread -----------------------------------------------------------------
+    def _run(self):
+        try:
+            asyncio.run(self._main())
+        except Exception as e:  # reported to start(); after start, logged
+            if not self._ready.is_set():
+                self._failure = e
+                self._ready.set()
+            else:
+                log.exception("web view stopped")
+
+    async def _main(self):
+        from websockets.asyncio.server import serve
+
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        async with serve(self._serve_client, self.host, self.port, process_request=self._http,
+                         max_size=4096, max_queue=8, write_limit=1 << 16, compression=None,
+                         ping_interval=self.ping_seconds, ping_timeout=self.ping_seconds, close_timeout=1, logger=log) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self._ready.set()
+            ticker = asyncio.create_task(self._tick())
+            await self._stopping.wait()
+            ticker.cancel()
+            for c in list(self._clients):
+                self._drop(c, None)
+            # Whatever is still open (a handshake under way, a dropped client's
+            # socket still flushing to a peer that never reads) goes now:
+            # closing politely would wait on those peers.
+            for connection in list(getattr(server, "all_connections", ())):
+                transport = getattr(connection, "transport", None)
+                if transport is not None:
+                    transport.abort()
+            server.close(close_connections=False)
+
+    def allowed(self, host):
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            try:
+                ip = ipaddress.ip_address(host.split("%")[0])
+                verdict = any(ip in net for net in self._allow if net.version == ip.version)
+            except ValueError:
+                verdict = False
+            if len(self._verdicts) < 1024:
+                self._verdicts[host] = verdict
+        return verdict
+
+    def _http(self, connection, request):
+        """Plain GETs get the page; ``/ws`` goes on to the WebSocket handshake."""
+        from websockets.datastructures import Headers
+        from websockets.http11 import Response
+
+        peer = connection.remote_address[0] if connection.remote_address else ""
+        if not self.allowed(peer):
+            self.errors.count("not_allowed", f"request from {peer}, which is not in the allow-list")
+            return connection.respond(403, "not in this livemappr's allow-list\n")
+        path = urllib.parse.urlsplit(request.path).path
+        if path == "/ws":
+            origin = request.headers.get("Origin")
+            if origin is not None and urllib.parse.urlsplit(origin).netloc != request.headers.get("Host"):
+                self.errors.count("bad_origin", f"WebSocket from a page at {origin}, not this server's own")
+                return connection.respond(403, "only this livemappr's own page may connect\n")
+            return None
+        if path in ("/", "/index.html"):
+            headers = Headers([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
+                               ("Content-Length", str(len(self._page)))])
+            return Response(200, "OK", headers, self._page)
+        if path == "/favicon.ico":
+            return Response(204, "No Content", Headers([("Content-Length", "0")]), b"")
+        return connection.respond(404, "livemappr serves / and /ws\n")
+
+    async def _serve_client(self, ws):
+        from websockets.exceptions import ConnectionClosed
+
+        self._numbers += 1
+        c = _Client(ws, self._numbers)
+        sock = ws.transport.get_extra_info("socket")
+        if sock is not None:
+            # The kernel would otherwise buffer megabytes for a client that
+            # never reads (loopback and LAN send buffers grow to 4 MB): a
+            # small one makes such a client block its sends, which is what
+            # the stall check sees. 256 kB is seconds of map at LAN speed.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        self._clients.add(c)
+        self.stats["clients"] += 1
+        for message in self._welcome():
+            c.push(message)
+        c.push(self._map.full(), is_map=True)
+        writer = asyncio.create_task(self._write(c))
+        try:
+            async for message in ws:
+                self.stats["messages"] += 1
+                actions.handle(self, c, message)
+        except ConnectionClosed as e:
+            if getattr(e.sent, "reason", "") == "keepalive ping timeout":
+                self._drop(c, f"client {c.number} did not answer a ping in {self.ping_seconds:g} s")
+        finally:
+            self._clients.discard(c)
+            writer.cancel()
+            for key in c.held:
+                self.trigger.release(key)
+
+    async def _write(self, c):
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            while True:
+                await c.wake.wait()
+                c.wake.clear()
+                while c.outbox:
+                    message, is_map = c.outbox.popleft()
+                    if is_map:
+                        c.map_queued -= 1
+                    if message is _FULL:
+                        message = self._map.full()
+                    else:
+                        c.pending -= len(message)
+                    c.send_started = time.monotonic()
+                    await c.ws.send(message)
+                    c.send_started = None
+        except ConnectionClosed:
+            pass
+
+    def _drop(self, c, why):
+        if c.dropped:
+            return
+        c.dropped = True
+        if why:
+            self.stats["dropped"] += 1
+            self.errors.count("slow_client", why)
+        transport = getattr(c.ws, "transport", None)
+        if transport is not None:
+            transport.abort()  # a close handshake would wait on the same full buffer
+
+    def _broadcast(self, message, is_map=False):
+        for c in list(self._clients):
+            if c.dropped:
+                continue
+            if is_map and c.map_queued >= 2:
+                c.resync()  # behind: skip the diffs, take the whole map when it can
+            else:
+                c.push(message, is_map)
+            if c.pending > self.max_pending_bytes:
+                self._drop(c, f"client {c.number} has {c.pending} bytes waiting (limit {self.max_pending_bytes})")
+
+    def _welcome(self):
+        msgs = [json.dumps({"t": "hello", "hold": bool(self.trigger.hold)})]
+        if self._peaks is not None:
+            msgs.append(json.dumps({"t": "wave", "first": self._peaks.first,
+                                    "rate": self._peaks_per_second, "peaks": list(self._peaks.bins)}))
+        if self._last_status is not None:
+            msgs.append(self._last_status)
+        return msgs
+
+    async def _tick(self):
+        """Poll the map (200 times a second: one attribute read) and send at most ``max_rate`` frames a second."""
+        period = 1.0 / self.max_rate
+        last_map = last_status = 0.0
+        while True:
+            now = time.monotonic()
+            snap = self.trigger.snapshots.get()
+            if snap.version != self._map.version and now - last_map >= period:
+                frame = self._map.update(snap.unit, snap.cluster_ids, snap.version)
+                last_map = now
+                if frame is not None:
+                    self.stats["map_frames"] += 1
+                    self._broadcast(frame, is_map=True)
+            if now - last_status >= 0.25:
+                last_status = now
+                self._send_status()
+            for c in list(self._clients):
+                if c.send_started is not None and now - c.send_started > self.stall_seconds:
+                    self._drop(c, f"client {c.number} has not read for {self.stall_seconds:g} s")
+            await asyncio.sleep(0.005)
+
+    def _send_status(self):
+        if self._peaks is not None:
+            new = self._peaks.poll()
+            if new:
+                self._broadcast(json.dumps({"t": "wave", "first": self._peaks.first + len(self._peaks.bins) - len(new),
+                                            "peaks": list(new)}))
+        try:
+            s = dict(self.status()) if self.status is not None else {}
+        except Exception as e:  # the status line must not stop the map
+            self.errors.count("status", f"status() failed: {e}")
+            s = {}
+        if "xruns" not in s:
+            m = self.engine.meters()
+            s.update(xruns=m["xruns"], voices=m["voices"], cpu_p99=m["p99_share"])
+        snap = self.trigger.snapshots.get()
+        s.setdefault("snippets", len(snap))
+        s.update(t="status", hold=bool(self.trigger.hold), clients=len(self._clients), version=snap.version,
+                 loop=actions.loop_state(self.engine))
+        self._last_status = json.dumps(_plain(s), allow_nan=False)
+        self._broadcast(self._last_status)
+
+
+
+def _plain(value):
+    """JSON for what ``json`` cannot write or a browser cannot read: numpy
+    numbers, and infinities and NaN (the status line's -inf dB) as null."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, bool)) or value is None:
+        return value
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if f != f or f in (float("inf"), float("-inf")):
+        return None
+    return int(value) if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu") else f
