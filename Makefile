@@ -11,8 +11,9 @@ VPY := $(VENV)/bin/python
 # server for tests without a sound card. libsndfile1: audio files.
 # liblo-tools: oscsend/oscdump as real OSC clients. puredata-core: our Pd patch
 # headless. hydrogen-drumkits: real labelled drum sounds for evaluation.
+# chromium: the map view's tests run in Debian's headless browser.
 APT_PACKAGES := libportaudio2 libsndfile1 jackd2 jack-tools liblo-tools \
-	puredata-core hydrogen-drumkits
+	puredata-core hydrogen-drumkits chromium
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

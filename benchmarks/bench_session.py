@@ -79,7 +79,7 @@ def session(speed, seconds_of_audio, directory, sample_every=None):
     from livemappr.session import Session, SessionConfig
 
     s = Session(EngineConfig(samplerate=SR, blocksize=256),
-                SessionConfig(directory=str(directory), device="none", osc_port=0, midi=False, speed=speed),
+                SessionConfig(directory=str(directory), device="none", osc_port=0, midi=False, speed=speed, web_port=0),
                 log=lambda m: None)
     perf = Performance()
     s.start(source=perf)
@@ -106,7 +106,7 @@ def start_to_first_sound():
         port = 9000 + os.getpid() % 1000
         t0 = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "livemappr", "live", "--device", "none", "--input", str(mic),
-                                 "--output", str(out), "--osc-port", str(port), "--no-midi"],
+                                 "--output", str(out), "--osc-port", str(port), "--no-midi", "--web-port", "0"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             import soundfile

@@ -152,7 +152,11 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     sizes = np.bincount(ids[ids >= 0], minlength=1)
     cluster_entries = tuple(mapfile.ClusterEntry(c, cluster_key(c), cluster_note(c), int(sizes[c]))
                             for c in range(len(sizes)) if sizes[c] > 0)
-    mapfile.write(out_dir, mapfile.MapFile(samplerate, tuple(entries), cluster_entries))
+    mf = mapfile.MapFile(samplerate, tuple(entries), cluster_entries)
+    mapfile.write(out_dir, mf)
+    from livemappr.web.page import write_offline_html
+
+    write_offline_html(out_dir / "map.html", mf.to_json())
     picture.write_png(out_dir / "map.png", picture.render(
         snap.positions, ids, {c.id: c.key for c in cluster_entries}))
     summary = {"snippets": len(rows), "clusters": len(cluster_entries), "skipped": len(skipped),
@@ -160,7 +164,7 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     if labels:
         summary.update(_report(X, snap, rows, read_labels(labels), out_dir))
     log(f"mapped {len(rows)} sounds into {len(cluster_entries)} clusters in {fit_s:.1f} s: "
-        f"{out_dir / mapfile.FILENAME}, {out_dir / 'map.png'}")
+        f"{out_dir / mapfile.FILENAME}, {out_dir / 'map.png'}, {out_dir / 'map.html'}")
     return summary
 
 

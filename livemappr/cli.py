@@ -54,7 +54,8 @@ def _live(args):
         "session": {"directory": args.session, "input": args.input, "output": args.output,
                     "device": args.device, "osc_port": args.osc_port, "midi_in": args.midi_in,
                     "clusters": args.clusters, "slicing": "grid" if args.grid else None,
-                    "midi": False if args.no_midi else None},
+                    "midi": False if args.no_midi else None, "web_port": args.web_port,
+                    "web_host": args.web_host},
     }
     loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
     session_cfg = loaded["session"]
@@ -112,6 +113,8 @@ def build_parser():
     p.add_argument("--osc-port", type=int, metavar="PORT", help="OSC port (default 8000; 0: no OSC)")
     p.add_argument("--midi-in", metavar="NAME", help="connect the MIDI input whose name contains NAME")
     p.add_argument("--no-midi", action="store_true", help="no virtual livemappr MIDI port")
+    p.add_argument("--web-port", type=int, metavar="PORT", help="the map view in a browser (default 8080; 0: off)")
+    p.add_argument("--web-host", metavar="ADDR", help="where the map view listens (default all interfaces)")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")

@@ -81,7 +81,7 @@ def run(out_dir="out", play=True, log=print):
     remix = out_dir / "demo.wav"
     card = play and _has_card()
     config = SessionConfig(directory=str(out_dir / "session"), input=str(MIC), output=str(remix),
-                           device=None if card else "none", osc_port=0, midi=False, clusters=8,
+                           device=None if card else "none", osc_port=0, midi=False, clusters=8, web_port=0,
                            speed=1.0 if card else 8.0)
     log(f"livemappr demo: {MIC.name} plays as the mic " + ("on the sound card" if card else
         "(no sound card: running 8x faster than real time, nobody is listening)"))

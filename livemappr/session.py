@@ -53,6 +53,10 @@ class SessionConfig:
         Clusters on the map (16 pads, 26 keys).
     speed : float
         Without a sound card: times real time (1.0 is real time; 0 as fast as it can).
+    web_port : int
+        The map view's port (0: off).
+    web_host : str
+        Where the map view listens (all interfaces: a phone on the LAN).
     """
 
     directory: str | None = None
@@ -65,6 +69,8 @@ class SessionConfig:
     slicing: str = "onset"
     clusters: int = 16
     speed: float = 1.0
+    web_port: int = 8080
+    web_host: str = "0.0.0.0"
 
     def __post_init__(self):
         from livemappr.errors import ConfigError
@@ -73,6 +79,8 @@ class SessionConfig:
             raise ConfigError("session.slicing", self.slicing, "one of " + ", ".join(SLICINGS))
         if not isinstance(self.osc_port, int) or not 0 <= self.osc_port <= 65535:
             raise ConfigError("session.osc_port", self.osc_port, "a port in 0..65535 (0: no OSC)")
+        if not isinstance(self.web_port, int) or not 0 <= self.web_port <= 65535:
+            raise ConfigError("session.web_port", self.web_port, "a port in 0..65535 (0: no map view)")
         if not isinstance(self.clusters, int) or not 1 <= self.clusters <= 64:
             raise ConfigError("session.clusters", self.clusters, "a whole number in 1..64")
 
@@ -170,7 +178,7 @@ class Session:
             self.parts.append(("map writer", _Every(1.0, self.write_map, "livemappr-map-writer")))
 
     def _start_surfaces(self):
-        if not self.config.osc_port and not self.config.midi and not self.config.midi_in:
+        if not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port:
             return
         from livemappr.control.surfaces import Surfaces
 
@@ -181,6 +189,15 @@ class Session:
             time_options=time_options)
         self.surfaces.start()
         self.parts.append(("control", self.surfaces))
+        if self.config.web_port:
+            from livemappr.web import WebView
+
+            self.web = WebView(self.surfaces.trigger,
+                               status=lambda: dict(self.status(), recording=self.analysis.recording),
+                               hooks={"record": self.set_recording}, host=self.config.web_host,
+                               port=self.config.web_port).start()
+            self.parts.append(("web", self.web))
+            self.log(f"livemappr: map view on port {self.web.port} ({self.web.url} on this machine)")
 
     def _start_stream(self, source=None):
         from livemappr.stream import AudioStream, PacedStream

@@ -35,7 +35,7 @@ def free_udp_port():
 def start_live(session_dir, osc_port, env):
     return subprocess.Popen(
         [sys.executable, "-m", "livemappr", "live", "--device", "system", "--session", str(session_dir),
-         "--osc-port", str(osc_port), "--clusters", "8"],
+         "--osc-port", str(osc_port), "--clusters", "8", "--web-port", "0"],
         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 

@@ -19,7 +19,7 @@ def run_session(directory, mic_path):
     """A live session without a sound card on ``mic_path`` (or no input), until all is mapped."""
     s = Session(EngineConfig(samplerate=SR, blocksize=256),
                 SessionConfig(directory=str(directory), input=str(mic_path) if mic_path else None, device="none",
-                              osc_port=0, midi=False, clusters=6, speed=0), log=lambda m: None)
+                              osc_port=0, midi=False, clusters=6, speed=0, web_port=0), log=lambda m: None)
     s.start()
     try:
         deadline = time.monotonic() + 120

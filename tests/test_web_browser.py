@@ -5,8 +5,8 @@ point and pressing a key sound in the engine's JACK output, the phone-width
 layout shows the 16 pads, and the offline map page draws its map.
 
 Screenshots go to the test's temporary folder; with
-LIVEMAPPR_SCREENSHOTS=docs they replace the README's, docs/web-view.png and
-docs/web-view-phone.png."""
+LIVEMAPPR_SCREENSHOTS=livemappr/web/screenshots they replace the README's, web-view.png and
+web-view-phone.png there."""
 
 import json
 import os
@@ -28,7 +28,7 @@ DEMO = ROOT / "livemappr" / "data" / "demo_mic.flac"
 
 
 def shots(tmp_path):
-    """Where screenshots go: docs/ when asked (to refresh the README's), else the test's folder."""
+    """Where screenshots go: LIVEMAPPR_SCREENSHOTS when asked (to refresh the README's), else the test's folder."""
     if os.environ.get("LIVEMAPPR_SCREENSHOTS") == "docs":
         (ROOT / "docs").mkdir(exist_ok=True)
         return ROOT / "docs"
