@@ -56,7 +56,7 @@ def clock_jitter(seconds, period):
 
     import sounddevice as sd
 
-    with JackServer(period=period, sync=False) as server:
+    with JackServer(period=period, sync=False):
         sd._terminate()
         sd._initialize()
         try:

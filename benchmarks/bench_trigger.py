@@ -37,7 +37,6 @@ import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import numpy as np
