@@ -76,9 +76,14 @@ def _trim(path, first_frame):
 
 def run(out_dir="out", play=True, log=print):
     """Run the demo; returns the path of the remix."""
+    import shutil
+
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     remix = out_dir / "demo.wav"
+    # The demo's session is its own scratch: a second run starts afresh
+    # rather than resuming the first one's take.
+    shutil.rmtree(out_dir / "session", ignore_errors=True)
     card = play and _has_card()
     config = SessionConfig(directory=str(out_dir / "session"), input=str(MIC), output=str(remix),
                            device=None if card else "none", osc_port=0, midi=False, clusters=8, web_port=0,

@@ -67,8 +67,9 @@ def resume(directory, engine, live_map, file_offset, slicing="onset", log=print)
             next_id += 1
     if items:
         _rebuild(live_map, items, np.array(labels, np.int64), np.array(positions, np.float64).reshape(-1, 2))
-    log(f"livemappr: resumed {len(listed)} snippets from map.json and {len(items) - len(labels)} cut again "
-        f"from the journal's last {(mono.shape[0] - tail_from) / sr:.1f} s")
+    if items:
+        log(f"livemappr: resumed {len(labels)} snippets from map.json and {len(items) - len(labels)} cut again "
+            f"from the journal's last {(mono.shape[0] - tail_from) / sr:.1f} s")
     return items
 
 

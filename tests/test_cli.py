@@ -42,6 +42,9 @@ def test_demo_maps_the_bundled_take_and_plays_it(tmp_path, capsys):
     assert (tmp_path / "session" / "map.png").stat().st_size > 1000
     out = capsys.readouterr().out
     assert "hits played, 0 xruns" in out
+    # A second run starts afresh (it does not resume the first one's take).
+    assert main(["demo", "--out", str(tmp_path), "--no-play"]) == 0
+    assert len(mapfile.read(tmp_path / "session").snippets) == len(m.snippets)
 
 
 def test_devices_lists_the_jack_device(jack_server):
