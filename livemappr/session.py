@@ -256,6 +256,9 @@ class Session:
             "clusters": 0 if snap is None else len(set(np.asarray(snap.cluster_ids).tolist()) - {-1}),
             "xruns": m["xruns"], "voices": m["voices"], "cpu_p99": m["p99_share"],
             "input_db": self._input_db(),
+            # analysis behind: snippets waiting for the map, input not analysed
+            "backpressure": self.analysis.stats["backpressure"],
+            "missed_frames": self.analysis.stats["missed_frames"],
         }
 
     def _input_db(self):
@@ -281,6 +284,8 @@ class Session:
                 s = self.status()
                 line = (f"snippets {s['snippets']}  clusters {s['clusters']}  voices {s['voices']}  "
                         f"xruns {s['xruns']}  cpu p99 {s['cpu_p99']:.2f}  input {s['input_db']:.0f} dB")
+                if s["backpressure"] or s["missed_frames"]:
+                    line += f"  analysis behind: {s['backpressure']} waits, {s['missed_frames']} frames missed"
                 if tty:
                     print("\r" + line + "   ", end="", file=sys.stderr, flush=True)
                 elif time.monotonic() - last_log >= 10:

@@ -29,6 +29,8 @@ def run_session(directory, mic_path):
                 break
             time.sleep(0.05)
         time.sleep(0.3)
+        status = s.status()
+        assert status["missed_frames"] == 0 and status["backpressure"] >= 0  # the stream waited for its readers
         s.write_map()
     finally:
         s.stop()
