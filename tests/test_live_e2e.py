@@ -150,10 +150,13 @@ def test_live_session_end_to_end(jack_server, tmp_path):
 
         # kill -9, then the same session again: every hit (all recorded more
         # than a second before the kill) is back, where it was, in its cluster.
-        before = {s.id: (s.start, s.end, s.cluster) for s in mapfile.read(session_dir).snippets}
+        hits = len(mapfile.read(session_dir).snippets)
         time.sleep(1.5)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        # What the kill left on disk (the map kept settling until then).
+        before = {s.id: (s.start, s.end, s.cluster) for s in mapfile.read(session_dir).snippets}
+        assert len(before) == hits
         proc = start_live(session_dir, port, env)
         wait_for_live(proc)
         resumed = stable_snippets(session_dir)
