@@ -29,9 +29,7 @@ span.
     python benchmarks/bench_trigger.py [--json] [--hits 200] [--flood-seconds 30]
 """
 
-import fcntl
 import json
-import os
 import pathlib
 import random
 import socket
@@ -150,21 +148,6 @@ def latencies(sends, onsets, limit):
         else:
             lost += 1
     return np.array(out, float), lost
-
-
-def jackd_output(server):
-    fd = server.proc.stdout.fileno()
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out.decode(errors="replace")
 
 
 def build(blocksize):
@@ -309,16 +292,16 @@ def measure_flood(blocksize, seconds, rate, report):
             time.sleep(1.0)
             # The same span without the flood first: a shared machine has
             # xruns of its own, and only the excess is the flood's.
-            jackd_output(server)
+            server.output()
             start = e.meters()
             time.sleep(seconds)
             quiet = e.meters(since=start)
-            quiet_said = jackd_output(server)
+            quiet_said = server.output()
             start = e.meters()
             flood = subprocess.run([sys.executable, "-c", FLOOD, str(osc.port), str(rate), str(seconds)],
                                    capture_output=True, text=True, timeout=seconds * 3 + 60)
             m = e.meters(since=start)
-            said = jackd_output(server)
+            said = server.output()
             sent, took = flood.stdout.split()
         ctx = dict(blocksize=blocksize, seconds=seconds, rate=rate, sent=int(sent), received=osc.received,
                    commands=m["commands"], osc_thread_realtime=osc.realtime)

@@ -101,7 +101,6 @@ def xruns(seconds):
     from livemappr.control.surfaces import Surfaces
     from livemappr.session import Session, SessionConfig
     from livemappr.web import WebView
-    from tests.test_control_live import jackd_says
 
     demo = ROOT.parent / "livemappr" / "data" / "demo_mic.flac"
     server = JackServer(period=128, name="livemappr-bench-web").start()
@@ -117,7 +116,7 @@ def xruns(seconds):
         try:
             time.sleep(1.0)  # start-up excluded
             for phase, clients in (("without clients", 0), ("20 clients", 20)):
-                jackd_says(server)
+                server.output()
                 start = session.engine.meters()
                 peer = start_cyclictest(seconds, 128)
                 proc = clients_process(view.port, seconds, clients, bad_rate=200, stuck=True) if clients else None
@@ -127,7 +126,7 @@ def xruns(seconds):
                 else:
                     got = json.loads(proc.communicate(timeout=seconds + 60)[0])
                 m = session.engine.meters(since=start)
-                said = jackd_says(server)
+                said = server.output()
                 out[clients] = {"xruns": m["xruns"], "late": m["late_callbacks"],
                                 "driver_late": said.count("JackTimedDriver::Process XRun"),
                                 "clients_late": sum("was not finished" in x for x in said.splitlines()),

@@ -79,6 +79,24 @@ class JackServer:
             os.environ["JACK_DEFAULT_SERVER"] = self._old_env
         return out
 
+    def output(self):
+        """What jackd has printed since the last call, without waiting (its
+        xrun and late-client reports)."""
+        import fcntl
+
+        fd = self.proc.stdout.fileno()
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        return out.decode(errors="replace")
+
     def __enter__(self):
         return self.start()
 

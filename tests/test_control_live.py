@@ -3,8 +3,6 @@ bundles at their timetag, and a flood of 10,000 messages a second with no
 xrun and nothing recorded lost. (The full 30 s flood, on an asynchronous
 server, is benchmarks/bench_trigger.py --flood.)"""
 
-import fcntl
-import os
 import pathlib
 import socket
 import subprocess
@@ -23,22 +21,6 @@ from livemappr.control.trigger import Trigger
 from livemappr.stream import AudioStream
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
 from tests.jackserver import Recorder, engine_ports, wait_until
-
-
-def jackd_says(server):
-    """What jackd has printed since the last call (without waiting)."""
-    fd = server.proc.stdout.fileno()
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
-    out = b""
-    while True:
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out.decode(errors="replace")
 
 
 def rig(jack_server, **trigger_options):
@@ -151,7 +133,7 @@ def test_flood_of_10000_messages_a_second_no_xrun_nothing_recorded_lost(jack_ser
         assert player.stdout.readline().strip() == "ready"
         assert wait_until(lambda: e.frame > sr // 5, 5)
         time.sleep(0.3)  # the player's client joining the graph is not part of the flood
-        jackd_says(jack_server)
+        jack_server.output()
         start = e.meters()
         player.stdin.write("go\n")
         player.stdin.flush()
@@ -160,7 +142,7 @@ def test_flood_of_10000_messages_a_second_no_xrun_nothing_recorded_lost(jack_ser
         assert flood.returncode == 0, flood.stderr
         assert player.wait(15) == 0
         m = e.meters(since=start)
-        said = jackd_says(jack_server)
+        said = jack_server.output()
         time.sleep(0.2)
         assert t.play_cluster(3) == 3  # still playing after the flood
     n_sent, took = flood.stdout.split()

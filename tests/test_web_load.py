@@ -13,7 +13,6 @@ from livemappr.control.surfaces import Surfaces
 from livemappr.session import Session, SessionConfig
 from livemappr.web import WebView
 from tests.jackserver import wait_until
-from tests.test_control_live import jackd_says
 from tests.test_web_browser import DEMO, ROOT
 
 
@@ -27,7 +26,7 @@ def test_twenty_clients_a_stuck_one_and_garbage_cost_the_engine_nothing(jack_ser
         view = WebView(surfaces.trigger, status=session.status, host="127.0.0.1", port=0, stall_seconds=2.0,
                        ping_seconds=2.0).start()
         assert wait_until(lambda: session.engine.frame > jack_server.samplerate // 2, 10)
-        jackd_says(jack_server)
+        jack_server.output()
         start = session.engine.meters()
         seconds = 8.0
         r = subprocess.run([sys.executable, "-m", "tests.web.clients", str(view.port), "--clients", "20",
@@ -36,7 +35,7 @@ def test_twenty_clients_a_stuck_one_and_garbage_cost_the_engine_nothing(jack_ser
         assert r.returncode == 0, r.stderr
         got = json.loads(r.stdout)
         m = session.engine.meters(since=start)
-        said = jackd_says(jack_server)
+        said = jack_server.output()
         assert surfaces.trigger.play_cluster(0) >= 0  # still playing after it all
         counts = view.errors.counts()
         stats = dict(view.stats)
