@@ -17,6 +17,7 @@ import numpy as np
 
 from livemappr.config import STEAL_MODES, EngineConfig
 from livemappr.errors import CommandQueueFull
+from livemappr.validate import number, whole
 from livemappr.realtime import callback as _cb
 from livemappr.realtime import commands as _cmd
 from livemappr.realtime import looper as _loop
@@ -80,36 +81,8 @@ class Command(NamedTuple):
     value: float
 
 
-def _whole(name, value, lo, hi=None):
-    """An int from an int or an integral float (OSC clients send 3.0 for 3)."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
-    if not math.isfinite(f) or f != int(f):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    n = int(f)
-    if n < lo or (hi is not None and n > hi):
-        allowed = f"{lo}.." + (str(hi) if hi is not None else "")
-        raise ValueError(f"{name} must be in {allowed}, got {n}")
-    return n
-
-
-def _number(name, value, lo, hi, lo_open=False):
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(f) or f > hi or f < lo or (lo_open and f == lo):
-        bracket = "(" if lo_open else "["
-        raise ValueError(f"{name} must be in {bracket}{lo}, {hi}], got {value!r}")
-    return f
-
-
 def _simple(kind, at, slot=0, tag=0, param=0, value=0.0):
-    return Command(kind, slot, tag, 0, 0, _whole("at", at, ASAP), param, 0.0, 0.0, 0.0, value)
+    return Command(kind, slot, tag, 0, 0, whole("at", at, ASAP), param, 0.0, 0.0, 0.0, value)
 
 
 def allocate_state(config):
@@ -185,12 +158,12 @@ class Engine:
     # -- commands ---------------------------------------------------------------
     def play_command(self, slot, *, gain=1.0, rate=1.0, offset=0, at=ASAP, tag=0, choke=0, reverse=False):
         """Validate a play command; see :meth:`play`."""
-        slot = _whole("slot", slot, 0, self.config.bank_slots - 1)
+        slot = whole("slot", slot, 0, self.config.bank_slots - 1)
         return Command(
-            _cmd.CMD_PLAY, slot, _whole("tag", tag, 0), _whole("choke", choke, 0, 1 << 30),
-            _cmd.FLAG_REVERSE if reverse else 0, _whole("at", at, ASAP), 0,
-            _number("gain", gain, 0.0, 16.0), _number("rate", rate, 0.0, MAX_RATE, lo_open=True),
-            _number("offset", offset, 0.0, float(1 << 40)), 0.0)
+            _cmd.CMD_PLAY, slot, whole("tag", tag, 0), whole("choke", choke, 0, 1 << 30),
+            _cmd.FLAG_REVERSE if reverse else 0, whole("at", at, ASAP), 0,
+            number("gain", gain, 0.0, 16.0), number("rate", rate, 0.0, MAX_RATE, lo_open=True),
+            number("offset", offset, 0.0, float(1 << 40)), 0.0)
 
     def play(self, slot, **options):
         """Play bank ``slot``.
@@ -215,7 +188,7 @@ class Engine:
         self.send(self.play_command(slot, **options))
 
     def stop_command(self, tag, at=ASAP):
-        return _simple(_cmd.CMD_STOP, at, tag=_whole("tag", tag, 0))
+        return _simple(_cmd.CMD_STOP, at, tag=whole("tag", tag, 0))
 
     def stop(self, tag, at=ASAP):
         """Fade out every voice started with ``tag``."""
@@ -230,7 +203,7 @@ class Engine:
             raise ValueError(f"parameter must be one of {', '.join(PARAMS)}, got {name!r}")
         if name == "steal_mode" and value in STEAL_MODES:
             value = STEAL_MODES.index(value)
-        return _simple(_cmd.CMD_SET_PARAM, at, param=PARAMS[name], value=_number(name, value, 0.0, 1e9))
+        return _simple(_cmd.CMD_SET_PARAM, at, param=PARAMS[name], value=number(name, value, 0.0, 1e9))
 
     def set_param(self, name, value, at=ASAP):
         """Set an audio-thread parameter (one of PARAMS) at a frame."""
@@ -238,7 +211,7 @@ class Engine:
 
     def release_slot(self, slot, at=ASAP):
         """Ask the audio thread to stop using ``slot`` so the bank can reuse it."""
-        slot = _whole("slot", slot, 0, self.config.bank_slots - 1)
+        slot = whole("slot", slot, 0, self.config.bank_slots - 1)
         self.bank.retiring(slot)
         self.send(_simple(_cmd.CMD_RELEASE_SLOT, at, slot=slot))
 
@@ -247,9 +220,9 @@ class Engine:
             raise ValueError(f"loop action must be one of {', '.join(LOOP_ACTIONS)}, got {action!r}")
         if source not in LOOP_SOURCES:
             raise ValueError(f"loop source must be one of {', '.join(LOOP_SOURCES)}, got {source!r}")
-        track = _whole("track", track, 0, self.config.loop_tracks - 1)
-        return Command(_cmd.CMD_LOOP, track, 0, 0, LOOP_SOURCES[source], _whole("at", at, ASAP),
-                       LOOP_ACTIONS[action], 0.0, 0.0, 0.0, _number("value", value, 0.0, 16.0))
+        track = whole("track", track, 0, self.config.loop_tracks - 1)
+        return Command(_cmd.CMD_LOOP, track, 0, 0, LOOP_SOURCES[source], whole("at", at, ASAP),
+                       LOOP_ACTIONS[action], 0.0, 0.0, 0.0, number("value", value, 0.0, 16.0))
 
     def loop(self, track, action, **options):
         """A looper action on ``track`` at a frame.
@@ -291,7 +264,7 @@ class Engine:
 
     def loop_audio(self, track):
         """A copy of what ``track`` plays, one loop long (empty if it has none)."""
-        track = _whole("track", track, 0, self.config.loop_tracks - 1)
+        track = whole("track", track, 0, self.config.loop_tracks - 1)
         st = self.state
         length = int(st.loop_global[_loop.G_LENGTH])
         if st.loop_ints[_loop.L_STATE, track] != _loop.LOOPING or length == 0:

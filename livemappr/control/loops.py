@@ -19,7 +19,8 @@ import pathlib
 
 import numpy as np
 
-from livemappr.engine import LOOP_SOURCES, _number, _whole
+from livemappr.engine import LOOP_SOURCES
+from livemappr.validate import number, whole
 
 QUANTIZE = ("bar", "beat", "off")
 
@@ -47,11 +48,11 @@ class LoopControl:
         self.tempo = tempo
         self.clock = clock
         self.margin = clock.blocksize * 2 if margin_frames is None else float(margin_frames)
-        self.quantize = quantize if quantize in QUANTIZE else QUANTIZE[_whole("loop quantize", quantize, 0, 2)]
+        self.quantize = quantize if quantize in QUANTIZE else QUANTIZE[whole("loop quantize", quantize, 0, 2)]
         if source not in LOOP_SOURCES:
             raise ValueError(f"loop source must be one of {', '.join(LOOP_SOURCES)}, got {source!r}")
         self.source = source
-        self.bars = None if bars is None else _whole("loop bars", bars, 1, 256)
+        self.bars = None if bars is None else whole("loop bars", bars, 1, 256)
         self.tracks = engine.config.loop_tracks
         self._first = None  # (start frame, track) of the open first loop
         self._overdub = [False] * self.tracks
@@ -59,7 +60,7 @@ class LoopControl:
     def frame(self, at=None):
         """The frame an action pressed now applies at."""
         if at is not None:
-            return _whole("at", at, 0)
+            return whole("at", at, 0)
         earliest = self.clock.now() + self.margin
         if self.tempo is not None and self.tempo.running and self.quantize != "off":
             beats = self.tempo.beats_per_bar if self.quantize == "bar" else 1
@@ -67,7 +68,7 @@ class LoopControl:
         return int(round(earliest))
 
     def _track(self, track):
-        return _whole("loop track", track, 0, self.tracks - 1)
+        return whole("loop track", track, 0, self.tracks - 1)
 
     def _empty(self):
         return self.engine.loops()["length"] == 0 and self._first is None
@@ -110,7 +111,7 @@ class LoopControl:
 
     def overdub(self, track, on=True, feedback=1.0, source=None, at=None):
         track = self._track(track)
-        feedback = _number("loop feedback", feedback, 0.0, 1.0)
+        feedback = number("loop feedback", feedback, 0.0, 1.0)
         frame = self.frame(at)
         if on:
             self.engine.loop(track, "overdub", source=source or self.source, value=feedback, at=frame)
@@ -137,7 +138,7 @@ class LoopControl:
 
     def gain(self, track, gain):
         track = self._track(track)
-        self.engine.loop(track, "gain", value=_number("loop gain", gain, 0.0, 2.0))
+        self.engine.loop(track, "gain", value=number("loop gain", gain, 0.0, 2.0))
 
     def _simple(self, track, action, at):
         track = self._track(track)

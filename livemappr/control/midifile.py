@@ -12,7 +12,7 @@ the file plays the same clusters back through livemappr.
 import struct
 from fractions import Fraction
 
-from livemappr.engine import _number, _whole
+from livemappr.validate import number, whole
 
 PPQ = 480  # ticks per quarter note: divisible by 3 and 16, so triplets and 1/64s are exact
 DRUM_CHANNEL = 9
@@ -41,12 +41,12 @@ def encode(notes, bpm, *, length_beats=None, beats_per_bar=4, ppq=PPQ, channel=D
     length_beats : float, optional
         Where the track ends (the pattern's length), so a DAW loops it whole.
     """
-    bpm = _number("bpm", bpm, 1.0, 1000.0)
-    channel = _whole("channel", channel, 0, 15)
+    bpm = number("bpm", bpm, 1.0, 1000.0)
+    channel = whole("channel", channel, 0, 15)
     events = []  # (tick, order, bytes): note-offs before note-ons at the same tick
     for beat, note, velocity, duration in notes:
-        note = _whole("note", note, 0, 127)
-        velocity = _whole("velocity", velocity, 1, 127)
+        note = whole("note", note, 0, 127)
+        velocity = whole("velocity", velocity, 1, 127)
         start = round(Fraction(beat) * ppq)
         if start < 0:
             raise ValueError(f"beat must be >= 0, got {beat}")

@@ -31,7 +31,7 @@ from livemappr.control import addresses as _a
 from livemappr.control.feedback import Feedback
 from livemappr.control.report import ErrorCounts
 from livemappr.control.threads import raise_priority
-from livemappr.engine import _number, _whole
+from livemappr.validate import number, whole
 from livemappr.errors import CommandQueueFull
 
 DEFAULT_ALLOW = ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
@@ -142,9 +142,9 @@ def convert_args(address, params):
                 out.append(float(value) != 0.0)
             elif arg.kind in ("int", "name"):
                 hi = len(arg.choices) - 1 if arg.kind == "name" else arg.hi
-                out.append(_whole(name, value, int(arg.lo or 0), None if hi is None else int(hi)))
+                out.append(whole(name, value, int(arg.lo or 0), None if hi is None else int(hi)))
             else:
-                out.append(_number(name, value, arg.lo, arg.hi))
+                out.append(number(name, value, arg.lo, arg.hi))
         except (ValueError, TypeError, OverflowError) as e:
             raise BadInput("out_of_range", str(e)) from None
     out += [a.default for a in spec[len(params):]]

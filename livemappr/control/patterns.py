@@ -21,7 +21,7 @@ from fractions import Fraction
 from livemappr.control import midifile
 from livemappr.control.addresses import MIDI
 from livemappr.control.threads import raise_priority
-from livemappr.engine import _whole
+from livemappr.validate import whole
 
 STORES = ("cluster", "snippet")
 MAX_BARS = 64
@@ -64,8 +64,8 @@ class PatternLooper:
         self.trigger = trigger
         self.tempo = tempo
         self.clock = trigger.clock
-        self.patterns = [Pattern(bars) for _ in range(_whole("patterns", patterns, 1, 128))]
-        self.bars = _whole("bars", bars, 1, MAX_BARS)
+        self.patterns = [Pattern(bars) for _ in range(whole("patterns", patterns, 1, 128))]
+        self.bars = whole("bars", bars, 1, MAX_BARS)
         self.store = trigger._pick("store", store, STORES)
         self.lookahead = lookahead_ms * tempo.samplerate / 1000.0
         self.errors = errors
@@ -100,7 +100,7 @@ class PatternLooper:
 
     # -- transport (surfaces call these) -----------------------------------------------
     def set_bars(self, bars):
-        self.bars = _whole("pattern bars", bars, 1, MAX_BARS)
+        self.bars = whole("pattern bars", bars, 1, MAX_BARS)
         with self._lock:
             if not self.pattern.layers:
                 self.pattern.bars = self.bars
@@ -159,7 +159,7 @@ class PatternLooper:
 
     def select(self, index):
         """Switch to pattern ``index``: now when stopped, at the next bar line while playing."""
-        index = _whole("pattern", index, 0, len(self.patterns) - 1)
+        index = whole("pattern", index, 0, len(self.patterns) - 1)
         with self._lock:
             self.recording = self.overdubbing = False
             if self.playing:
@@ -252,7 +252,7 @@ class PatternLooper:
     # -- export -------------------------------------------------------------------------
     def midi_notes(self, index=None):
         """Pattern ``index`` (default current) as ``(beat, note, velocity, duration)`` for a MIDI file."""
-        p = self.patterns[self.current if index is None else _whole("pattern", index, 0, len(self.patterns) - 1)]
+        p = self.patterns[self.current if index is None else whole("pattern", index, 0, len(self.patterns) - 1)]
         out = []
         for h in p.hits():
             note = MIDI.first_note + h.cluster

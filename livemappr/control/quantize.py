@@ -16,7 +16,7 @@ block size.
 
 from fractions import Fraction
 
-from livemappr.engine import _number, _whole
+from livemappr.validate import number, whole
 
 NAMES = {"off": 0, "1/4": 4, "1/8": 8, "1/16": 16, "1/32": 32, "1/4t": 6, "1/8t": 12, "1/16t": 24, "1/32t": 48}
 MAX_DIVISION = 64
@@ -29,7 +29,7 @@ def parse_division(value):
         if value in NAMES:
             return NAMES[value]
         raise ValueError(f"quantize must be one of {', '.join(NAMES)} or 0..{MAX_DIVISION}, got {value!r}")
-    return _whole("quantize division", value, 0, MAX_DIVISION)
+    return whole("quantize division", value, 0, MAX_DIVISION)
 
 
 class Quantizer:
@@ -46,13 +46,13 @@ class Quantizer:
     def __init__(self, clock, division=0, swing=MIN_SWING):
         self.clock = clock
         self.division = parse_division(division)
-        self.swing = _number("swing", swing, MIN_SWING, MAX_SWING)
+        self.swing = number("swing", swing, MIN_SWING, MAX_SWING)
 
     def set_division(self, value):
         self.division = parse_division(value)
 
     def set_swing(self, percent):
-        self.swing = _number("swing", percent, MIN_SWING, MAX_SWING)
+        self.swing = number("swing", percent, MIN_SWING, MAX_SWING)
 
     @property
     def active(self):

@@ -22,7 +22,7 @@ import time
 from fractions import Fraction
 from typing import NamedTuple
 
-from livemappr.engine import _number, _whole
+from livemappr.validate import number, whole
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0
@@ -41,7 +41,7 @@ class Grid(NamedTuple):
 
 def frames_per_beat(bpm, samplerate):
     """Exact frames per beat for ``bpm`` (kept to 1/10000 BPM so fractions stay small)."""
-    bpm = _number("bpm", bpm, MIN_BPM, MAX_BPM)
+    bpm = number("bpm", bpm, MIN_BPM, MAX_BPM)
     return Fraction(60 * int(samplerate)) / Fraction(bpm).limit_denominator(10000)
 
 
@@ -57,8 +57,8 @@ class TempoClock:
     """
 
     def __init__(self, samplerate, bpm=120.0, beats_per_bar=4):
-        self.samplerate = _whole("samplerate", samplerate, 1)
-        self.beats_per_bar = _whole("beats_per_bar", beats_per_bar, 1, 16)
+        self.samplerate = whole("samplerate", samplerate, 1)
+        self.beats_per_bar = whole("beats_per_bar", beats_per_bar, 1, 16)
         self._lock = threading.Lock()
         self.grid = Grid(Fraction(0), Fraction(0), frames_per_beat(bpm, self.samplerate), False, "internal")
         self.listeners = []  # callables(grid) told after every change (clock out, feedback)
@@ -162,8 +162,8 @@ class TempoClock:
         every bar line of the grid is a loop boundary of the looper (the
         tempo moves by less than a frame per bar).
         """
-        length = _whole("length_frames", length_frames, 1)
-        bars = _whole("bars", bars, 1)
+        length = whole("length_frames", length_frames, 1)
+        bars = whole("bars", bars, 1)
         with self._lock:
             g = self.grid
             beat = self.beat_at(start_frame, g)

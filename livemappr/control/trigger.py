@@ -39,7 +39,8 @@ from livemappr.control.addresses import CHOICES, MAX_CLUSTERS, RETRIGGER
 from livemappr.control.clock import FrameClock
 from livemappr.control.snapshot import SnapshotRef
 from livemappr.control.threads import raise_priority
-from livemappr.engine import ASAP, _number, _whole
+from livemappr.engine import ASAP
+from livemappr.validate import number, whole
 
 TIMINGS = ("asap", "steady")
 _TAG_BASE = 1 << 20  # tags below are left to other users of the engine
@@ -79,7 +80,7 @@ class Trigger:
         self.clock = FrameClock(engine, blocksize)
         sr = engine.config.samplerate
         self.steady_frames = (self.clock.blocksize + 0.0005 * sr if steady_ms is None
-                              else _number("steady_ms", steady_ms, 0.0, 1000.0) * sr / 1000.0)
+                              else number("steady_ms", steady_ms, 0.0, 1000.0) * sr / 1000.0)
         self.choice = self._pick("choice", choice, CHOICES)
         self.retrigger = self._pick("retrigger", retrigger, RETRIGGER)
         self.timing = self._pick("timing", timing, TIMINGS)
@@ -111,7 +112,7 @@ class Trigger:
             if value in allowed:
                 return value
             raise ValueError(f"{field} must be one of {', '.join(allowed)}, got {value!r}")
-        return allowed[_whole(field, value, 0, len(allowed) - 1)]
+        return allowed[whole(field, value, 0, len(allowed) - 1)]
 
     def set_choice(self, value):
         self.choice = self._pick("choice", value, CHOICES)
@@ -120,13 +121,13 @@ class Trigger:
         self.retrigger = self._pick("retrigger", value, RETRIGGER)
 
     def set_rate(self, rate):
-        self.rate = _number("rate", rate, 0.25, 4.0)
+        self.rate = number("rate", rate, 0.25, 4.0)
 
     def set_selector(self, position):
-        self.selector = _number("position", position, 0.0, 1.0)
+        self.selector = number("position", position, 0.0, 1.0)
 
     def set_volume(self, gain, at=ASAP):
-        self.engine.set_param("master_gain", _number("gain", gain, 0.0, 2.0), at=at)
+        self.engine.set_param("master_gain", number("gain", gain, 0.0, 2.0), at=at)
 
     # -- playing ------------------------------------------------------------------
     def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None, origin="surface"):
@@ -147,8 +148,8 @@ class Trigger:
         origin : str
             Who plays ("surface", "pattern"): passed to :attr:`listeners`.
         """
-        cluster = _whole("cluster", cluster, 0, MAX_CLUSTERS - 1)
-        velocity = _number("velocity", velocity, 0.0, 1.0)
+        cluster = whole("cluster", cluster, 0, MAX_CLUSTERS - 1)
+        velocity = number("velocity", velocity, 0.0, 1.0)
         snap = self.snapshots.get()
         with self._lock:
             snippet = self._choose(snap, cluster, velocity)
@@ -168,8 +169,8 @@ class Trigger:
     def play_snippet(self, snippet, velocity=1.0, *, key=None, at=None, wall=None, origin="surface"):
         """Play snippet ``snippet`` (map index). Returns it, or -1 if it has no bank slot."""
         snap = self.snapshots.get()
-        snippet = _whole("snippet", snippet, 0, max(len(snap) - 1, 0))
-        velocity = _number("velocity", velocity, 0.0, 1.0)
+        snippet = whole("snippet", snippet, 0, max(len(snap) - 1, 0))
+        velocity = number("velocity", velocity, 0.0, 1.0)
         if snippet >= len(snap) or snap.slots[snippet] < 0:
             return -1
         with self._lock:
@@ -183,8 +184,8 @@ class Trigger:
 
     def play_xy(self, x, y, velocity=1.0, *, key=None, at=None, wall=None):
         """Play the snippet nearest the normalised map point. Returns it, or -1 on an empty map."""
-        x = _number("x", x, 0.0, 1.0)
-        y = _number("y", y, 0.0, 1.0)
+        x = number("x", x, 0.0, 1.0)
+        y = number("y", y, 0.0, 1.0)
         snippet = self.snapshots.get().nearest(x, y)
         if snippet < 0:
             return -1
@@ -288,7 +289,7 @@ class Trigger:
 
     def _frame(self, at, wall, steady=False):
         if at is not None:
-            return _whole("at", at, ASAP)
+            return whole("at", at, ASAP)
         q = self.quantizer
         if q is not None and q.active:
             frame = self._unquantized(wall, True)
