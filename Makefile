@@ -46,9 +46,19 @@ test: deps
 demo: deps
 	$(VENV)/bin/livemappr demo
 
+# Benchmark peers: cyclictest (rt-tests); a C JACK client built with gcc
+# against libjack-jackd2-dev (benchmarks/peers/).
+BENCH_APT_PACKAGES := rt-tests gcc libc6-dev libjack-jackd2-dev
+
 bench: deps
-	@dpkg-query -W -f='$${Status}\n' rt-tests 2>/dev/null | grep -q 'install ok installed' || \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rt-tests
+	@missing=$$(for p in $(BENCH_APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "make: installing Debian packages:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	for b in benchmarks/bench_*.py; do $(VPY) $$b --json || exit 1; done
 

@@ -5,19 +5,26 @@ Counts from the first full second on (start-up excluded): callbacks that
 PortAudio flagged (under/overflow), late callbacks (more than 1.5 periods
 after the previous one), and JACK cycles our callback missed.
 
-As a peer measured in the same run, ``cyclictest`` (Debian rt-tests), a C
-SCHED_FIFO thread waking every period, reports how late this machine wakes a
-real-time thread at all (``machine_rt_wakeup_max_ms``): lateness beyond the
-machine's own is ours.
+Two peers are measured in the same run:
+
+- ``peers/jack_cycle_peer.c``, a C JACK client in the same server whose
+  process callback only reads the clock (``peer_xruns``, ``peer_late_max_ms``):
+  what it sees, the server or the machine did, not our callback's work. Built
+  with gcc against libjack-jackd2-dev (``make bench`` installs both).
+- ``cyclictest`` (Debian rt-tests), a C SCHED_FIFO thread waking every period
+  outside JACK: how late this machine wakes a real-time thread at all
+  (``machine_rt_wakeup_max_ms``).
 
     python benchmarks/bench_xruns.py --seconds 60 --blocksize 64 [--json]
 """
 
+import json
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -71,7 +78,30 @@ def cyclictest_max_ms(proc):
     return int(found[-1]) / 1000 if found else None
 
 
-def run(seconds, blocksize, loads):
+def build_peer(directory):
+    """Compile the C JACK peer; None when gcc or the JACK headers are missing."""
+    exe = pathlib.Path(directory) / "jack_cycle_peer"
+    if shutil.which("gcc") is None:
+        return None
+    built = subprocess.run(["gcc", "-O2", "-o", str(exe), str(ROOT / "peers" / "jack_cycle_peer.c"), "-ljack"],
+                           capture_output=True, text=True)
+    if built.returncode != 0:
+        print(f"bench_xruns: C JACK peer not built: {built.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return exe
+
+
+def peer_result(proc):
+    if proc is None:
+        return None
+    out, _ = proc.communicate(timeout=30)
+    try:
+        return json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
+def run(seconds, blocksize, loads, peer_exe=None):
     import jack
     import sounddevice as sd
 
@@ -98,11 +128,14 @@ def run(seconds, blocksize, loads):
                 threads.append(threading.Thread(target=python_load, args=(stop,), daemon=True))
             for t in threads:
                 t.start()
+            # The peer excludes its own first second; it starts counting with us.
+            peer = None if peer_exe is None else subprocess.Popen(
+                [str(peer_exe), str(seconds)], stdout=subprocess.PIPE, text=True)
             time.sleep(1.0)  # start-up excluded
             e.reset_maxima()
             time.sleep(0.05)
             start, jack_start = e.meters(), clock.frame_time
-            peer = start_cyclictest(seconds, blocksize)
+            machine = start_cyclictest(seconds, blocksize)
             end_at = time.monotonic() + seconds
             while time.monotonic() < end_at:
                 time.sleep(0.25)
@@ -112,7 +145,8 @@ def run(seconds, blocksize, loads):
             m = e.meters(since=start)
             cycles = (clock.frame_time - jack_start) / blocksize
             clock.close()
-        return m, cycles, cyclictest_max_ms(peer)
+            peer_m = peer_result(peer)
+        return m, cycles, cyclictest_max_ms(machine), peer_m
     finally:
         stop.set()
         for t in threads:
@@ -132,8 +166,10 @@ def main():
     loads = set(filter(None, args.loads.split(",")))
     if not JackServer.available():
         raise SystemExit("bench_xruns: jackd is not installed (Debian jackd2); run make deps")
+    build_dir = tempfile.TemporaryDirectory()
+    peer_exe = build_peer(build_dir.name)
     for blocksize in args.blocksize or [64, 128]:
-        m, cycles, machine_ms = run(args.seconds, blocksize, loads)
+        m, cycles, machine_ms, peer_m = run(args.seconds, blocksize, loads, peer_exe)
         ctx = {"blocksize": blocksize, "seconds": args.seconds, "loads": ",".join(sorted(loads))}
         missed = max(0, int(round(cycles)) - m["callbacks"])
         r.metric("xruns", m["xruns"] + m["late_callbacks"], "count", flagged=m["xruns"],
@@ -141,6 +177,10 @@ def main():
         r.metric("late_max_ms", round(m["late_max_ms"], 3), "ms", **ctx)
         r.metric("missed_cycles", missed, "count", **ctx)
         r.metric("callback_p99_budget_share", round(m["p99_share"], 4), "share", **ctx)
+        if peer_m is not None:
+            r.metric("peer_xruns", peer_m["xruns"] + peer_m["late"], "count", peer="C JACK client, same server",
+                     flagged=peer_m["xruns"], late=peer_m["late"], **ctx)
+            r.metric("peer_late_max_ms", peer_m["late_max_ms"], "ms", peer="C JACK client, same server", **ctx)
         if machine_ms is not None:
             r.metric("machine_rt_wakeup_max_ms", machine_ms, "ms", peer="cyclictest", **ctx)
 
