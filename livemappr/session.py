@@ -324,8 +324,13 @@ def _warm_map(clusters):
     """Compile the map's kernels on a tiny map (seconds cold; never mid-performance)."""
     from livemappr.mapping.livemap import LiveMap
 
+    from livemappr.mapping.embedding import IncrementalTSNE
+
     rng = np.random.default_rng(0)
-    live = LiveMap(n_clusters=min(clusters, 4), random_state=0).fit(rng.standard_normal((40, 8)))
+    # Two iterations each way: every kernel runs once; settling 40 points would
+    # only add start-up time.
+    tsne = IncrementalTSNE(perplexity=5, n_iter=2, early_exaggeration_iter=2, random_state=0)
+    live = LiveMap(n_clusters=min(clusters, 4), tsne=tsne, random_state=0).fit(rng.standard_normal((40, 8)))
     live.add(rng.standard_normal(8))
     live.step()
 

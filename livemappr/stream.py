@@ -9,6 +9,8 @@ private API, so pyproject pins sounddevice's minor version and
 ``tests/test_stream.py`` checks the signature this module relies on.
 """
 
+import sys
+
 import numpy as np
 import sounddevice as sd
 
@@ -103,6 +105,27 @@ def check_settings(device, config):
                           f"supported: {allowed}")
 
 
+def load_numba_numpy_support():
+    """Load numba's NumPy support without its BLAS probe.
+
+    numba imports its NumPy implementations on the first compile or cache load,
+    and one of them, ``numba.np.arraymath``, probes for BLAS by importing
+    ``scipy.linalg`` (0.3 s and 17 MB here). No kernel of ours calls BLAS, so
+    the probe is answered "absent" while that module loads; the block is lifted
+    at once, so anything that does need ``scipy.linalg`` later imports it
+    normally (numba's ``np.dot`` asks for it again itself).
+    """
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    probe = "scipy.linalg.cython_blas"
+    sys.modules[probe] = None  # makes ``import scipy.linalg.cython_blas`` fail
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(probe, 0) is None:
+            del sys.modules[probe]
+
+
 def compile_kernels():
     """Compile (or load from the numba cache) every kernel the engine runs.
 
@@ -112,6 +135,7 @@ def compile_kernels():
     """
     from livemappr.config import EngineConfig
 
+    load_numba_numpy_support()
     callback = compile_callback()
     scratch = Engine(EngineConfig(ring_seconds=1.0, bank_seconds=0.1, bank_slots=2, max_block=64,
                                   blocksize=64, command_capacity=4, event_capacity=4, pending_capacity=2))

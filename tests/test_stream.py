@@ -127,3 +127,26 @@ def test_too_many_channels_is_a_device_error(jack_server):
     e = Engine(EngineConfig(in_channels=8, ring_seconds=1, bank_seconds=0.1, bank_slots=2))
     with pytest.raises(DeviceError, match=r"has 2 input and 2 output channel\(s\); needs 8 and 2"):
         AudioStream(e, device="system")
+
+
+def test_compiling_the_kernels_skips_numbas_scipy_blas_probe():
+    # numba's BLAS probe imports scipy.linalg (0.3 s, 17 MB) though no kernel
+    # of ours calls BLAS. After compile_kernels it must not be loaded, yet still
+    # importable, and a jitted np.dot must still work (it asks for it itself).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from livemappr.stream import compile_kernels\n"
+        "compile_kernels()\n"
+        "print('linalg' if 'scipy.linalg' in sys.modules else 'no-linalg')\n"
+        "import numba, numpy as np\n"
+        "f = numba.njit(lambda a, b: np.dot(a, b))\n"
+        "print(f(np.ones(3), np.full(3, 2.0)))\n"
+        "import scipy.linalg\n"
+        "print(scipy.linalg.norm(np.ones(4)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["no-linalg", "6.0", "2.0"]
