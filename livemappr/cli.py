@@ -34,6 +34,18 @@ def _devices(args):
     for d in devices:
         print(f"{d['index']} {d['name']} ({d['hostapi']}, {d['inputs']} in, {d['outputs']} out, "
               f"{d['samplerate']:g} Hz)")
+    from livemappr.control.midi import list_ports
+
+    try:
+        midi = list_ports()
+    except UsageError as e:
+        print(f"MIDI: none ({e})")
+        return 0
+    for kind, what in (("inputs", "MIDI in"), ("outputs", "MIDI out")):
+        ports = midi[kind]
+        print(f"{what} ({midi['api']}): {'none' if not ports else ''}")
+        for p in ports:
+            print(f"  {p}")
     return 0
 
 

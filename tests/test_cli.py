@@ -55,6 +55,29 @@ def test_devices_lists_the_jack_device(jack_server):
     assert r.stdout.splitlines()[0].startswith("0 system (JACK Audio Connection Kit, 2 in, 2 out, 48000 Hz)")
 
 
+def test_devices_lists_midi_ports_of_other_programs(jack_server):
+    import rtmidi
+
+    pads = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, name="pads-under-test")
+    pads.open_virtual_port("pads")
+    lights = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, name="lights-under-test")
+    lights.open_virtual_port("lights")
+    try:
+        env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name)
+        r = subprocess.run([sys.executable, "-m", "livemappr", "devices"], capture_output=True, text=True, env=env,
+                           timeout=60)
+    finally:
+        pads.delete()
+        lights.delete()
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    midi_in, midi_out = lines.index("MIDI in (jack): "), lines.index("MIDI out (jack): ")
+    # The pads send: livemappr reads them. The lights receive: livemappr sends to them.
+    assert any("pads-under-test" in line for line in lines[midi_in:midi_out])
+    assert not any("lights-under-test" in line for line in lines[midi_in:midi_out])
+    assert any("lights-under-test" in line for line in lines[midi_out:])
+
+
 @pytest.mark.parametrize("argv", [["devices"], ["demo", "--help"]])
 def test_commands_do_not_print_tracebacks(argv, capsys):
     try:

@@ -76,6 +76,30 @@ def choose_api(prefer=None):
     raise UsageError("no MIDI API: neither a JACK server nor ALSA MIDI is available")
 
 
+def list_ports(api=None):
+    """MIDI ports other programs offer, as ``{"api", "inputs", "outputs"}``.
+
+    ``inputs`` are ports livemappr can read from (a controller's pads; give a
+    part of the name to ``--midi-in``), ``outputs`` ports it can send to (pad
+    lights). Raises :class:`UsageError` when no MIDI API is usable.
+    """
+    api = choose_api() if api is None else api
+    name = {v: k for k, v in APIS.items()}.get(api, str(api))
+    try:
+        probe_in = rtmidi.MidiIn(api, name="livemappr-list")
+        probe_out = rtmidi.MidiOut(api, name="livemappr-list")
+    except rtmidi.SystemError as e:
+        raise UsageError(f"{name} MIDI is not available: {e}") from None
+    try:
+        def others(ports):
+            return [p for p in ports if "livemappr-list" not in p]
+
+        return {"api": name, "inputs": others(probe_in.get_ports()), "outputs": others(probe_out.get_ports())}
+    finally:
+        probe_in.delete()
+        probe_out.delete()
+
+
 class MidiParser:
     """Bytes in, complete channel messages out: ``(status, data1, data2)``.
 
