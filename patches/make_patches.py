@@ -187,71 +187,111 @@ def pure_data():
 
 
 # -- Max/MSP ---------------------------------------------------------------------------
+#
+# Box counts as Max 7-9 write them (compared with patches saved by Max in public
+# repositories; tests/test_patches_formats.py names them): each maxclass, or each
+# newobj by its first word, gives (inlets, outlets, outlettype) for n arguments.
+MAX_IO = {
+    "comment": lambda n: (1, 0, []),
+    "message": lambda n: (2, 1, [""]),  # right inlet: set the text without output
+    "button": lambda n: (1, 1, ["bang"]),
+    "toggle": lambda n: (1, 1, ["int"]),
+    "flonum": lambda n: (1, 2, ["", "bang"]),
+    "udpsend": lambda n: (1, 0, []),
+    "udpreceive": lambda n: (1, 1, [""]),
+    "prepend": lambda n: (1, 1, [""]),
+    "route": lambda n: (n + 1, n + 1, [""] * (n + 1)),  # an inlet per argument replaces it
+    "pak": lambda n: (n, 1, [""]),
+    "loadbang": lambda n: (1, 1, ["bang"]),
+    "print": lambda n: (1, 0, []),
+}
+
+
+def max_io(cls, text):
+    """(numinlets, numoutlets, outlettype) of a box, from MAX_IO."""
+    if cls == "newobj":
+        words = text.split()
+        return MAX_IO[words[0]](len(words) - 1)
+    return MAX_IO[cls](0)
+
 
 def max_patch():
     boxes, lines = [], []
 
-    def box(cls, text, x, y, w=120, inlets=1, outlets=0):
+    def box(cls, text, x, y, w=120):
         bid = f"obj-{len(boxes) + 1}"
-        b = {"id": bid, "maxclass": cls, "numinlets": inlets, "numoutlets": outlets,
-             "patching_rect": [x, y, w, 22.0]}
+        inlets, outlets, types = max_io(cls, text or "")
+        b = {"id": bid, "maxclass": cls, "numinlets": inlets, "numoutlets": outlets}
+        if outlets:
+            b["outlettype"] = types
+        if cls in ("button", "toggle", "flonum"):
+            b["parameter_enable"] = 0
+        b["patching_rect"] = [float(x), float(y), float(w), 24.0 if cls in ("button", "toggle") else 22.0]
         if text is not None:
             b["text"] = text
         boxes.append({"box": b})
         return bid
 
     def line(a, b, outlet=0, inlet=0):
-        lines.append({"patchline": {"source": [a, outlet], "destination": [b, inlet]}})
+        lines.append({"patchline": {"destination": [b, inlet], "source": [a, outlet]}})
 
     box("comment", "livemappr: pads, XY, record, feedback. Engine at 127.0.0.1:8000, feedback on 9000.",
-        20, 10, 600, inlets=1)
+        20, 10, 600)
     send = box("newobj", "udpsend 127.0.0.1 8000", 20, 600, 160)
     for n in range(A.PADS):
         x, y = 20 + (n % 8) * 90, 50 + (n // 8) * 80
-        b = box("button", None, x, y, 30, outlets=1)
-        m = box("message", f"/livemappr/pad/{n} 1", x, y + 35, 85, outlets=1)
+        b = box("button", None, x, y, 24)
+        m = box("message", f"/livemappr/pad/{n} 1", x, y + 35, 85)
         line(b, m)
         line(m, send)
-    fx = box("flonum", None, 20, 240, 50, outlets=2)
-    fy = box("flonum", None, 80, 240, 50, outlets=2)
-    pak = box("newobj", "pak 0. 0.", 20, 270, 80, inlets=2, outlets=1)
-    pre = box("newobj", "prepend /livemappr/xy", 20, 300, 140, outlets=1)
+    fx = box("flonum", None, 20, 240, 50)
+    fy = box("flonum", None, 80, 240, 50)
+    pak = box("newobj", "pak 0. 0.", 20, 270, 80)
+    pre = box("newobj", "prepend /livemappr/xy", 20, 300, 140)
     line(fx, pak)
     line(fy, pak, inlet=1)
     line(pak, pre)
     line(pre, send)
     for i, (label, path) in enumerate((("record", "/livemappr/record"), ("loop rec", "/livemappr/loop/record"),
                                        ("loop play", "/livemappr/loop/play"))):
-        t = box("toggle", None, 300 + i * 110, 240, 24, outlets=1)
+        t = box("toggle", None, 300 + i * 110, 240, 24)
         box("comment", label, 330 + i * 110, 240, 70)
-        p = box("newobj", f"prepend {path}", 300 + i * 110, 270, 130, outlets=1)
+        p = box("newobj", f"prepend {path}", 300 + i * 110, 270, 130)
         line(t, p)
         line(p, send)
-    stop = box("message", "/livemappr/stop", 640, 240, 100, outlets=1)
+    stop = box("message", "/livemappr/stop", 640, 240, 100)
     line(stop, send)
-    sub = box("message", "/livemappr/subscribe 9000", 20, 560, 170, outlets=1)
-    lb = box("newobj", "loadbang", 20, 530, 70, outlets=1)
+    sub = box("message", "/livemappr/subscribe 9000", 20, 560, 170)
+    lb = box("newobj", "loadbang", 20, 530, 70)
     line(lb, sub)
     line(sub, send)
-    recv = box("newobj", "udpreceive 9000", 300, 360, 120, outlets=1)
+    recv = box("newobj", "udpreceive 9000", 300, 360, 120)
     route = box("newobj", "route /livemappr/record/state /livemappr/meters /livemappr/map/version "
-                "/livemappr/error", 300, 390, 420, outlets=5)
+                "/livemappr/error", 300, 390, 420)
     line(recv, route)
     for k in range(4):
         pr = box("newobj", f"print livemappr-{('record', 'meters', 'map', 'error')[k]}",
                  300 + k * 110, 420, 105)
         line(route, pr, outlet=k)
     labels = box("newobj", "route " + " ".join(f"/livemappr/pad/{n}/label" for n in range(A.PADS)),
-                 300, 460, 600, outlets=A.PADS + 1)
-    line(route, labels, outlet=4)
+                 300, 460, 600)
+    line(route, labels, outlet=4)  # route's last outlet: everything it did not match
     for n in range(A.PADS):
-        c = box("message", "", 20 + (n % 8) * 90, 50 + (n // 8) * 80 + 60, 85, inlets=2, outlets=1)
-        s = box("newobj", "prepend set", 300 + n * 10, 490 + n * 0, 80, outlets=1)
+        c = box("message", "", 20 + (n % 8) * 90, 50 + (n // 8) * 80 + 60, 85)
+        s = box("newobj", "prepend set", 300 + n * 10, 490, 80)
         line(labels, s, outlet=n)
         line(s, c)
-    patcher = {"patcher": {"fileversion": 1, "appversion": {"major": 8, "minor": 5, "revision": 0,
-                                                            "architecture": "x64", "modernui": 1},
-                           "rect": [50.0, 50.0, 960.0, 680.0], "boxes": boxes, "lines": lines}}
+    patcher = {"patcher": {
+        "fileversion": 1,
+        "appversion": {"major": 8, "minor": 5, "revision": 0, "architecture": "x64", "modernui": 1},
+        "classnamespace": "box", "rect": [50.0, 50.0, 960.0, 680.0], "bglocked": 0, "openinpresentation": 0,
+        "default_fontsize": 12.0, "default_fontface": 0, "default_fontname": "Arial", "gridonopen": 1,
+        "gridsize": [15.0, 15.0], "gridsnaponopen": 1, "objectsnaponopen": 1, "statusbarvisible": 2,
+        "toolbarvisible": 1, "lefttoolbarpinned": 0, "toptoolbarpinned": 0, "righttoolbarpinned": 0,
+        "bottomtoolbarpinned": 0, "toolbars_unpinned_last_save": 0, "tallnewobj": 0, "boxanimatetime": 200,
+        "enablehscroll": 1, "enablevscroll": 1, "devicewidth": 0.0, "description": "", "digest": "", "tags": "",
+        "style": "", "subpatcher_template": "", "assistshowspatchername": 0,
+        "boxes": boxes, "lines": lines, "dependency_cache": [], "autosave": 0}}
     return json.dumps(patcher, indent=1) + "\n"
 
 
