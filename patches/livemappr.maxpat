@@ -8,12 +8,43 @@
    "architecture": "x64",
    "modernui": 1
   },
+  "classnamespace": "box",
   "rect": [
    50.0,
    50.0,
    960.0,
    680.0
   ],
+  "bglocked": 0,
+  "openinpresentation": 0,
+  "default_fontsize": 12.0,
+  "default_fontface": 0,
+  "default_fontname": "Arial",
+  "gridonopen": 1,
+  "gridsize": [
+   15.0,
+   15.0
+  ],
+  "gridsnaponopen": 1,
+  "objectsnaponopen": 1,
+  "statusbarvisible": 2,
+  "toolbarvisible": 1,
+  "lefttoolbarpinned": 0,
+  "toptoolbarpinned": 0,
+  "righttoolbarpinned": 0,
+  "bottomtoolbarpinned": 0,
+  "toolbars_unpinned_last_save": 0,
+  "tallnewobj": 0,
+  "boxanimatetime": 200,
+  "enablehscroll": 1,
+  "enablevscroll": 1,
+  "devicewidth": 0.0,
+  "description": "",
+  "digest": "",
+  "tags": "",
+  "style": "",
+  "subpatcher_template": "",
+  "assistshowspatchername": 0,
   "boxes": [
    {
     "box": {
@@ -22,9 +53,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      20,
-      10,
-      600,
+      20.0,
+      10.0,
+      600.0,
       22.0
      ],
      "text": "livemappr: pads, XY, record, feedback. Engine at 127.0.0.1:8000, feedback on 9000."
@@ -37,9 +68,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      20,
-      600,
-      160,
+      20.0,
+      600.0,
+      160.0,
       22.0
      ],
      "text": "udpsend 127.0.0.1 8000"
@@ -51,11 +82,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      20,
-      50,
-      30,
-      22.0
+      20.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -63,12 +98,15 @@
     "box": {
      "id": "obj-4",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      85,
-      85,
+      20.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/0 1"
@@ -80,11 +118,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      110,
-      50,
-      30,
-      22.0
+      110.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -92,12 +134,15 @@
     "box": {
      "id": "obj-6",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      110,
-      85,
-      85,
+      110.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/1 1"
@@ -109,11 +154,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      200,
-      50,
-      30,
-      22.0
+      200.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -121,12 +170,15 @@
     "box": {
      "id": "obj-8",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      200,
-      85,
-      85,
+      200.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/2 1"
@@ -138,11 +190,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      290,
-      50,
-      30,
-      22.0
+      290.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -150,12 +206,15 @@
     "box": {
      "id": "obj-10",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      290,
-      85,
-      85,
+      290.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/3 1"
@@ -167,11 +226,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      380,
-      50,
-      30,
-      22.0
+      380.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -179,12 +242,15 @@
     "box": {
      "id": "obj-12",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      380,
-      85,
-      85,
+      380.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/4 1"
@@ -196,11 +262,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      470,
-      50,
-      30,
-      22.0
+      470.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -208,12 +278,15 @@
     "box": {
      "id": "obj-14",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      470,
-      85,
-      85,
+      470.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/5 1"
@@ -225,11 +298,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      560,
-      50,
-      30,
-      22.0
+      560.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -237,12 +314,15 @@
     "box": {
      "id": "obj-16",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      560,
-      85,
-      85,
+      560.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/6 1"
@@ -254,11 +334,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      650,
-      50,
-      30,
-      22.0
+      650.0,
+      50.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -266,12 +350,15 @@
     "box": {
      "id": "obj-18",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      650,
-      85,
-      85,
+      650.0,
+      85.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/7 1"
@@ -283,11 +370,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      20,
-      130,
-      30,
-      22.0
+      20.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -295,12 +386,15 @@
     "box": {
      "id": "obj-20",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      165,
-      85,
+      20.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/8 1"
@@ -312,11 +406,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      110,
-      130,
-      30,
-      22.0
+      110.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -324,12 +422,15 @@
     "box": {
      "id": "obj-22",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      110,
-      165,
-      85,
+      110.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/9 1"
@@ -341,11 +442,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      200,
-      130,
-      30,
-      22.0
+      200.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -353,12 +458,15 @@
     "box": {
      "id": "obj-24",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      200,
-      165,
-      85,
+      200.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/10 1"
@@ -370,11 +478,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      290,
-      130,
-      30,
-      22.0
+      290.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -382,12 +494,15 @@
     "box": {
      "id": "obj-26",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      290,
-      165,
-      85,
+      290.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/11 1"
@@ -399,11 +514,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      380,
-      130,
-      30,
-      22.0
+      380.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -411,12 +530,15 @@
     "box": {
      "id": "obj-28",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      380,
-      165,
-      85,
+      380.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/12 1"
@@ -428,11 +550,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      470,
-      130,
-      30,
-      22.0
+      470.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -440,12 +566,15 @@
     "box": {
      "id": "obj-30",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      470,
-      165,
-      85,
+      470.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/13 1"
@@ -457,11 +586,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      560,
-      130,
-      30,
-      22.0
+      560.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -469,12 +602,15 @@
     "box": {
      "id": "obj-32",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      560,
-      165,
-      85,
+      560.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/14 1"
@@ -486,11 +622,15 @@
      "maxclass": "button",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      650,
-      130,
-      30,
-      22.0
+      650.0,
+      130.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -498,12 +638,15 @@
     "box": {
      "id": "obj-34",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      650,
-      165,
-      85,
+      650.0,
+      165.0,
+      85.0,
       22.0
      ],
      "text": "/livemappr/pad/15 1"
@@ -515,10 +658,15 @@
      "maxclass": "flonum",
      "numinlets": 1,
      "numoutlets": 2,
+     "outlettype": [
+      "",
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      20,
-      240,
-      50,
+      20.0,
+      240.0,
+      50.0,
       22.0
      ]
     }
@@ -529,10 +677,15 @@
      "maxclass": "flonum",
      "numinlets": 1,
      "numoutlets": 2,
+     "outlettype": [
+      "",
+      "bang"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      80,
-      240,
-      50,
+      80.0,
+      240.0,
+      50.0,
       22.0
      ]
     }
@@ -543,10 +696,13 @@
      "maxclass": "newobj",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      270,
-      80,
+      20.0,
+      270.0,
+      80.0,
       22.0
      ],
      "text": "pak 0. 0."
@@ -558,10 +714,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      300,
-      140,
+      20.0,
+      300.0,
+      140.0,
       22.0
      ],
      "text": "prepend /livemappr/xy"
@@ -573,11 +732,15 @@
      "maxclass": "toggle",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      300,
-      240,
-      24,
-      22.0
+      300.0,
+      240.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -588,9 +751,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      330,
-      240,
-      70,
+      330.0,
+      240.0,
+      70.0,
       22.0
      ],
      "text": "record"
@@ -602,10 +765,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      300,
-      270,
-      130,
+      300.0,
+      270.0,
+      130.0,
       22.0
      ],
      "text": "prepend /livemappr/record"
@@ -617,11 +783,15 @@
      "maxclass": "toggle",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      410,
-      240,
-      24,
-      22.0
+      410.0,
+      240.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -632,9 +802,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      440,
-      240,
-      70,
+      440.0,
+      240.0,
+      70.0,
       22.0
      ],
      "text": "loop rec"
@@ -646,10 +816,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      410,
-      270,
-      130,
+      410.0,
+      270.0,
+      130.0,
       22.0
      ],
      "text": "prepend /livemappr/loop/record"
@@ -661,11 +834,15 @@
      "maxclass": "toggle",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
      "patching_rect": [
-      520,
-      240,
-      24,
-      22.0
+      520.0,
+      240.0,
+      24.0,
+      24.0
      ]
     }
    },
@@ -676,9 +853,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      550,
-      240,
-      70,
+      550.0,
+      240.0,
+      70.0,
       22.0
      ],
      "text": "loop play"
@@ -690,10 +867,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      520,
-      270,
-      130,
+      520.0,
+      270.0,
+      130.0,
       22.0
      ],
      "text": "prepend /livemappr/loop/play"
@@ -703,12 +883,15 @@
     "box": {
      "id": "obj-48",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      640,
-      240,
-      100,
+      640.0,
+      240.0,
+      100.0,
       22.0
      ],
      "text": "/livemappr/stop"
@@ -718,12 +901,15 @@
     "box": {
      "id": "obj-49",
      "maxclass": "message",
-     "numinlets": 1,
+     "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      560,
-      170,
+      20.0,
+      560.0,
+      170.0,
       22.0
      ],
      "text": "/livemappr/subscribe 9000"
@@ -735,10 +921,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      "bang"
+     ],
      "patching_rect": [
-      20,
-      530,
-      70,
+      20.0,
+      530.0,
+      70.0,
       22.0
      ],
      "text": "loadbang"
@@ -750,10 +939,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      300,
-      360,
-      120,
+      300.0,
+      360.0,
+      120.0,
       22.0
      ],
      "text": "udpreceive 9000"
@@ -763,12 +955,19 @@
     "box": {
      "id": "obj-52",
      "maxclass": "newobj",
-     "numinlets": 1,
+     "numinlets": 5,
      "numoutlets": 5,
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
      "patching_rect": [
-      300,
-      390,
-      420,
+      300.0,
+      390.0,
+      420.0,
       22.0
      ],
      "text": "route /livemappr/record/state /livemappr/meters /livemappr/map/version /livemappr/error"
@@ -781,9 +980,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      300,
-      420,
-      105,
+      300.0,
+      420.0,
+      105.0,
       22.0
      ],
      "text": "print livemappr-record"
@@ -796,9 +995,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      410,
-      420,
-      105,
+      410.0,
+      420.0,
+      105.0,
       22.0
      ],
      "text": "print livemappr-meters"
@@ -811,9 +1010,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      520,
-      420,
-      105,
+      520.0,
+      420.0,
+      105.0,
       22.0
      ],
      "text": "print livemappr-map"
@@ -826,9 +1025,9 @@
      "numinlets": 1,
      "numoutlets": 0,
      "patching_rect": [
-      630,
-      420,
-      105,
+      630.0,
+      420.0,
+      105.0,
       22.0
      ],
      "text": "print livemappr-error"
@@ -838,12 +1037,31 @@
     "box": {
      "id": "obj-57",
      "maxclass": "newobj",
-     "numinlets": 1,
+     "numinlets": 17,
      "numoutlets": 17,
+     "outlettype": [
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      "",
+      ""
+     ],
      "patching_rect": [
-      300,
-      460,
-      600,
+      300.0,
+      460.0,
+      600.0,
       22.0
      ],
      "text": "route /livemappr/pad/0/label /livemappr/pad/1/label /livemappr/pad/2/label /livemappr/pad/3/label /livemappr/pad/4/label /livemappr/pad/5/label /livemappr/pad/6/label /livemappr/pad/7/label /livemappr/pad/8/label /livemappr/pad/9/label /livemappr/pad/10/label /livemappr/pad/11/label /livemappr/pad/12/label /livemappr/pad/13/label /livemappr/pad/14/label /livemappr/pad/15/label"
@@ -855,10 +1073,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      110,
-      85,
+      20.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -870,10 +1091,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      300,
-      490,
-      80,
+      300.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -885,10 +1109,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      110,
-      110,
-      85,
+      110.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -900,10 +1127,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      310,
-      490,
-      80,
+      310.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -915,10 +1145,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      200,
-      110,
-      85,
+      200.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -930,10 +1163,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      320,
-      490,
-      80,
+      320.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -945,10 +1181,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      290,
-      110,
-      85,
+      290.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -960,10 +1199,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      330,
-      490,
-      80,
+      330.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -975,10 +1217,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      380,
-      110,
-      85,
+      380.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -990,10 +1235,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      340,
-      490,
-      80,
+      340.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1005,10 +1253,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      470,
-      110,
-      85,
+      470.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1020,10 +1271,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      350,
-      490,
-      80,
+      350.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1035,10 +1289,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      560,
-      110,
-      85,
+      560.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1050,10 +1307,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      360,
-      490,
-      80,
+      360.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1065,10 +1325,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      650,
-      110,
-      85,
+      650.0,
+      110.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1080,10 +1343,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      370,
-      490,
-      80,
+      370.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1095,10 +1361,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      20,
-      190,
-      85,
+      20.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1110,10 +1379,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      380,
-      490,
-      80,
+      380.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1125,10 +1397,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      110,
-      190,
-      85,
+      110.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1140,10 +1415,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      390,
-      490,
-      80,
+      390.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1155,10 +1433,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      200,
-      190,
-      85,
+      200.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1170,10 +1451,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      400,
-      490,
-      80,
+      400.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1185,10 +1469,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      290,
-      190,
-      85,
+      290.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1200,10 +1487,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      410,
-      490,
-      80,
+      410.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1215,10 +1505,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      380,
-      190,
-      85,
+      380.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1230,10 +1523,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      420,
-      490,
-      80,
+      420.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1245,10 +1541,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      470,
-      190,
-      85,
+      470.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1260,10 +1559,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      430,
-      490,
-      80,
+      430.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1275,10 +1577,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      560,
-      190,
-      85,
+      560.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1290,10 +1595,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      440,
-      490,
-      80,
+      440.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1305,10 +1613,13 @@
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      650,
-      190,
-      85,
+      650.0,
+      190.0,
+      85.0,
       22.0
      ],
      "text": ""
@@ -1320,10 +1631,13 @@
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
      "patching_rect": [
-      450,
-      490,
-      80,
+      450.0,
+      490.0,
+      80.0,
       22.0
      ],
      "text": "prepend set"
@@ -1333,611 +1647,623 @@
   "lines": [
    {
     "patchline": {
+     "destination": [
+      "obj-4",
+      0
+     ],
      "source": [
       "obj-3",
       0
-     ],
-     "destination": [
-      "obj-4",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-4",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-4",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-6",
+      0
+     ],
      "source": [
       "obj-5",
       0
-     ],
-     "destination": [
-      "obj-6",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-6",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-6",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-8",
+      0
+     ],
      "source": [
       "obj-7",
       0
-     ],
-     "destination": [
-      "obj-8",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-8",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-8",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-10",
+      0
+     ],
      "source": [
       "obj-9",
       0
-     ],
-     "destination": [
-      "obj-10",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-10",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-10",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-12",
+      0
+     ],
      "source": [
       "obj-11",
       0
-     ],
-     "destination": [
-      "obj-12",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-12",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-12",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-14",
+      0
+     ],
      "source": [
       "obj-13",
       0
-     ],
-     "destination": [
-      "obj-14",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-14",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-14",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-16",
+      0
+     ],
      "source": [
       "obj-15",
       0
-     ],
-     "destination": [
-      "obj-16",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-16",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-16",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-18",
+      0
+     ],
      "source": [
       "obj-17",
       0
-     ],
-     "destination": [
-      "obj-18",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-18",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-18",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-20",
+      0
+     ],
      "source": [
       "obj-19",
       0
-     ],
-     "destination": [
-      "obj-20",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-20",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-20",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-22",
+      0
+     ],
      "source": [
       "obj-21",
       0
-     ],
-     "destination": [
-      "obj-22",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-22",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-22",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-24",
+      0
+     ],
      "source": [
       "obj-23",
       0
-     ],
-     "destination": [
-      "obj-24",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-24",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-24",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-26",
+      0
+     ],
      "source": [
       "obj-25",
       0
-     ],
-     "destination": [
-      "obj-26",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-26",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-26",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-28",
+      0
+     ],
      "source": [
       "obj-27",
       0
-     ],
-     "destination": [
-      "obj-28",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-28",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-28",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-30",
+      0
+     ],
      "source": [
       "obj-29",
       0
-     ],
-     "destination": [
-      "obj-30",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-30",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-30",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-32",
+      0
+     ],
      "source": [
       "obj-31",
       0
-     ],
-     "destination": [
-      "obj-32",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-32",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-32",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-34",
+      0
+     ],
      "source": [
       "obj-33",
       0
-     ],
-     "destination": [
-      "obj-34",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-34",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-34",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-37",
+      0
+     ],
      "source": [
       "obj-35",
       0
-     ],
-     "destination": [
-      "obj-37",
-      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-37",
+      1
+     ],
      "source": [
       "obj-36",
       0
-     ],
-     "destination": [
-      "obj-37",
-      1
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-37",
-      0
-     ],
      "destination": [
       "obj-38",
+      0
+     ],
+     "source": [
+      "obj-37",
       0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-38",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-38",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-41",
+      0
+     ],
      "source": [
       "obj-39",
       0
-     ],
-     "destination": [
-      "obj-41",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-41",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-41",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-44",
+      0
+     ],
      "source": [
       "obj-42",
       0
-     ],
-     "destination": [
-      "obj-44",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-44",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-44",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-47",
+      0
+     ],
      "source": [
       "obj-45",
       0
-     ],
-     "destination": [
-      "obj-47",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-47",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-47",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
      "source": [
       "obj-48",
       0
-     ],
-     "destination": [
-      "obj-2",
-      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-49",
+      0
+     ],
      "source": [
       "obj-50",
       0
-     ],
-     "destination": [
-      "obj-49",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-49",
-      0
-     ],
      "destination": [
       "obj-2",
       0
+     ],
+     "source": [
+      "obj-49",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-52",
+      0
+     ],
      "source": [
       "obj-51",
       0
-     ],
-     "destination": [
-      "obj-52",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-52",
-      0
-     ],
      "destination": [
       "obj-53",
       0
+     ],
+     "source": [
+      "obj-52",
+      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-52",
-      1
-     ],
      "destination": [
       "obj-54",
       0
+     ],
+     "source": [
+      "obj-52",
+      1
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-52",
-      2
-     ],
      "destination": [
       "obj-55",
       0
+     ],
+     "source": [
+      "obj-52",
+      2
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-52",
-      3
-     ],
      "destination": [
       "obj-56",
       0
+     ],
+     "source": [
+      "obj-52",
+      3
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-57",
+      0
+     ],
      "source": [
       "obj-52",
       4
-     ],
+     ]
+    }
+   },
+   {
+    "patchline": {
      "destination": [
+      "obj-59",
+      0
+     ],
+     "source": [
       "obj-57",
       0
      ]
@@ -1945,388 +2271,378 @@
    },
    {
     "patchline": {
-     "source": [
-      "obj-57",
-      0
-     ],
-     "destination": [
-      "obj-59",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "source": [
-      "obj-59",
-      0
-     ],
      "destination": [
       "obj-58",
       0
+     ],
+     "source": [
+      "obj-59",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-61",
+      0
+     ],
      "source": [
       "obj-57",
       1
-     ],
-     "destination": [
-      "obj-61",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-61",
-      0
-     ],
      "destination": [
       "obj-60",
       0
+     ],
+     "source": [
+      "obj-61",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-63",
+      0
+     ],
      "source": [
       "obj-57",
       2
-     ],
-     "destination": [
-      "obj-63",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-63",
-      0
-     ],
      "destination": [
       "obj-62",
       0
+     ],
+     "source": [
+      "obj-63",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-65",
+      0
+     ],
      "source": [
       "obj-57",
       3
-     ],
-     "destination": [
-      "obj-65",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-65",
-      0
-     ],
      "destination": [
       "obj-64",
       0
+     ],
+     "source": [
+      "obj-65",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-67",
+      0
+     ],
      "source": [
       "obj-57",
       4
-     ],
-     "destination": [
-      "obj-67",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-67",
-      0
-     ],
      "destination": [
       "obj-66",
       0
+     ],
+     "source": [
+      "obj-67",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-69",
+      0
+     ],
      "source": [
       "obj-57",
       5
-     ],
-     "destination": [
-      "obj-69",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-69",
-      0
-     ],
      "destination": [
       "obj-68",
       0
+     ],
+     "source": [
+      "obj-69",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-71",
+      0
+     ],
      "source": [
       "obj-57",
       6
-     ],
-     "destination": [
-      "obj-71",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-71",
-      0
-     ],
      "destination": [
       "obj-70",
       0
+     ],
+     "source": [
+      "obj-71",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-73",
+      0
+     ],
      "source": [
       "obj-57",
       7
-     ],
-     "destination": [
-      "obj-73",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-73",
-      0
-     ],
      "destination": [
       "obj-72",
       0
+     ],
+     "source": [
+      "obj-73",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-75",
+      0
+     ],
      "source": [
       "obj-57",
       8
-     ],
-     "destination": [
-      "obj-75",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-75",
-      0
-     ],
      "destination": [
       "obj-74",
       0
+     ],
+     "source": [
+      "obj-75",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-77",
+      0
+     ],
      "source": [
       "obj-57",
       9
-     ],
-     "destination": [
-      "obj-77",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-77",
-      0
-     ],
      "destination": [
       "obj-76",
       0
+     ],
+     "source": [
+      "obj-77",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-79",
+      0
+     ],
      "source": [
       "obj-57",
       10
-     ],
-     "destination": [
-      "obj-79",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-79",
-      0
-     ],
      "destination": [
       "obj-78",
       0
+     ],
+     "source": [
+      "obj-79",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-81",
+      0
+     ],
      "source": [
       "obj-57",
       11
-     ],
-     "destination": [
-      "obj-81",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-81",
-      0
-     ],
      "destination": [
       "obj-80",
       0
+     ],
+     "source": [
+      "obj-81",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-83",
+      0
+     ],
      "source": [
       "obj-57",
       12
-     ],
-     "destination": [
-      "obj-83",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-83",
-      0
-     ],
      "destination": [
       "obj-82",
       0
+     ],
+     "source": [
+      "obj-83",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-85",
+      0
+     ],
      "source": [
       "obj-57",
       13
-     ],
-     "destination": [
-      "obj-85",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-85",
-      0
-     ],
      "destination": [
       "obj-84",
       0
+     ],
+     "source": [
+      "obj-85",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-87",
+      0
+     ],
      "source": [
       "obj-57",
       14
-     ],
-     "destination": [
-      "obj-87",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-87",
-      0
-     ],
      "destination": [
       "obj-86",
       0
+     ],
+     "source": [
+      "obj-87",
+      0
      ]
     }
    },
    {
     "patchline": {
+     "destination": [
+      "obj-89",
+      0
+     ],
      "source": [
       "obj-57",
       15
-     ],
-     "destination": [
-      "obj-89",
-      0
      ]
     }
    },
    {
     "patchline": {
-     "source": [
-      "obj-89",
-      0
-     ],
      "destination": [
       "obj-88",
+      0
+     ],
+     "source": [
+      "obj-89",
       0
      ]
     }
    }
-  ]
+  ],
+  "dependency_cache": [],
+  "autosave": 0
  }
 }

@@ -6,7 +6,8 @@ Writes livemappr.pd (Pure Data vanilla), livemappr.maxpat (Max/MSP),
 livemappr.tosc (TouchOSC) and the address section of README.md. Generating
 them keeps every address a patch uses inside the table;
 tests/test_control_patches.py checks that the files are current and that
-every address they use exists.
+every address they use exists, tests/test_patches_formats.py that the Max and
+TouchOSC files are built the way those applications write them.
 """
 
 import json
@@ -14,7 +15,6 @@ import pathlib
 import sys
 import uuid
 import zlib
-from xml.sax.saxutils import escape
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -187,148 +187,258 @@ def pure_data():
 
 
 # -- Max/MSP ---------------------------------------------------------------------------
+#
+# Box counts as Max 7-9 write them (compared with patches saved by Max in public
+# repositories; tests/test_patches_formats.py names them): each maxclass, or each
+# newobj by its first word, gives (inlets, outlets, outlettype) for n arguments.
+MAX_IO = {
+    "comment": lambda n: (1, 0, []),
+    "message": lambda n: (2, 1, [""]),  # right inlet: set the text without output
+    "button": lambda n: (1, 1, ["bang"]),
+    "toggle": lambda n: (1, 1, ["int"]),
+    "flonum": lambda n: (1, 2, ["", "bang"]),
+    "udpsend": lambda n: (1, 0, []),
+    "udpreceive": lambda n: (1, 1, [""]),
+    "prepend": lambda n: (1, 1, [""]),
+    "route": lambda n: (n + 1, n + 1, [""] * (n + 1)),  # an inlet per argument replaces it
+    "pak": lambda n: (n, 1, [""]),
+    "loadbang": lambda n: (1, 1, ["bang"]),
+    "print": lambda n: (1, 0, []),
+}
+
+
+def max_io(cls, text):
+    """(numinlets, numoutlets, outlettype) of a box, from MAX_IO."""
+    if cls == "newobj":
+        words = text.split()
+        return MAX_IO[words[0]](len(words) - 1)
+    return MAX_IO[cls](0)
+
 
 def max_patch():
     boxes, lines = [], []
 
-    def box(cls, text, x, y, w=120, inlets=1, outlets=0):
+    def box(cls, text, x, y, w=120):
         bid = f"obj-{len(boxes) + 1}"
-        b = {"id": bid, "maxclass": cls, "numinlets": inlets, "numoutlets": outlets,
-             "patching_rect": [x, y, w, 22.0]}
+        inlets, outlets, types = max_io(cls, text or "")
+        b = {"id": bid, "maxclass": cls, "numinlets": inlets, "numoutlets": outlets}
+        if outlets:
+            b["outlettype"] = types
+        if cls in ("button", "toggle", "flonum"):
+            b["parameter_enable"] = 0
+        b["patching_rect"] = [float(x), float(y), float(w), 24.0 if cls in ("button", "toggle") else 22.0]
         if text is not None:
             b["text"] = text
         boxes.append({"box": b})
         return bid
 
     def line(a, b, outlet=0, inlet=0):
-        lines.append({"patchline": {"source": [a, outlet], "destination": [b, inlet]}})
+        lines.append({"patchline": {"destination": [b, inlet], "source": [a, outlet]}})
 
     box("comment", "livemappr: pads, XY, record, feedback. Engine at 127.0.0.1:8000, feedback on 9000.",
-        20, 10, 600, inlets=1)
+        20, 10, 600)
     send = box("newobj", "udpsend 127.0.0.1 8000", 20, 600, 160)
     for n in range(A.PADS):
         x, y = 20 + (n % 8) * 90, 50 + (n // 8) * 80
-        b = box("button", None, x, y, 30, outlets=1)
-        m = box("message", f"/livemappr/pad/{n} 1", x, y + 35, 85, outlets=1)
+        b = box("button", None, x, y, 24)
+        m = box("message", f"/livemappr/pad/{n} 1", x, y + 35, 85)
         line(b, m)
         line(m, send)
-    fx = box("flonum", None, 20, 240, 50, outlets=2)
-    fy = box("flonum", None, 80, 240, 50, outlets=2)
-    pak = box("newobj", "pak 0. 0.", 20, 270, 80, inlets=2, outlets=1)
-    pre = box("newobj", "prepend /livemappr/xy", 20, 300, 140, outlets=1)
+    fx = box("flonum", None, 20, 240, 50)
+    fy = box("flonum", None, 80, 240, 50)
+    pak = box("newobj", "pak 0. 0.", 20, 270, 80)
+    pre = box("newobj", "prepend /livemappr/xy", 20, 300, 140)
     line(fx, pak)
     line(fy, pak, inlet=1)
     line(pak, pre)
     line(pre, send)
     for i, (label, path) in enumerate((("record", "/livemappr/record"), ("loop rec", "/livemappr/loop/record"),
                                        ("loop play", "/livemappr/loop/play"))):
-        t = box("toggle", None, 300 + i * 110, 240, 24, outlets=1)
+        t = box("toggle", None, 300 + i * 110, 240, 24)
         box("comment", label, 330 + i * 110, 240, 70)
-        p = box("newobj", f"prepend {path}", 300 + i * 110, 270, 130, outlets=1)
+        p = box("newobj", f"prepend {path}", 300 + i * 110, 270, 130)
         line(t, p)
         line(p, send)
-    stop = box("message", "/livemappr/stop", 640, 240, 100, outlets=1)
+    stop = box("message", "/livemappr/stop", 640, 240, 100)
     line(stop, send)
-    sub = box("message", "/livemappr/subscribe 9000", 20, 560, 170, outlets=1)
-    lb = box("newobj", "loadbang", 20, 530, 70, outlets=1)
+    sub = box("message", "/livemappr/subscribe 9000", 20, 560, 170)
+    lb = box("newobj", "loadbang", 20, 530, 70)
     line(lb, sub)
     line(sub, send)
-    recv = box("newobj", "udpreceive 9000", 300, 360, 120, outlets=1)
+    recv = box("newobj", "udpreceive 9000", 300, 360, 120)
     route = box("newobj", "route /livemappr/record/state /livemappr/meters /livemappr/map/version "
-                "/livemappr/error", 300, 390, 420, outlets=5)
+                "/livemappr/error", 300, 390, 420)
     line(recv, route)
     for k in range(4):
         pr = box("newobj", f"print livemappr-{('record', 'meters', 'map', 'error')[k]}",
                  300 + k * 110, 420, 105)
         line(route, pr, outlet=k)
     labels = box("newobj", "route " + " ".join(f"/livemappr/pad/{n}/label" for n in range(A.PADS)),
-                 300, 460, 600, outlets=A.PADS + 1)
-    line(route, labels, outlet=4)
+                 300, 460, 600)
+    line(route, labels, outlet=4)  # route's last outlet: everything it did not match
     for n in range(A.PADS):
-        c = box("message", "", 20 + (n % 8) * 90, 50 + (n // 8) * 80 + 60, 85, inlets=2, outlets=1)
-        s = box("newobj", "prepend set", 300 + n * 10, 490 + n * 0, 80, outlets=1)
+        c = box("message", "", 20 + (n % 8) * 90, 50 + (n // 8) * 80 + 60, 85)
+        s = box("newobj", "prepend set", 300 + n * 10, 490, 80)
         line(labels, s, outlet=n)
         line(s, c)
-    patcher = {"patcher": {"fileversion": 1, "appversion": {"major": 8, "minor": 5, "revision": 0,
-                                                            "architecture": "x64", "modernui": 1},
-                           "rect": [50.0, 50.0, 960.0, 680.0], "boxes": boxes, "lines": lines}}
+    patcher = {"patcher": {
+        "fileversion": 1,
+        "appversion": {"major": 8, "minor": 5, "revision": 0, "architecture": "x64", "modernui": 1},
+        "classnamespace": "box", "rect": [50.0, 50.0, 960.0, 680.0], "bglocked": 0, "openinpresentation": 0,
+        "default_fontsize": 12.0, "default_fontface": 0, "default_fontname": "Arial", "gridonopen": 1,
+        "gridsize": [15.0, 15.0], "gridsnaponopen": 1, "objectsnaponopen": 1, "statusbarvisible": 2,
+        "toolbarvisible": 1, "lefttoolbarpinned": 0, "toptoolbarpinned": 0, "righttoolbarpinned": 0,
+        "bottomtoolbarpinned": 0, "toolbars_unpinned_last_save": 0, "tallnewobj": 0, "boxanimatetime": 200,
+        "enablehscroll": 1, "enablevscroll": 1, "devicewidth": 0.0, "description": "", "digest": "", "tags": "",
+        "style": "", "subpatcher_template": "", "assistshowspatchername": 0,
+        "boxes": boxes, "lines": lines, "dependency_cache": [], "autosave": 0}}
     return json.dumps(patcher, indent=1) + "\n"
 
 
 # -- TouchOSC ----------------------------------------------------------------------------
+#
+# The XML of lexml version 3, as TouchOSC (2nd generation) writes it: every node
+# carries its type's full property set (sorted by key) and its value objects;
+# an OSC message's elements come in the order below (no noDuplicates: that and
+# ten-digit connections are lexml 5). tests/test_patches_formats.py names the
+# files this was compared with.
+
+TRUE, FALSE = 1, 0
+_COMMON = {"background": ("b", TRUE), "cornerRadius": ("f", 1), "grabFocus": ("b", TRUE),
+           "interactive": ("b", TRUE), "locked": ("b", FALSE), "orientation": ("i", 0), "outline": ("b", TRUE),
+           "outlineStyle": ("i", 1), "pointerPriority": ("i", 0), "shape": ("i", 1), "visible": ("b", TRUE)}
+PROPERTIES = {  # per node type: the properties besides name, frame and color, with their defaults
+    "GROUP": dict(_COMMON, grabFocus=("b", FALSE), interactive=("b", FALSE), outlineStyle=("i", 0)),
+    "BUTTON": dict(_COMMON, buttonType=("i", 0), press=("b", TRUE), release=("b", TRUE),
+                   valuePosition=("b", FALSE)),
+    "LABEL": dict(_COMMON, interactive=("b", FALSE), font=("i", 0), textAlignH=("i", 2), textAlignV=("i", 2),
+                  textClip=("b", TRUE), textColor=("c", (1, 1, 1, 1)), textLength=("i", 0), textSize=("i", 14)),
+    "FADER": dict(_COMMON, bar=("b", TRUE), barDisplay=("i", 0), cursor=("b", TRUE), cursorDisplay=("i", 0),
+                  grid=("b", TRUE), gridSteps=("i", 13), response=("i", 0), responseFactor=("i", 100)),
+    "XY": dict(_COMMON, cursor=("b", TRUE), cursorDisplay=("i", 0), gridStepsX=("i", 10), gridStepsY=("i", 10),
+               gridX=("b", TRUE), gridY=("b", TRUE), lines=("b", TRUE), linesDisplay=("i", 0), lockX=("b", FALSE),
+               lockY=("b", FALSE), response=("i", 0), responseFactor=("i", 100)),
+}
+VALUES = {  # per node type: its value objects (key, default)
+    "GROUP": (("touch", "false"),),
+    "BUTTON": (("touch", "false"), ("x", "0")),
+    "LABEL": (("text", "Label"), ("touch", "false")),
+    "FADER": (("touch", "false"), ("x", "0")),
+    "XY": (("touch", "false"), ("x", "0.5"), ("y", "0.5")),
+}
+ON_CONNECTION_1 = "00001"  # five connections in lexml 3; a new control's default, connection 1
+
 
 def _uid(name):
     return str(uuid.uuid5(uuid.NAMESPACE_URL, "livemappr/" + name))
 
 
+def _cdata(text):
+    text = str(text)
+    assert "]]>" not in text
+    return f"<![CDATA[{text}]]>"
+
+
 def _prop(t, key, value):
     if t == "r":
-        x, y, w, h = value
+        x, y, w, h = (int(c) for c in value)  # frames are whole numbers
         v = f"<x>{x}</x><y>{y}</y><w>{w}</w><h>{h}</h>"
     elif t == "c":
-        r, g, b, a = value
+        r, g, b, a = (f"{c:g}" for c in value)
         v = f"<r>{r}</r><g>{g}</g><b>{b}</b><a>{a}</a>"
+    elif t == "s":
+        v = _cdata(value)
     else:
-        v = f"<![CDATA[{value}]]>" if t == "s" else str(value)
-    return f"<property type='{t}'><key><![CDATA[{key}]]></key><value>{v}</value></property>"
+        v = str(value)
+    return f"<property type='{t}'><key>{_cdata(key)}</key><value>{v}</value></property>"
+
+
+def _value(key, default, locked_default_current=0):
+    return (f"<value><key>{_cdata(key)}</key><locked>0</locked>"
+            f"<lockedDefaultCurrent>{locked_default_current}</lockedDefaultCurrent>"
+            f"<default>{_cdata(default)}</default><defaultPull>0</defaultPull></value>")
 
 
 def _partial(kind, conversion, value):
     return (f"<partial><type>{kind}</type><conversion>{conversion}</conversion>"
-            f"<value><![CDATA[{value}]]></value><scaleMin>0</scaleMin><scaleMax>1</scaleMax></partial>")
+            f"<value>{_cdata(value)}</value><scaleMin>0</scaleMin><scaleMax>1</scaleMax></partial>")
 
 
-def _osc(path, args, trigger="x", send=1, receive=1):
+def _osc(path, args, triggers=(("x", "ANY"),), send=1, receive=1):
+    """One OSC message: the whole path as one constant, arguments as (type, conversion, value)."""
+    trig = "".join(f"<trigger><var>{_cdata(v)}</var><condition>{c}</condition></trigger>" for v, c in triggers)
     return (f"<osc><enabled>1</enabled><send>{send}</send><receive>{receive}</receive><feedback>0</feedback>"
-            f"<noDuplicates>0</noDuplicates><connections>00001</connections><triggers><trigger>"
-            f"<var><![CDATA[{trigger}]]></var><condition>ANY</condition></trigger></triggers>"
+            f"<connections>{ON_CONNECTION_1}</connections><triggers>{trig}</triggers>"
             f"<path>{_partial('CONSTANT', 'STRING', path)}</path>"
             f"<arguments>{''.join(_partial(k, c, v) for k, c, v in args)}</arguments></osc>")
 
 
-def _node(kind, name, frame, props=(), osc=(), children=(), colour=(0.3, 0.6, 1.0, 1.0)):
-    p = [_prop("s", "name", name), _prop("r", "frame", frame), _prop("c", "color", colour)] + list(props)
-    return (f"<node ID='{_uid(name)}' type='{kind}'><properties>{''.join(p)}</properties><values/>"
-            f"<messages>{''.join(osc)}</messages><children>{''.join(children)}</children></node>")
+def _node(kind, name, frame, props=None, osc=(), children=(), colour=(0.3, 0.6, 1.0, 1.0), values=None):
+    p = dict(PROPERTIES[kind], **(props or {}))
+    p.update(name=("s", name), frame=("r", frame), color=("c", colour))
+    vals = dict(VALUES[kind], **(values or {}))
+    xml = [f"<node ID='{_uid(name)}' type='{kind}'><properties>"]
+    xml += [_prop(t, k, v) for k, (t, v) in sorted(p.items())]
+    xml += ["</properties><values>"]
+    xml += [_value(k, d, locked_default_current=int(k == "text")) for k, d in vals.items()]
+    xml += ["</values>"]
+    if osc:
+        xml += ["<messages>", *osc, "</messages>"]
+    if children:
+        xml += ["<children>", *children, "</children>"]
+    return "".join(xml) + "</node>"
 
 
-COLOUR_SCRIPT = """function onReceiveOSC(message, connections)
-  local path, args = message[1], message[2]
-  if path == '/livemappr/pad/{n}/color' then
-    self.color = Color(args[1].value, args[2].value, args[3].value, args[4].value)
-  end
-end"""
-ROOT_SCRIPT = """function init()
+# The root script gets every OSC message first (hexler's manual, "Script ·
+# Examples"), so it sets the pads' colours; whether a pad's own script would
+# see messages its own OSC messages do not match is not documented.
+_COLOUR_TABLE = "\n".join(f"  ['/livemappr/pad/{n}/color'] = 'pad{n}'," for n in range(A.PADS))
+ROOT_SCRIPT = f"""local PAD_OF_COLOUR = {{
+{_COLOUR_TABLE}
+}}
+
+function init()
   sendOSC('/livemappr/subscribe', 9000)
-end"""
+end
+
+function onReceiveOSC(message, connections)
+  local pad = PAD_OF_COLOUR[message[1]]
+  local args = message[2]
+  if pad and #args == 4 then
+    self.children[pad].color = Color(args[1].value, args[2].value, args[3].value, args[4].value)
+  end
+end
+"""
+PRESS = (("touch", "RISE"),)  # argument-less buttons: one message per press, none on release
 
 
 def touchosc():
     kids = []
     for n in range(A.PADS):
         x, y = 20 + (n % 4) * 130, 20 + (n // 4) * 130
-        kids.append(_node("BUTTON", f"pad{n}", (x, y, 120, 120),
-                          [_prop("i", "buttonType", 0), _prop("s", "script", escape(COLOUR_SCRIPT.replace("{n}", str(n))))],
+        kids.append(_node("BUTTON", f"pad{n}", (x, y, 120, 120), {},
                           [_osc(f"/livemappr/pad/{n}", [("VALUE", "FLOAT", "x")])]))
-        kids.append(_node("LABEL", f"label{n}", (x, y + 90, 120, 30), [_prop("b", "interactive", 0)],
+        kids.append(_node("LABEL", f"label{n}", (x, y + 90, 120, 30), {},
                           [_osc(f"/livemappr/pad/{n}/label", [("VALUE", "STRING", "text")],
-                                trigger="text", send=0)]))
-    kids.append(_node("XY", "map", (560, 20, 440, 440), [],
-                      [_osc("/livemappr/xy", [("VALUE", "FLOAT", "x"), ("VALUE", "FLOAT", "y")])]))
+                                triggers=(("text", "ANY"),), send=0)],
+                          values={"text": f"pad {n}"}))
+    kids.append(_node("XY", "map", (560, 20, 440, 440), {},
+                      [_osc("/livemappr/xy", [("VALUE", "FLOAT", "x"), ("VALUE", "FLOAT", "y")],
+                            triggers=(("x", "ANY"), ("y", "ANY")))]))
     for i, (name, path) in enumerate((("record", "/livemappr/record"), ("loop-record", "/livemappr/loop/record"),
-                                      ("loop-play", "/livemappr/loop/play"), ("stop", "/livemappr/stop"))):
-        kind = 0 if name == "stop" else 1  # 1: toggle
-        args = [] if name == "stop" else [("VALUE", "FLOAT", "x")]
-        kids.append(_node("BUTTON", name, (20 + i * 130, 560, 120, 60), [_prop("i", "buttonType", kind)],
-                          [_osc(path, args)], colour=(1.0, 0.3, 0.3, 1.0)))
-    kids.append(_node("FADER", "loop-position", (20, 630, 510, 40), [_prop("b", "interactive", 0),
-                                                                       _prop("i", "orientation", 1)],
+                                      ("loop-play", "/livemappr/loop/play"))):
+        kids.append(_node("BUTTON", name, (20 + i * 130, 560, 120, 60), {"buttonType": ("i", 1)},  # toggle
+                          [_osc(path, [("VALUE", "FLOAT", "x")])], colour=(1.0, 0.3, 0.3, 1.0)))
+    kids.append(_node("BUTTON", "stop", (20 + 3 * 130, 560, 120, 60), {},
+                      [_osc("/livemappr/stop", [], triggers=PRESS, receive=0)], colour=(1.0, 0.3, 0.3, 1.0)))
+    kids.append(_node("FADER", "loop-position", (20, 630, 510, 40),
+                      {"interactive": ("b", FALSE), "orientation": ("i", 1)},  # 1: horizontal (east)
                       [_osc("/livemappr/loop/position", [("VALUE", "FLOAT", "x")], send=0)]))
-    kids.append(_node("BUTTON", "tap", (780, 560, 100, 60), [_prop("i", "buttonType", 0)],
-                      [_osc("/livemappr/tap", [])]))
-    kids.append(_node("BUTTON", "subscribe", (560, 560, 200, 60), [_prop("i", "buttonType", 0)],
-                      [_osc("/livemappr/subscribe", [("CONSTANT", "INTEGER", "9000")])]))
-    root = _node("GROUP", "livemappr", (0, 0, 1024, 700), [_prop("s", "script", escape(ROOT_SCRIPT))],
+    kids.append(_node("BUTTON", "tap", (780, 560, 100, 60), {},
+                      [_osc("/livemappr/tap", [], triggers=PRESS, receive=0)]))
+    kids.append(_node("BUTTON", "subscribe", (560, 560, 200, 60), {},
+                      [_osc("/livemappr/subscribe", [("CONSTANT", "INTEGER", "9000")], triggers=PRESS, receive=0)]))
+    root = _node("GROUP", "livemappr", (0, 0, 1024, 700), {"script": ("s", ROOT_SCRIPT)},
                  children=kids, colour=(0.0, 0.0, 0.0, 1.0))
     xml = f"<?xml version='1.0' encoding='UTF-8'?><lexml version='3'>{root}</lexml>"
     return zlib.compress(xml.encode("utf-8"), 9)
