@@ -12,8 +12,9 @@ VPY := $(VENV)/bin/python
 # liblo-tools: oscsend/oscdump as real OSC clients. puredata-core: our Pd patch
 # headless. hydrogen-drumkits: real labelled drum sounds for evaluation.
 # chromium: the map view's tests run in Debian's headless browser.
+# lua5.1: luac checks the TouchOSC layout's Lua scripts.
 APT_PACKAGES := libportaudio2 libsndfile1 jackd2 jack-tools liblo-tools \
-	puredata-core hydrogen-drumkits chromium
+	puredata-core hydrogen-drumkits chromium lua5.1
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -21,7 +22,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 deps: $(VENV)/.installed
 
-$(VENV)/.apt-ok:
+$(VENV)/.apt-ok: Makefile
 	@missing=$$(for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
