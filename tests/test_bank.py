@@ -6,6 +6,7 @@ import pytest
 from livemappr.config import EngineConfig
 from livemappr.engine import Engine
 from livemappr.offline import render
+from livemappr.realtime.bank import allocate_bank
 
 
 def engine(**kw):
@@ -92,3 +93,11 @@ def test_a_voice_plays_the_float_sound_to_within_the_quantisation_error(rate):
     assert err.max() <= bound
     assert np.sqrt(np.mean(err ** 2)) < gain * half_step(x)  # and mostly well inside it
 
+
+def test_the_default_bank_holds_30_minutes_in_at_most_170_mib():
+    cfg = EngineConfig()
+    assert cfg.bank_seconds == 1800.0 and cfg.samplerate == 48000
+    assert cfg.bank_slots >= 30 * 60 * 4  # a 30-minute set at 4 hits a second
+    arrays = allocate_bank(cfg.bank_frames, cfg.bank_slots)  # pages are not touched: no real memory
+    assert arrays[0].shape == (1800 * 48000,)
+    assert sum(a.nbytes for a in arrays) <= 170 * 2 ** 20
