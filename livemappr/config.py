@@ -48,12 +48,17 @@ class EngineConfig:
     ring_seconds : float
         Capture ring length (rounded up to a power of two of frames).
     bank_seconds : float
-        Audio the sample bank holds (mono float32: 10 minutes is 115 MB, sized
-        for a 2 GB Raspberry Pi). When it is full, new snippets still go on the
-        map and stay in the session journal (and in exports), but get no slot
-        to play from in this run.
+        Audio the sample bank holds: mono, 16 bits per sample scaled to each
+        sound's peak, so the default 30 minutes at 48 kHz is 165 MiB (sized
+        for a 2 GB Raspberry Pi: a whole live session, bank included, is
+        about 450 MB resident). The bank never grows beyond this. When it
+        (or ``bank_slots``) is full, new snippets still go on the map and
+        stay in the session journal (and in exports), but get no slot to
+        play from in this run: they are silent, and the analysis worker
+        counts them in ``stats["bank_full"]``.
     bank_slots : int
-        Sounds the bank holds.
+        Sounds the bank holds (40 bytes each; a 30-minute set at 4 hits a
+        second is 7200).
     command_capacity, event_capacity, pending_capacity : int
         Records in the command queue, the event queue, and commands waiting
         on the audio thread for their frame.
@@ -78,8 +83,8 @@ class EngineConfig:
     steal: str = "oldest"
     fade_ms: float = 2.0
     ring_seconds: float = 60.0
-    bank_seconds: float = 600.0
-    bank_slots: int = 4096
+    bank_seconds: float = 1800.0
+    bank_slots: int = 16384
     command_capacity: int = 1024
     event_capacity: int = 4096
     pending_capacity: int = 256

@@ -90,7 +90,8 @@ def allocate_state(config):
     ring_buf, ring_state = allocate_ring(config.ring_frames, config.in_channels, config.max_block)
     cmd_ints, cmd_floats, cmd_state = allocate_queue_pair(config.command_capacity)
     evt_ints, _, evt_state = _cmd.allocate_queue(config.event_capacity, _cmd.N_EVT_INTS, 1)
-    pool, slot_state, slot_start, slot_len, slot_voices = allocate_bank(config.bank_frames, config.bank_slots)
+    pool, slot_state, slot_start, slot_len, slot_voices, slot_scale = allocate_bank(config.bank_frames,
+                                                                                  config.bank_slots)
     v_ints, v_floats = allocate_voices(config.max_voices)
     params = np.zeros(_cb.N_PARAMS, np.float64)
     params[_cb.P_MASTER_GAIN] = 1.0
@@ -115,7 +116,7 @@ def allocate_state(config):
         np.zeros((config.pending_capacity, _cmd.N_CMD_INTS), np.int64),
         np.zeros((config.pending_capacity, _cmd.N_CMD_FLOATS), np.float64),
         np.zeros(2, np.int64),
-        pool, slot_state, slot_start, slot_len, slot_voices,
+        pool, slot_state, slot_start, slot_len, slot_voices, slot_scale,
         v_ints, v_floats,
         np.zeros(config.max_block, np.float32), params, cfg, meters, hist,
         loop_buf, loop_ints, loop_floats, loop_global,
@@ -145,7 +146,7 @@ class Engine:
         self.state = allocate_state(self.config)
         self.table = _cb.state_table(self.state)
         st = self.state
-        self.bank = SampleBank(st.pool, st.slot_state, st.slot_start, st.slot_len)
+        self.bank = SampleBank(st.pool, st.slot_state, st.slot_start, st.slot_len, st.slot_scale)
         self._lock = threading.Lock()
         self._event_buf = np.zeros((256, _cmd.N_EVT_INTS), np.int64)
 

@@ -100,5 +100,8 @@ def test_snippets_the_map_had_not_written_yet_are_cut_again_from_the_journal(tmp
     assert got.shape == want.shape
     np.testing.assert_array_equal(got[:-5], want[:-5])
     assert np.abs(got[-5:] - want[-5:]).max() <= 256
-    assert all(np.array_equal(e.bank.samples(it.slot), journal.load(tmp_path)[0][it.start:it.end, 0])
-               for it in items[-5:])
+    captured = journal.load(tmp_path)[0]
+    for it in items[-5:]:  # in the bank to within half a step of its 16 bits
+        want = captured[it.start:it.end, 0]
+        half_step = np.abs(want).max() / 32767 / 2
+        np.testing.assert_allclose(e.bank.samples(it.slot), want, rtol=0, atol=half_step * 1.01)

@@ -20,8 +20,8 @@ def noise(n, seed=0, level=0.3):
 
 def test_voice_starts_at_its_frame_and_copies_the_sound_exactly():
     e = engine()
-    s = noise(2000)
-    slot = e.bank.add(s)
+    slot = e.bank.add(noise(2000))
+    s = e.bank.samples(slot)  # the sound as the bank holds it (16 bits; see test_bank)
     out = render(e, 4000, blocksize=100, commands=[e.play_command(slot, at=1234, gain=0.5)])
     assert not out[:1234].any()
     body = 2000 - 48  # the last fade_frames fade to zero
@@ -60,8 +60,8 @@ def test_start_offset_fades_in_instead_of_clicking():
 
 def test_reverse_plays_the_sound_backwards():
     e = engine()
-    s = noise(3000, seed=3)
-    slot = e.bank.add(s)
+    slot = e.bank.add(noise(3000, seed=3))
+    s = e.bank.samples(slot)
     out = render(e, 3100, commands=[e.play_command(slot, at=0, reverse=True)])[:, 0]
     # After the fade-in, the output is the sound read from its end.
     np.testing.assert_array_equal(out[48:2900], s[::-1][48:2900])
@@ -69,8 +69,8 @@ def test_reverse_plays_the_sound_backwards():
 
 def test_rate_two_plays_every_other_sample_in_half_the_time():
     e = engine()
-    s = noise(4000, seed=4)
-    slot = e.bank.add(s)
+    slot = e.bank.add(noise(4000, seed=4))
+    s = e.bank.samples(slot)
     out = render(e, 2100, commands=[e.play_command(slot, at=0, rate=2.0)])[:, 0]
     np.testing.assert_array_equal(out[:1900], s[0:3800:2])
     assert not out[2000:].any()
@@ -78,8 +78,11 @@ def test_rate_two_plays_every_other_sample_in_half_the_time():
 
 def test_half_rate_interpolates_a_ramp_exactly():
     e = engine()
-    ramp = np.linspace(0.0, 0.999, 1000).astype(np.float32)
+    # A ramp in whole steps of the bank's 16 bits (its peak is 32767 steps), so
+    # the bank holds a straight line.
+    ramp = ((np.arange(1000) - 999) * 32 + 32767).astype(np.float32) / np.float32(32767)
     slot = e.bank.add(ramp)
+    np.testing.assert_array_equal(e.bank.samples(slot), ramp)
     out = render(e, 1800, commands=[e.play_command(slot, at=0, rate=0.5)])[:, 0]
     # Catmull-Rom reproduces a straight line: the half-way samples are means
     # (away from the first sample, where the point before it reads as 0).
@@ -111,15 +114,29 @@ def test_full_pool_steals_the_oldest_or_quietest_voice(mode, survivor):
     assert e.meters()["steals"] == 1 and e.meters()["voices"] == 2
 
 
-def test_nan_and_inf_in_a_sound_never_reach_the_output():
+def test_nan_and_inf_in_a_sound_are_replaced_on_add_and_never_reach_the_output():
     e = engine()
     s = noise(1000)
     s[100] = np.nan
     s[200] = np.inf
+    s[300] = -np.inf
     slot = e.bank.add(s)
-    assert e.bank.nonfinite_replaced == 2
-    # Even if the pool is corrupted behind the bank's back, the output guard holds.
-    e.state.pool[e.state.slot_start[slot] + 300] = np.nan
+    assert e.bank.nonfinite_replaced == 3
+    held = e.bank.samples(slot)
+    assert held[100] == 0.0 and held[200] == 0.0 and held[300] == 0.0
+    # The rest is scaled to the finite peak, not to inf (which would make it all 0).
+    finite = np.isfinite(s)
+    half_step = np.abs(s[finite]).max() / 32767 / 2
+    assert np.abs(held[finite] - s[finite]).max() <= half_step * 1.01
+    out = render(e, 1200, commands=[e.play_command(slot, at=0, rate=0.7)])
+    assert np.isfinite(out).all() and np.abs(out).max() > 0.1
+    assert e.meters()["nonfinite"] == 0
+
+
+def test_output_guard_holds_if_a_scale_is_corrupted_behind_the_banks_back():
+    e = engine()
+    slot = e.bank.add(noise(1000))
+    e.state.slot_scale[slot] = np.nan  # int16 samples cannot be NaN; a scale can
     out = render(e, 1200, commands=[e.play_command(slot, at=0, rate=0.7)])
     assert np.isfinite(out).all()
     assert e.meters()["nonfinite"] > 0

@@ -61,9 +61,12 @@ def test_live_snippets_through_the_ring_equal_the_file_sliced_offline(drum_seque
     found = np.array([s.onset for s in got])
     matched = sum(np.min(np.abs(found - t)) <= 0.01 * SR for t in seq.onsets)
     assert matched >= 0.9 * len(seq.onsets)
-    # Each snippet's audio is in the bank, exactly as captured.
+    # Each snippet's audio is in the bank as captured, to within half a step of
+    # its 16 bits (scaled to the snippet's own peak).
     for s in got[:20]:
-        np.testing.assert_array_equal(e.bank.samples(s.slot), seq.audio[s.start:s.end])
+        captured = seq.audio[s.start:s.end]
+        half_step = np.abs(captured).max() / 32767 / 2
+        np.testing.assert_allclose(e.bank.samples(s.slot), captured, rtol=0, atol=half_step * 1.01)
         assert s.vector.shape == (w.extractor.n_features,) and np.isfinite(s.vector).all()
     assert w.stats["snippets"] == len(got) and w.stats["errors"] == 0 and w.stats["missed_frames"] == 0
 

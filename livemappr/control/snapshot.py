@@ -197,6 +197,6 @@ def loudness_from_bank(engine, slots):
     out = np.full(len(slots), -np.inf)
     for i, s in enumerate(np.asarray(slots, np.int64)):
         if 0 <= s < st.slot_len.shape[0] and st.slot_len[s] > 0:
-            a = st.pool[st.slot_start[s]:st.slot_start[s] + st.slot_len[s]].astype(np.float64)
+            a = st.pool[st.slot_start[s]:st.slot_start[s] + st.slot_len[s]] * float(st.slot_scale[s])
             out[i] = 10 * np.log10(max(float(np.mean(a * a)), 1e-20))
     return out

@@ -4,11 +4,18 @@ Runs on: audio thread (``slot_playable``, ``slot_voice_started``,
 ``slot_voice_ended``, ``retire_slot``); the analysis side fills and publishes
 slots through :class:`SampleBank`.
 
+The pool holds 16-bit integers, each slot scaled to its own peak: a sound is
+stored as ``round(x / scale)`` with ``scale = peak / 32767`` (kept per slot in
+``slot_scale``), so a quiet snippet keeps the full 16-bit resolution relative
+to its own level and the pool takes half the memory of float32 (30 minutes of
+mono 48 kHz audio: 165 MiB). Playing multiplies by the scale again (a voice
+folds it into its gain when it starts).
+
 A slot's life, with one owner at each step so no lock is needed:
 
 1. FREE: the writer owns it. It copies audio into a free region of the pool,
-   sets start and length, and publishes the state PUBLISHED with release
-   ordering. The audio thread ignores every slot that is not PUBLISHED.
+   sets start, length and scale, and publishes the state PUBLISHED with
+   release ordering. The audio thread ignores every slot that is not PUBLISHED.
 2. PUBLISHED: the audio thread plays it. To take it back, the control side
    sends ``CMD_RELEASE_SLOT``; the audio thread marks it RETIRING and fades
    out the voices reading it.
@@ -23,6 +30,7 @@ from livemappr.realtime.atomics import load_acquire, store_release
 from livemappr.realtime.jit import audio_kernel
 
 FREE, PUBLISHED, RETIRING = 0, 2, 3
+FULL_SCALE = 32767  # a slot's peak is stored as +-FULL_SCALE
 
 
 class BankFull(Exception):
@@ -34,15 +42,18 @@ def allocate_bank(pool_frames, n_slots):
 
     Returns
     -------
-    pool : ndarray of shape (pool_frames,), float32
+    pool : ndarray of shape (pool_frames,), int16
     slot_state, slot_start, slot_len, slot_voices : ndarray of shape (n_slots,), int64
+    slot_scale : ndarray of shape (n_slots,), float64
+        What one step of a slot's int16 samples is worth.
     """
     return (
-        np.zeros(pool_frames, np.float32),
+        np.zeros(pool_frames, np.int16),
         np.zeros(n_slots, np.int64),
         np.zeros(n_slots, np.int64),
         np.zeros(n_slots, np.int64),
         np.zeros(n_slots, np.int64),
+        np.zeros(n_slots, np.float64),
     )
 
 
@@ -83,9 +94,10 @@ def slot_voice_ended(slot_state, slot_voices, slot):
 
 
 @audio_kernel
-def _publish(slot_state, slot_start, slot_len, slot, start, length):
+def _publish(slot_state, slot_start, slot_len, slot_scale, slot, start, length, scale):
     slot_start[slot] = start
     slot_len[slot] = length
+    slot_scale[slot] = scale
     store_release(slot_state, slot, PUBLISHED)
 
 
@@ -99,14 +111,15 @@ class SampleBank:
 
     Parameters
     ----------
-    pool, slot_state, slot_start, slot_len : arrays from :func:`allocate_bank`
+    pool, slot_state, slot_start, slot_len, slot_scale : arrays from :func:`allocate_bank`
     """
 
-    def __init__(self, pool, slot_state, slot_start, slot_len):
+    def __init__(self, pool, slot_state, slot_start, slot_len, slot_scale):
         self._pool = pool
         self._state = slot_state
         self._start = slot_start
         self._len = slot_len
+        self._scale = slot_scale
         self._free_regions = [(0, pool.shape[0])]  # sorted (start, length)
         self._free_slots = list(range(slot_state.shape[0] - 1, -1, -1))
         self._retiring = set()
@@ -121,10 +134,12 @@ class SampleBank:
         return sum(length for _, length in self._free_regions)
 
     def add(self, samples):
-        """Copy mono audio into a free slot and publish it.
+        """Store mono audio in a free slot and publish it.
 
-        Non-finite samples are replaced by 0 (and counted) so they can never
-        reach the output.
+        The audio is scaled to its own peak and rounded to 16 bits: what is
+        stored differs from ``samples`` by at most half a step,
+        ``peak / 65534``. Non-finite samples are replaced by 0 (and counted)
+        so they can never reach the output; a silent sound gets scale 0.
 
         Parameters
         ----------
@@ -149,23 +164,35 @@ class SampleBank:
             raise BankFull(f"sample bank full: all {self.n_slots} slots in use")
         start = self._take_region(n)
         slot = self._free_slots.pop()
-        region = self._pool[start : start + n]
-        region[:] = samples
-        bad = ~np.isfinite(region)
+        x = samples.astype(np.float64)
+        bad = ~np.isfinite(x)
         if bad.any():
             self.nonfinite_replaced += int(bad.sum())
-            region[bad] = 0.0
-        _publish(self._state, self._start, self._len, slot, start, n)
+            x[bad] = 0.0
+        peak = float(np.max(np.abs(x)))
+        scale = peak / FULL_SCALE
+        region = self._pool[start : start + n]
+        if peak > 0.0:
+            region[:] = np.clip(np.rint(x / scale), -FULL_SCALE, FULL_SCALE).astype(np.int16)
+        else:
+            region[:] = 0
+        _publish(self._state, self._start, self._len, self._scale, slot, start, n, scale)
         return slot
 
     def samples(self, slot):
-        """A read-only view of a published slot's audio."""
+        """A published slot's audio as it plays.
+
+        Returns
+        -------
+        ndarray of shape (n_frames,), float32
+            A new, read-only array: the slot's int16 samples times its scale.
+        """
         if _state_of(self._state, slot) != PUBLISHED:
             raise KeyError(f"slot {slot} is not published")
         start, n = int(self._start[slot]), int(self._len[slot])
-        view = self._pool[start : start + n]
-        view.flags.writeable = False
-        return view
+        audio = (self._pool[start : start + n] * self._scale[slot]).astype(np.float32)
+        audio.flags.writeable = False
+        return audio
 
     def retiring(self, slot):
         """Note that ``CMD_RELEASE_SLOT`` was sent for ``slot``."""

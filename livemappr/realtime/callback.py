@@ -46,7 +46,7 @@ EngineState = namedtuple(
         "cmd_ints", "cmd_floats", "cmd_state",
         "evt_ints", "evt_state",
         "pend_ints", "pend_floats", "pend_state",
-        "pool", "slot_state", "slot_start", "slot_len", "slot_voices",
+        "pool", "slot_state", "slot_start", "slot_len", "slot_voices", "slot_scale",
         "v_ints", "v_floats",
         "mix", "params", "config", "meters", "hist",
         "loop_buf", "loop_ints", "loop_floats", "loop_global",
@@ -85,7 +85,7 @@ def _apply(st, k, frame, block_start):
             return
         max_voices = int(min(max(st.params[P_MAX_VOICES], 1.0), st.v_ints.shape[1] // 2))
         voice, stolen, freed = _v.start_voice(
-            st.v_ints, st.v_floats, st.slot_state, st.slot_len, st.slot_voices, slot,
+            st.v_ints, st.v_floats, st.slot_state, st.slot_len, st.slot_scale, st.slot_voices, slot,
             ints[k, _cmd.C_TAG], ints[k, _cmd.C_CHOKE], (ints[k, _cmd.C_FLAGS] & _cmd.FLAG_REVERSE) != 0,
             floats[k, _cmd.C_GAIN], floats[k, _cmd.C_RATE], floats[k, _cmd.C_OFFSET],
             frame, max_voices, int(st.params[P_STEAL_MODE]), fade)
@@ -341,6 +341,11 @@ def _f64_2d(t, i):
 
 
 @audio_kernel(inline="always")
+def _i16_1d(t, i):
+    return carray(address_to_voidptr(t[i, 0]), (t[i, 1],), np.int16)
+
+
+@audio_kernel(inline="always")
 def _i64_1d(t, i):
     return carray(address_to_voidptr(t[i, 0]), (t[i, 1],), np.int64)
 
@@ -358,11 +363,11 @@ def state_from_table(t):
         _i64_2d(t, 2), _f64_2d(t, 3), _i64_1d(t, 4),
         _i64_2d(t, 5), _i64_1d(t, 6),
         _i64_2d(t, 7), _f64_2d(t, 8), _i64_1d(t, 9),
-        _f32_1d(t, 10), _i64_1d(t, 11), _i64_1d(t, 12), _i64_1d(t, 13), _i64_1d(t, 14),
-        _i64_2d(t, 15), _f64_2d(t, 16),
-        _f32_1d(t, 17), _f64_1d(t, 18), _i64_1d(t, 19), _i64_1d(t, 20), _i64_1d(t, 21),
-        _f32_2d(t, 22), _i64_2d(t, 23), _f64_2d(t, 24), _i64_1d(t, 25),
-        _f32_1d(t, 26), _i64_1d(t, 27), _f32_2d(t, 28), _i64_1d(t, 29),
+        _i16_1d(t, 10), _i64_1d(t, 11), _i64_1d(t, 12), _i64_1d(t, 13), _i64_1d(t, 14), _f64_1d(t, 15),
+        _i64_2d(t, 16), _f64_2d(t, 17),
+        _f32_1d(t, 18), _f64_1d(t, 19), _i64_1d(t, 20), _i64_1d(t, 21), _i64_1d(t, 22),
+        _f32_2d(t, 23), _i64_2d(t, 24), _f64_2d(t, 25), _i64_1d(t, 26),
+        _f32_1d(t, 27), _i64_1d(t, 28), _f32_2d(t, 29), _i64_1d(t, 30),
     )
 
 
@@ -371,7 +376,7 @@ _TABLE_DTYPES = [
     (np.int64, 2), (np.float64, 2), (np.int64, 1),
     (np.int64, 2), (np.int64, 1),
     (np.int64, 2), (np.float64, 2), (np.int64, 1),
-    (np.float32, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1),
+    (np.int16, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1), (np.float64, 1),
     (np.int64, 2), (np.float64, 2),
     (np.float32, 1), (np.float64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1),
     (np.float32, 2), (np.int64, 2), (np.float64, 2), (np.int64, 1),

@@ -4,13 +4,14 @@ Runs on: audio thread.
 
 Each voice reads one bank slot at a playback rate (negative plays in reverse)
 with 4-point cubic (Catmull-Rom) interpolation, which returns the sample
-itself at whole positions: at rate 1 a voice copies its slot exactly. Nothing
-clicks: a voice that starts inside a sound (start offset, or reverse from the
-end) fades in, a voice that is stopped, choked or stolen fades out, and the
-last ``fade`` frames before a sound's end fade to zero. The pool has twice as
-many entries as the voice limit so that a stolen voice can fade out while the
-new one starts at once; only voices that are not fading count against the
-limit.
+itself at whole positions: at rate 1 a voice copies its slot exactly (the
+slot's int16 samples times its scale, which the voice folds into its gain
+when it starts). Nothing clicks: a voice that starts inside a sound (start
+offset, or reverse from the end) fades in, a voice that is stopped, choked or
+stolen fades out, and the last ``fade`` frames before a sound's end fade to
+zero. The pool has twice as many entries as the voice limit so that a stolen
+voice can fade out while the new one starts at once; only voices that are not
+fading count against the limit.
 """
 
 import numpy as np
@@ -21,7 +22,7 @@ from livemappr.realtime.jit import audio_kernel
 # Voice int fields (rows of v_ints, one column per voice)
 V_STATE, V_SLOT, V_TAG, V_CHOKE, V_SEQ = range(5)
 N_VOICE_INTS = 5
-# Voice float fields
+# Voice float fields (V_GAIN: the command's gain times the slot's scale)
 V_POS, V_RATE, V_GAIN, V_ENV, V_ENV_STEP, V_LEVEL = range(6)
 N_VOICE_FLOATS = 6
 
@@ -68,7 +69,7 @@ def _pick_victim(v_ints, v_floats, mode):
 
 
 @audio_kernel
-def start_voice(v_ints, v_floats, slot_state, slot_len, slot_voices, slot, tag, choke,
+def start_voice(v_ints, v_floats, slot_state, slot_len, slot_scale, slot_voices, slot, tag, choke,
                 reverse, gain, rate, offset, seq, max_voices, steal_mode, fade):
     """Start a voice now. Returns ``(voice, stolen, freed_slot)``.
 
@@ -115,7 +116,7 @@ def start_voice(v_ints, v_floats, slot_state, slot_len, slot_voices, slot, tag, 
     v_ints[V_SEQ, voice] = seq
     v_floats[V_RATE, voice] = -rate if reverse else rate
     v_floats[V_POS, voice] = (length - 1 - offset) if reverse else offset
-    v_floats[V_GAIN, voice] = gain
+    v_floats[V_GAIN, voice] = gain * slot_scale[slot]
     if reverse or offset > 0.0:
         v_floats[V_ENV, voice] = 0.0
         v_floats[V_ENV_STEP, voice] = 1.0 / fade
@@ -131,7 +132,7 @@ def start_voice(v_ints, v_floats, slot_state, slot_len, slot_voices, slot, tag, 
 def _sample(pool, start, length, i):
     if i < 0 or i >= length:
         return 0.0
-    return pool[start + i]
+    return float(pool[start + i])  # int16; the scale is in the voice's gain
 
 
 @audio_kernel
