@@ -46,7 +46,10 @@ class EngineConfig:
     fade_ms : float
         Length of the fades that keep starts, stops and ends from clicking.
     ring_seconds : float
-        Capture ring length (rounded up to a power of two of frames).
+        Capture ring length (rounded up to a power of two of frames: the
+        default 30 s is 43.7 s at 48 kHz, 8 MiB). The analysis worker and the
+        journal read it; either may fall this far behind before audio is
+        missed (and counted).
     bank_seconds : float
         Audio the sample bank holds: mono, 16 bits per sample scaled to each
         sound's peak, so the default 30 minutes at 48 kHz is 165 MiB (sized
@@ -82,7 +85,7 @@ class EngineConfig:
     max_voices: int = 32
     steal: str = "oldest"
     fade_ms: float = 2.0
-    ring_seconds: float = 60.0
+    ring_seconds: float = 30.0
     bank_seconds: float = 1800.0
     bank_slots: int = 16384
     command_capacity: int = 1024
