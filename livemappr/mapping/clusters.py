@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from sklearn.base import BaseEstimator
+
+from .params import Params
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -127,7 +128,7 @@ def hungarian(cost):
     return out
 
 
-class StableKMeans(BaseEstimator):
+class StableKMeans(Params):
     """k-means with ids that stay put as points are added and moved.
 
     Parameters
