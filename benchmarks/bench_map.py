@@ -1,8 +1,9 @@
-"""Benchmark the map: full fits, one-point insertion, refinement, cluster churn, drums.
+"""Benchmark the map: full fits, one-point insertion, refinement, k-means, cluster churn, drums.
 
 Plain script (never part of pytest). All peers run in the same process and run:
-openTSNE (Barnes-Hut and FFT) for fits and insertion, and the MusicMappr recipe
-(scikit-learn TSNE, then KMeans on the 2-D map) on real drum one-shots.
+openTSNE (Barnes-Hut and FFT) for fits and insertion, scikit-learn's KMeans for
+our k-means on the same maps, and the MusicMappr recipe (scikit-learn TSNE, then
+KMeans on the 2-D map) on real drum one-shots.
 
     python benchmarks/bench_map.py            # human summary
     python benchmarks/bench_map.py --json     # one JSON object per line
@@ -68,6 +69,10 @@ def _opentsne(X, method, seed=0):
 
 
 def warm_up(report):
+    from sklearn.cluster import KMeans
+
+    from livemappr.mapping.kmeans import kmeans
+
     report.say("warming up (numba and pynndescent compile; not timed)")
     X, _ = gaussian_mixture(1500, random_state=99)
     m = IncrementalTSNE(random_state=0, n_iter=20, early_exaggeration_iter=20).fit(X[:1400])
@@ -76,6 +81,8 @@ def warm_up(report):
     m.refine()
     trustworthiness(X, np.random.default_rng(0).normal(size=(1500, 2)), 10, sample=50)
     StableKMeans(4).fit(m.embedding_).update(m.embedding_)
+    kmeans(m.embedding_, 4, n_init=1)
+    KMeans(4, n_init=1).fit(m.embedding_)
     for method in ("bh", "fft"):
         emb, _ = _opentsne(X, method)
         emb.transform(X[:1])
@@ -145,6 +152,31 @@ def bench_refine(report, maps, n, repeats):
         m.refine()
         times.append(time.perf_counter() - t)
     report("refine_step_ms", float(np.median(times)) * 1e3, "ms", n=m.n_samples_, data=DATA)
+
+
+def bench_kmeans(report, maps, sizes, k=26, n_init=10, repeats=3):
+    """Our k-means (what StableKMeans.fit runs) vs scikit-learn's KMeans on our maps."""
+    from sklearn.cluster import KMeans
+
+    from livemappr.mapping.kmeans import kmeans
+
+    for n in sizes:
+        Y = maps[n][1].embedding_.copy()
+        ours, peer = [], []
+        for seed in range(repeats):
+            t = time.perf_counter()
+            inertia = kmeans(Y, k, n_init=n_init, random_state=seed).inertia
+            ours.append((time.perf_counter() - t, inertia))
+            t = time.perf_counter()
+            inertia = KMeans(k, n_init=n_init, random_state=seed).fit(Y).inertia_
+            peer.append((time.perf_counter() - t, inertia))
+        (t_ours, i_ours), (t_peer, i_peer) = np.median(ours, axis=0), np.median(peer, axis=0)
+        ctx = {"n": n, "data": DATA + "_map", "n_clusters": k, "n_init": n_init, "seeds": repeats}
+        report("kmeans_ms", t_ours * 1e3, "ms", **ctx)
+        report("sklearn_kmeans_ms", t_peer * 1e3, "ms", **ctx)
+        report("kmeans_speedup_vs_sklearn", t_peer / t_ours, "ratio", **ctx)
+        report("kmeans_inertia_ratio_vs_sklearn", i_ours / i_peer, "ratio",
+               note="median inertia over seeds, ours / sklearn; below 1 is better", **ctx)
 
 
 def bench_churn(report, maps, n, n_new, steps_per_snippet):
@@ -235,6 +267,8 @@ def main(argv=None):
                  n_insert=100 if args.quick else 300, n_peer=10 if args.quick else 20)
     report.say("one whole-map refinement step")
     bench_refine(report, maps, 5000, repeats=20 if args.quick else 50)
+    report.say("k-means on the map (ours vs scikit-learn KMeans, 26 clusters, 10 starts)")
+    bench_kmeans(report, maps, [n for n in sizes if n >= 5000])
     report.say("cluster id churn (26 clusters on the map)")
     bench_churn(report, maps, 5000, n_new=200 if args.quick else 300,
                 steps_per_snippet=5 if args.quick else 10)

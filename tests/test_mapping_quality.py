@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.manifold import trustworthiness as sk_trust
+from sklearn.metrics import adjusted_rand_score
 
 from livemappr.mapping.quality import cluster_ari, knn_agreement, trustworthiness
 
@@ -41,3 +42,19 @@ def test_cluster_ari():
     assert cluster_ari([0, 1, 0, 1], ["a", "a", "b", "b"]) < 0.0
     with pytest.raises(ValueError, match="differ in shape"):
         cluster_ari([0, 1], ["a"])
+
+
+def test_cluster_ari_matches_sklearn():
+    rng = np.random.default_rng(0)
+    for n, ka, kb in [(2, 1, 2), (10, 3, 3), (100, 5, 26), (1000, 5, 16), (20000, 26, 26),
+                      (300, 300, 7), (50, 1, 1)]:
+        a = rng.integers(0, ka, size=n)
+        b = rng.integers(0, kb, size=n)
+        b_close = np.where(rng.random(n) < 0.2, b, a)  # mostly agrees with a
+        for ids in (b, b_close, a, (a + 1) % ka):
+            assert cluster_ari(ids, a) == pytest.approx(adjusted_rand_score(a, ids), abs=1e-12)
+    # the degenerate partitions: all singletons, all one cluster, and mixed
+    one, each = np.zeros(6, int), np.arange(6)
+    for ids, ref in [(one, one), (each, each), (one, each), (each, one)]:
+        assert cluster_ari(ids, ref) == adjusted_rand_score(ref, ids)
+    assert cluster_ari(["x", "y", "y"], [2.0, 1.0, 1.0]) == 1.0

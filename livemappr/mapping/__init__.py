@@ -1,14 +1,17 @@
 """Mapping: k-NN, affinities, incremental Barnes-Hut t-SNE, stable clusters, snapshots.
 
 Runs on: map worker (the approximate k-NN index builds on its own thread).
-Imports numpy, numba, scikit-learn, pynndescent and its own modules only.
+Imports numpy, numba and its own modules only; pynndescent inside the functions
+that build an approximate index (a map past ``ann_threshold``). Never
+scikit-learn or scipy: they would cost a live session ~70 MB and half a second.
 
 Modules, in pipeline order: ``neighbors`` (exact and background pynndescent k-NN),
 ``affinity`` (perplexity-calibrated, grown one point at a time), ``bhtsne``
 (quadtree, gradient, optimiser step), ``embedding`` (``IncrementalTSNE``),
-``clusters`` (``StableKMeans``), ``snapshot`` (immutable published state),
-``livemap`` (``LiveMap``: all of it together), ``worker`` (``MapWorker`` thread),
-``quality`` (trustworthiness, k-NN label agreement, ARI).
+``kmeans`` (k-means++ and Lloyd), ``clusters`` (``StableKMeans``), ``snapshot``
+(immutable published state), ``livemap`` (``LiveMap``: all of it together),
+``quality`` (trustworthiness, k-NN label agreement, ARI); ``params``
+(get_params / set_params for the estimators).
 """
 
 import os

@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from sklearn.base import BaseEstimator
+
+from .kmeans import kmeans
+from .params import Params
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -127,7 +129,7 @@ def hungarian(cost):
     return out
 
 
-class StableKMeans(BaseEstimator):
+class StableKMeans(Params):
     """k-means with ids that stay put as points are added and moved.
 
     Parameters
@@ -250,11 +252,9 @@ class StableKMeans(BaseEstimator):
             # itself is the better (lower sum of squares) of the bisection and
             # k-means++ with restarts. On the hydrogen drum map bisection alone
             # scored ARI 0.30, k-means++ 0.33 against drum types.
-            from sklearn.cluster import KMeans
-
-            km = KMeans(centres.shape[0], n_init=10, random_state=self.random_state).fit(X)
-            if km.inertia_ < d2.sum():
-                centres, labels = km.cluster_centers_, km.labels_.astype(np.int64)
+            km = kmeans(X, centres.shape[0], n_init=10, random_state=self.random_state)
+            if km.inertia < d2.sum():
+                centres, labels = km.centres, km.labels
         self.cluster_centers_, self.labels_ = centres, labels
         self.n_clusters_ = centres.shape[0]
         return self
@@ -298,19 +298,17 @@ class StableKMeans(BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,), int64
         """
-        from sklearn.cluster import KMeans
-
         X = self._validate(X)
         if not hasattr(self, "cluster_centers_"):
             return self.fit(X).labels_
         k = self.n_clusters_
-        km = KMeans(k, n_init=n_init, random_state=self.random_state).fit(X)
+        km = kmeans(X, k, n_init=n_init, random_state=self.random_state)
         m = min(self.labels_.shape[0], X.shape[0])
         overlap = np.zeros((k, k))
-        np.add.at(overlap, (km.labels_[:m], self.labels_[:m]), 1.0)
+        np.add.at(overlap, (km.labels[:m], self.labels_[:m]), 1.0)
         new_to_old = hungarian(-overlap)
-        centres = np.empty_like(km.cluster_centers_)
-        centres[new_to_old] = km.cluster_centers_
+        centres = np.empty_like(km.centres)
+        centres[new_to_old] = km.centres
         self.cluster_centers_ = centres
-        self.labels_ = new_to_old[km.labels_]
+        self.labels_ = new_to_old[km.labels]
         return self.labels_

@@ -22,11 +22,10 @@ from contextlib import contextmanager
 
 import numba
 import numpy as np
-from sklearn.base import BaseEstimator
-
 from . import bhtsne
 from .affinity import Affinities
 from .neighbors import NeighborIndex, approximate_knn, exact_knn
+from .params import Params
 
 
 def _pca_init(X, random_state):
@@ -63,7 +62,7 @@ def _numba_threads(n_jobs):
         numba.set_num_threads(old)
 
 
-class IncrementalTSNE(BaseEstimator):
+class IncrementalTSNE(Params):
     """Barnes-Hut t-SNE to 2-D that accepts new points one at a time.
 
     Parameters
