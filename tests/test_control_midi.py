@@ -153,10 +153,12 @@ SENDER = textwrap.dedent("""
 
 
 @pytest.mark.jack_period(128)
-def test_second_rtmidi_process_running_status_sysex_and_cc(jack_server):
+@pytest.mark.parametrize("delivery", ["poll", "callback"])
+def test_second_rtmidi_process_running_status_sysex_and_cc(jack_server, delivery):
+    # "callback" is the ALSA default; JACK's API runs it the same way here.
     sr = jack_server.samplerate
     e, t = live_rig(jack_server)
-    midi = MidiInput(t, api=rtmidi.API_UNIX_JACK).start()
+    midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, delivery=delivery).start()
     try:
         with AudioStream(e, device="system"):
             rec = Recorder("speaker", engine_ports("out")[:1], 3.0, sr)
@@ -177,6 +179,35 @@ def test_second_rtmidi_process_running_status_sysex_and_cc(jack_server):
     assert counts["midi_malformed"] == 1 and len(counts) == 3
     assert m["commands"] >= 3  # two notes and the volume
     assert abs(float(e.state.params[0]) - 64 / 127) < 1e-9  # CC 7 set the master volume
+
+
+def _cpu_ns(thread):
+    with open(f"/proc/self/task/{thread.native_id}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def test_an_idle_controller_costs_callback_delivery_next_to_nothing(jack_server):
+    # Polling rtmidi's queue every 0.5 ms costs ~5% of a core here (several
+    # times that on a Pi); taking messages in rtmidi's callback wakes our
+    # thread only for the pad lights. Same run, same machine: a ratio.
+    e, t = live_rig(jack_server)
+    used = {}
+    for delivery in ("poll", "callback"):
+        midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, delivery=delivery).start()
+        try:
+            time.sleep(0.2)
+            before = _cpu_ns(midi._thread)
+            time.sleep(1.5)
+            used[delivery] = _cpu_ns(midi._thread) - before
+        finally:
+            midi.close()
+    assert used["poll"] > 10 * used["callback"], used
+
+
+def test_midi_delivery_must_be_known(jack_server):
+    e, t = live_rig(jack_server)
+    with pytest.raises(ValueError, match="delivery"):
+        MidiInput(t, api=rtmidi.API_UNIX_JACK, delivery="sometimes")
 
 
 def test_midi_learn_binds_the_next_controller(jack_server):

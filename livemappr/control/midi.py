@@ -10,6 +10,12 @@ under JACK that callback runs inside rtmidi's JACK process thread, and a
 Python callback there waits for the GIL, which would make the JACK graph (and
 so our audio) late.
 
+Under ALSA (a Pi, a desktop without JACK) rtmidi's callback runs on
+rtmidi's own input thread, which nothing real-time waits for, so messages are
+taken there as they arrive (``delivery="callback"``) and an idle controller
+costs nothing; polling every 0.5 ms costs ~5% of a core here, several times
+that on a Pi. Under JACK the queue is polled (``delivery="poll"``).
+
 Raw bytes are parsed here, not trusted: running status (data bytes that
 reuse the last status byte), system exclusive, real-time bytes in between,
 stray data bytes and cut-off messages are all handled; what is not playable is
@@ -190,17 +196,26 @@ class MidiInput:
     lights : bool
         Also open a ``livemappr`` output for pad lights (note-ons).
     poll_ms : float
-        Poll interval of rtmidi's queue when it is empty.
+        Poll interval of rtmidi's queue when it is empty (``delivery="poll"``).
+    delivery : {"callback", "poll"}, optional
+        How messages are taken from rtmidi; default "callback" under ALSA,
+        "poll" under JACK (see the module notes).
     priority : int
         SCHED_FIFO priority of the poller thread; 0 for none.
     """
 
     def __init__(self, trigger, *, api=None, connect=(), errors=None, lights=True, poll_ms=0.5,
-                 client_name=MIDI.virtual_port, priority=1):
+                 client_name=MIDI.virtual_port, priority=1, delivery=None):
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.api = choose_api() if api is None else api
         self.poll_s = poll_ms / 1000.0
+        if delivery is None:
+            delivery = "poll" if self.api == rtmidi.API_UNIX_JACK else "callback"
+        if delivery not in ("callback", "poll"):
+            raise ValueError(f"delivery must be 'callback' or 'poll', got {delivery!r}")
+        self.delivery = delivery
+        self._handling = threading.Lock()  # one parser: ports' callbacks take turns
         self.parser = MidiParser(self.errors)
         self.notes = {MIDI.first_note + k: k for k in range(MIDI.pads)}
         self.cc = {MIDI.cc_volume: "volume", MIDI.cc_rate: "rate", MIDI.cc_select: "select"}
@@ -249,21 +264,39 @@ class MidiInput:
 
     # -- thread ---------------------------------------------------------------------
     def start(self):
+        if self.delivery == "callback":
+            for k, port in enumerate(self.ports):
+                port.set_callback(self._on_message, k)
         self._thread = threading.Thread(target=self._run, name="livemappr-midi", daemon=True)
         self._thread.start()
         return self
 
+    def _on_message(self, item, k):
+        """rtmidi's callback (its input thread, ``delivery="callback"``)."""
+        with self._handling:
+            if self._stop.is_set():
+                return
+            self.handle(item[0], self._arrival(k, item[1]))  # never raises
+
     def close(self):
-        self._stop.set()
+        with self._handling:
+            self._stop.set()
         if self._thread is not None:
             self._thread.join()
         for p in self.ports:
+            if self.delivery == "callback":
+                p.cancel_callback()
             p.close_port()
             p.delete()
         if self.lights is not None:
             self.lights.close()
 
     def _run(self):
+        if self.delivery == "callback":  # messages come on rtmidi's thread; lights from here
+            while not self._stop.wait(0.05):
+                if self.lights is not None:
+                    self.update_lights()
+            return
         self.realtime = raise_priority("MIDI", self.priority)
         next_lights = 0.0
         while not self._stop.is_set():
