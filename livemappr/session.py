@@ -36,7 +36,8 @@ class SessionConfig:
     Attributes
     ----------
     directory : str or None
-        ``--session``: journal, map.json and map.png kept current there.
+        ``--session``: journal and map.json kept current there (every second),
+        map.png redrawn every 10 s and at stop.
     input, output : str or None
         ``--input`` (a file played as the mic), ``--output`` (what the engine plays, as a file).
     device : str or None
@@ -107,6 +108,7 @@ class Session:
         self._published = None
         self._published_lock = threading.Lock()
         self._map_version_written = -1
+        self._picture_written_at = float("-inf")
         self._file_offset = 0  # capture-file frame of this run's stream frame 0
         self._stop = threading.Event()
 
@@ -223,8 +225,13 @@ class Session:
         with self._published_lock:
             self._published = (snapshot, list(items))
 
-    def write_map(self):
-        """Write map.json and map.png if the map changed."""
+    #: map.png is only a picture: redrawn at most this often (and at stop).
+    #: map.json, which a resume needs, is written every second.
+    PICTURE_SECONDS = 10.0
+
+    def write_map(self, picture_now=False):
+        """Write map.json if the map changed, and map.png every
+        ``PICTURE_SECONDS`` (or now with ``picture_now``)."""
         with self._published_lock:
             published = self._published
         if published is None or published[0].version == self._map_version_written:
@@ -242,10 +249,13 @@ class Session:
                          for c in range(len(sizes)) if sizes[c])
         directory = pathlib.Path(self.config.directory)
         mapfile.write(directory, mapfile.MapFile(sr, entries, clusters))
-        picture.write_png(directory / "map.png.tmp", picture.render(
-            snapshot.positions, ids, {c.id: c.key for c in clusters}))
-        os.replace(directory / "map.png.tmp", directory / "map.png")
         self._map_version_written = snapshot.version
+        now = time.monotonic()
+        if picture_now or now - self._picture_written_at >= self.PICTURE_SECONDS:
+            picture.write_png(directory / "map.png.tmp", picture.render(
+                snapshot.positions, ids, {c.id: c.key for c in clusters}))
+            os.replace(directory / "map.png.tmp", directory / "map.png")
+            self._picture_written_at = now
 
     def status(self):
         """A dict of what a performer wants to see."""
@@ -313,7 +323,8 @@ class Session:
             except Exception as e:  # stopping one part must not leave the others running
                 self._warn(f"stopping {name}: {e}")
         if self.config.directory:
-            self.write_map()
+            self._map_version_written = None  # the last picture too, even if map.json is current
+            self.write_map(picture_now=True)
         self.parts = []
 
     def _warn(self, message):
