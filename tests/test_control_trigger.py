@@ -122,6 +122,10 @@ def test_gate_ends_the_sound_on_release():
 
 def test_hold_steps_through_the_cluster_back_to_back():
     e, t, _ = setup()
+    # Offline, no callback runs: pin "now" to the engine's frame (the live
+    # clock adds the wall time since the last callback, so a test thread that
+    # a busy machine holds up 20 ms would see a fourth step fall due).
+    t.clock.now = lambda now_ns=None: float(e.frame)
     t.hold = True
     f = e.frame + 10
     t.play_cluster(1, key="k", at=f)
@@ -195,11 +199,12 @@ def test_floats_are_accepted_where_an_int_is_meant():
 
 def test_steady_timing_lands_a_fixed_distance_after_the_hit():
     e, t, _ = setup(timing="steady", steady_ms=5.0)
+    # Offline no callback runs between hits: pin "now" (live, it adds the wall
+    # time since the last callback, which a busy machine stretches).
+    t.clock.now = lambda now_ns=None: float(e.frame)
     now = t.clock.now()
     t.play_cluster(0)
     out = render(e, 2000, blocksize=128)
-    # Offline there is no wall clock between blocks: "now" is the frame after
-    # the last callback's start plus the time since; within a block of 5 ms.
     on = onsets(out[:, 0])[0] + e.frame - 2000
     assert 0 <= on - (now + 240) <= 128 + 48
 
@@ -222,3 +227,60 @@ def test_snapshot_is_read_only_and_checks_shapes():
         MapSnapshot(np.zeros((2, 2)), [0, 1, 1], slots, 1)
     with pytest.raises(ValueError, match=r"positions must have shape \(n, 2\), got \(2, 3\)"):
         MapSnapshot(np.zeros((2, 3)), [0, 1], slots, 1)
+
+
+def test_snapshot_groups_clusters_like_a_loop_over_each_cluster_would():
+    # MapSnapshot groups members with one stable sort; check it against the
+    # plain per-cluster definition on random maps (unplayable and -1 rows too).
+    rng = np.random.default_rng(7)
+    for trial in range(50):
+        n = int(rng.integers(0, 60))
+        pos = rng.normal(size=(n, 2))
+        cid = rng.integers(-1, 6, n)
+        slots = np.where(rng.random(n) < 0.8, np.arange(n), -1)
+        loud = np.round(rng.normal(size=n), 1)  # ties, to check the order among equals
+        snap = MapSnapshot(pos, cid, slots, version=trial, loudness=loud)
+        k = int(cid.max()) + 1 if n and cid.max() >= 0 else 0
+        assert snap.n_clusters == k
+        for c in range(k):
+            m = np.flatnonzero((cid == c) & (slots >= 0))
+            np.testing.assert_array_equal(snap.members[c], m)
+            np.testing.assert_array_equal(snap.by_loudness[c], m[np.argsort(loud[m], kind="stable")])
+            if m.size:
+                d = ((pos[m] - pos[m].mean(axis=0)) ** 2).sum(axis=1)
+                assert d[list(m).index(snap.centre_member[c])] == pytest.approx(d.min(), rel=1e-12, abs=1e-15)
+            else:
+                assert snap.centre_member[c] == -1
+
+
+def test_snapshot_builder_reads_each_snippet_once_and_matches_from_published():
+    from types import SimpleNamespace as NS
+
+    from livemappr.control.snapshot import SnapshotBuilder
+
+    reads = []
+
+    class Item:
+        def __init__(self, slot, rms_db):
+            self._slot, self.rms_db = slot, rms_db
+
+        @property
+        def slot(self):
+            reads.append(self._slot)
+            return self._slot
+
+    items = [Item(i, -float(i)) for i in range(5)]
+    b = SnapshotBuilder()
+    for version in range(1, 4):  # publications: the list grows between some
+        if version == 3:
+            items.extend([Item(5, -5.0), Item(-1, -60.0)])
+        pub = NS(positions=np.arange(2 * len(items) + 2, dtype=float).reshape(-1, 2),  # one row without item
+                 cluster_ids=np.zeros(len(items) + 1, np.int64), version=version)
+        got, want = b.build(pub, items), from_published(pub, items)
+        np.testing.assert_array_equal(got.slots, want.slots)
+        np.testing.assert_array_equal(got.loudness, want.loudness)
+        assert got.slots[-1] == -1 and got.version == version
+    # every snippet read once by the builder (from_published reads all, each time)
+    assert reads.count(0) == 1 + 3 and reads.count(5) == 1 + 1
+    fresh = [Item(9, 0.0)]  # a new list starts afresh
+    assert list(b.build(NS(positions=np.zeros((1, 2)), cluster_ids=[0], version=9), fresh).slots) == [9]
