@@ -2,46 +2,62 @@
 #   make demo   runs the main job on the bundled default
 #   make test   runs the tests
 # Both install what they need: Debian packages through apt-get (sudo when not
-# root, only the ones missing) and a virtual environment in .venv.
+# root, only the ones missing) and a virtual environment in .venv. The demo
+# needs only the engine's; the tests add JACK, Pure Data, Chromium and more.
 
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-# libportaudio2: the audio stream. jackd2, jack-tools: a private JACK dummy
-# server for tests without a sound card. libsndfile1: audio files.
-# liblo-tools: oscsend/oscdump as real OSC clients. puredata-core: our Pd patch
-# headless. hydrogen-drumkits: real labelled drum sounds for evaluation.
-# chromium: the map view's tests run in Debian's headless browser.
-# lua5.1: luac checks the TouchOSC layout's Lua scripts.
-APT_PACKAGES := libportaudio2 libsndfile1 jackd2 jack-tools liblo-tools \
-	puredata-core hydrogen-drumkits chromium lua5.1
+# What the engine needs (make demo): libportaudio2, the audio stream;
+# libsndfile1, audio files.
+RUNTIME_APT := libportaudio2 libsndfile1
+# What the tests add (make test): jackd2, jack-tools: a private JACK dummy
+# server for tests without a sound card. liblo-tools: oscsend/oscdump as real
+# OSC clients. puredata-core: our Pd patch headless. hydrogen-drumkits: real
+# labelled drum sounds for evaluation. chromium: the map view's tests run in
+# Debian's headless browser. lua5.1: luac checks the TouchOSC layout's Lua.
+TEST_APT := jackd2 jack-tools liblo-tools puredata-core hydrogen-drumkits chromium lua5.1
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test deps bench clean clean-cache
-
-deps: $(VENV)/.installed
-
-$(VENV)/.apt-ok: Makefile
-	@missing=$$(for p in $(APT_PACKAGES); do \
+# $(call apt_install,PACKAGES): apt-get install those not installed yet.
+define apt_install
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
-	if ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then missing="$$missing python3-venv"; fi; \
+	if [ "$(2)" = venv ] && ! $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null; then missing="$$missing python3-venv"; fi; \
 	if [ -n "$$missing" ]; then \
 		echo "make: installing Debian packages:$$missing"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+.PHONY: demo test deps test-deps bench clean clean-cache
+
+deps: $(VENV)/.installed
+test-deps: $(VENV)/.installed-test
+
+$(VENV)/.apt-runtime: Makefile
+	$(call apt_install,$(RUNTIME_APT),venv)
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "livemappr needs Python 3.11 or newer"'
 	@mkdir -p $(VENV) && touch $@
 
-$(VENV)/.installed: $(VENV)/.apt-ok pyproject.toml
+$(VENV)/.apt-test: $(VENV)/.apt-runtime
+	$(call apt_install,$(TEST_APT))
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.apt-runtime pyproject.toml
 	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed $(VENV)/.apt-test
 	$(VPY) -m pip install -q -e '.[test]'
 	@touch $@
 
-test: deps
+test: test-deps
 	$(VPY) -m pytest -q
 
 demo: deps
@@ -51,15 +67,8 @@ demo: deps
 # against libjack-jackd2-dev (benchmarks/peers/).
 BENCH_APT_PACKAGES := rt-tests gcc libc6-dev libjack-jackd2-dev
 
-bench: deps
-	@missing=$$(for p in $(BENCH_APT_PACKAGES); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		echo "make: installing Debian packages:$$missing"; \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+bench: test-deps
+	$(call apt_install,$(BENCH_APT_PACKAGES))
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	for b in benchmarks/bench_*.py; do $(VPY) $$b --json || exit 1; done
 
