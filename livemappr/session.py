@@ -268,6 +268,8 @@ class Session:
             # analysis behind: snippets waiting for the map, input not analysed
             "backpressure": self.analysis.stats["backpressure"],
             "missed_frames": self.analysis.stats["missed_frames"],
+            # sounds mapped but silent: the sample bank was full (bank_seconds)
+            "bank_full": self.analysis.stats["bank_full"],
         }
 
     def _input_db(self):
@@ -295,6 +297,8 @@ class Session:
                         f"xruns {s['xruns']}  cpu p99 {s['cpu_p99']:.2f}  input {s['input_db']:.0f} dB")
                 if s["backpressure"] or s["missed_frames"]:
                     line += f"  analysis behind: {s['backpressure']} waits, {s['missed_frames']} frames missed"
+                if s["bank_full"]:
+                    line += f"  bank full: {s['bank_full']} sounds silent"
                 if tty:
                     print("\r" + line + "   ", end="", file=sys.stderr, flush=True)
                 elif time.monotonic() - last_log >= 10:

@@ -15,9 +15,9 @@ from tests import drumkits
 SR = 48000
 
 
-def run_session(directory, mic_path):
+def run_session(directory, mic_path, statuses=None, **engine):
     """A live session without a sound card on ``mic_path`` (or no input), until all is mapped."""
-    s = Session(EngineConfig(samplerate=SR, blocksize=256),
+    s = Session(EngineConfig(samplerate=SR, blocksize=256, **engine),
                 SessionConfig(directory=str(directory), input=str(mic_path) if mic_path else None, device="none",
                               osc_port=0, midi=False, clusters=6, speed=0, web_port=0), log=lambda m: None)
     s.start()
@@ -31,6 +31,8 @@ def run_session(directory, mic_path):
         time.sleep(0.3)
         status = s.status()
         assert status["missed_frames"] == 0 and status["backpressure"] >= 0  # the stream waited for its readers
+        if statuses is not None:
+            statuses.append(status)
         s.write_map()
     finally:
         s.stop()
@@ -105,3 +107,12 @@ def test_snippets_the_map_had_not_written_yet_are_cut_again_from_the_journal(tmp
         want = captured[it.start:it.end, 0]
         half_step = np.abs(want).max() / 32767 / 2
         np.testing.assert_allclose(e.bank.samples(it.slot), want, rtol=0, atol=half_step * 1.01)
+
+
+def test_a_full_bank_keeps_mapping_and_says_how_many_sounds_are_silent(tmp_path, takes):
+    statuses = []
+    m = run_session(tmp_path, takes[0], statuses, bank_seconds=1.0)
+    silent = statuses[0]["bank_full"]
+    # 30 hits of up to 0.4 s do not fit in 1 s: the rest are mapped, journalled, silent
+    assert silent > 0 and len(m.snippets) >= 25
+    assert len(m.snippets) - silent >= 2  # the first sounds did fit
