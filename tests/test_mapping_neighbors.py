@@ -150,3 +150,16 @@ def test_affinity_rows_are_single_precision_and_still_exact_gaussians():
     spread = np.nanmax(beta, axis=1) / np.nanmin(beta, axis=1) - 1.0
     assert np.all(use.sum(axis=1) > 10) and spread.max() < 1e-4
     np.testing.assert_allclose(np.exp([_entropy(r) for r in P]), 10.0, rtol=1e-3)
+
+
+def test_storage_grows_by_1024_rows_or_an_eighth_not_by_doubling():
+    from livemappr.mapping.growth import grown_capacity
+
+    assert grown_capacity(64, 65) == 1088 and grown_capacity(16384, 16385) == 18432
+    assert grown_capacity(64, 5000) == 5000
+    index = NeighborIndex(3, ann_threshold=None, capacity=64)
+    index.extend(np.zeros((65, 3)))
+    aff = Affinities(perplexity=1, n_neighbors=3, capacity=16)
+    for n in range(17):
+        aff.add(np.zeros(min(n, 3), np.int64), np.ones(min(n, 3)))
+    assert index._data.shape[0] == 1088 and aff._idx.shape[0] == 16 + 1024

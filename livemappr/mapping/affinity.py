@@ -31,6 +31,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .growth import grown_capacity
+
 _TOL = 1e-5
 _MAX_ITER = 200
 
@@ -141,7 +143,8 @@ class Affinities:
     n_neighbors : int
         Row width ``k``; usually ``3 * perplexity``.
     capacity : int
-        Initial number of rows; storage doubles as needed.
+        Initial number of rows; storage grows as needed (see
+        :func:`~livemappr.mapping.growth.grown_capacity`).
 
     Attributes
     ----------
@@ -258,7 +261,7 @@ class Affinities:
         if m > min(self.k, new):
             raise ValueError(f"got {m} neighbours, allowed at most min(k={self.k}, n={new})")
         if new == self._idx.shape[0]:
-            self._alloc(2 * new)
+            self._alloc(grown_capacity(new, new + 1))
         self._idx[new, :m] = indices
         self._dist[new, :m] = distances
         self._count[new] = m
