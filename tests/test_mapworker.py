@@ -90,3 +90,18 @@ def test_the_map_rests_after_settling_and_wakes_for_a_new_snippet():
     q.put(snippet(19, X[19]))
     w.run_once()
     assert w.stats["steps"] == 6 and len(published) == n + 1
+
+
+def test_the_map_keeps_the_one_copy_of_each_feature_vector():
+    X, _ = groups(30, seed=4)
+    q = queue.Queue()
+    old = [snippet(i, x) for i, x in enumerate(X[:10])]
+    live = LiveMap(n_clusters=2, random_state=4).fit(np.stack([s.vector for s in old]))
+    w = MapWorker(q, live, items=old)  # a resumed session's snippets
+    for i, x in enumerate(X[10:]):
+        q.put(snippet(10 + i, x))
+    w.run_once()
+    assert [it.id for it in w.items] == list(range(30)) and [it.slot for it in w.items] == list(range(30))
+    assert all(it.vector is None for it in w.items)
+    np.testing.assert_array_equal(w.map.features, X.astype(np.float32))
+
