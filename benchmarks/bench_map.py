@@ -13,7 +13,9 @@ Synthetic data (N up to 20000) is a stand-in for sound features: a 64-D Gaussian
 mixture of 20 clusters with spreads varying 4x and sizes ~5x (tests/synthetic.py).
 Drum data: Debian hydrogen-drumkits, stand-in log-mel features
 (tests/hydrogen_features.py). Both peers and ours use 2 threads (this machine).
-Numba and pynndescent compile before anything is timed.
+Numba and pynndescent compile before anything is timed. Memory: the bytes of
+every array a map worker holds after a 30-minute session (7,200 snippets of 144
+features fed through ``MapWorker`` in batches), per snippet.
 """
 
 from __future__ import annotations
@@ -251,6 +253,47 @@ def bench_drums(report):
         report("cluster_ari", cluster_ari(ids, labels), "score", method=method, **ctx)
 
 
+def _reachable_arrays(root):
+    # Every ndarray reachable through livemappr objects and containers, each buffer once.
+    seen, arrays, todo = set(), {}, [root]
+    while todo:
+        o = todo.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, np.ndarray):
+            while isinstance(o.base, np.ndarray):
+                o = o.base
+            arrays[id(o)] = o
+        elif isinstance(o, (list, tuple, set, frozenset)):
+            todo.extend(o)
+        elif isinstance(o, dict):
+            todo.extend(o.values())
+        elif type(o).__module__.startswith("livemappr") and hasattr(o, "__dict__"):
+            todo.extend(vars(o).values())
+    return list(arrays.values())
+
+
+def bench_memory(report, n=7200, n_features=144, batch=64):
+    """A session's worth of snippets through the map worker: what its arrays hold."""
+    import queue
+
+    from livemappr.analysis.worker import AnalysedSnippet
+    from livemappr.mapworker import MapWorker
+
+    X = np.random.default_rng(0).standard_normal((n, n_features)).astype(np.float32)
+    q = queue.Queue()
+    w = MapWorker(q, LiveMap(16, random_state=0), max_batch=batch)
+    for i, x in enumerate(X):
+        q.put(AnalysedSnippet(i, i * 12000, i * 12000 + 6000, i * 12000, i, x, -6.0, -20.0, "onset"))
+    while w.stats["added"] < n:
+        w.run_once()
+    nbytes = sum(a.nbytes for a in _reachable_arrays(w))
+    ctx = {"n": n, "n_features": n_features, "data": "standard_normal", "batch": batch}
+    report("map_worker_arrays_mb", nbytes / 2**20, "MiB", **ctx)
+    report("map_worker_bytes_per_snippet", nbytes / n, "B", **ctx)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -274,6 +317,8 @@ def main(argv=None):
                 steps_per_snippet=5 if args.quick else 10)
     report.say("hydrogen drum one-shots (other-kit neighbours only)")
     bench_drums(report)
+    report.say("memory of the map worker after 7,200 snippets")
+    bench_memory(report)
     if not args.quick:
         report.say("approximate k-NN (pynndescent, built in the background) vs exact")
         bench_ann(report)

@@ -13,8 +13,13 @@ should stay idle) until the next snippet arrives. Every publication goes to ``on
 (the session turns it into what the control surfaces play and into
 map.json). A failing pass is counted, reported once per kind, and the worker
 goes on.
+
+The map's neighbour index keeps the one copy of each snippet's feature vector
+(``LiveMap.features``); the snippets the worker keeps in ``items`` drop theirs
+(``vector`` is None), which saves 576 B a snippet at 144 features.
 """
 
+import dataclasses
 import queue
 import threading
 import time
@@ -38,7 +43,8 @@ class MapWorker:
         Snippets added per pass at most.
     on_error : callable(str), optional
     items : sequence, optional
-        Snippets ``live_map`` already holds, in map order.
+        Snippets ``live_map`` already holds, in map order (kept without their
+        ``vector``).
     settle_steps : int or None
         Settling steps after the last new snippet before the map rests; None: never.
     """
@@ -55,7 +61,7 @@ class MapWorker:
         self.settle_steps = settle_steps
         self._budget = settle_steps
         self.on_error = on_error or (lambda message: None)
-        self.items = list(items)  # already on the map (a resumed session)
+        self.items = [_without_vector(it) for it in items]  # already on the map (a resumed session)
         self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0}
         self.errors = {}
         self._step_ms = []
@@ -92,7 +98,7 @@ class MapWorker:
             t0 = time.perf_counter()
             for item in batch:
                 self.map.add(item.vector)
-                self.items.append(item)
+                self.items.append(_without_vector(item))
             self.stats["added"] += len(batch)
             if batch:
                 self._budget = self.settle_steps
@@ -132,3 +138,11 @@ class MapWorker:
         self.errors[kind] = self.errors.get(kind, 0) + 1
         if self.errors[kind] == 1:
             self.on_error(message)
+
+
+def _without_vector(item):
+    # The map holds the features now; a second copy per snippet is what made the
+    # worker's memory grow with the session.
+    if getattr(item, "vector", None) is None or not dataclasses.is_dataclass(item):
+        return item
+    return dataclasses.replace(item, vector=None)

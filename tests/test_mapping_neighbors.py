@@ -98,8 +98,8 @@ def test_affinity_rows_have_the_target_perplexity_and_joint_p_is_symmetric():
     X, _ = gaussian_mixture(500, n_features=10, random_state=4)
     idx, dist = exact_knn(X, 45)
     aff = Affinities(perplexity=15, n_neighbors=45).fit(idx, dist)
-    np.testing.assert_allclose(aff.P.sum(axis=1), 1.0, rtol=1e-9)
-    H = np.array([_entropy(r) for r in aff.P])
+    np.testing.assert_allclose(aff.P.sum(axis=1, dtype=np.float64), 1.0, rtol=1e-6)  # float32 rows
+    H = np.array([_entropy(r.astype(np.float64)) for r in aff.P])
     np.testing.assert_allclose(np.exp(H), 15.0, rtol=1e-3)
     indptr, cols, data = joint_csr(aff)
     dense = np.zeros((500, 500))
@@ -130,3 +130,36 @@ def test_incremental_affinities_equal_batch_after_recalibration():
     np.testing.assert_allclose(aff.distances, batch.distances, rtol=1e-5)
     assert np.mean(aff.indices == batch.indices) > 0.999
     np.testing.assert_allclose(np.sort(aff.P, axis=1), np.sort(batch.P, axis=1), atol=1e-4)
+
+
+def test_affinity_rows_are_single_precision_and_still_exact_gaussians():
+    # 12 bytes a slot (int32, float32, float32) instead of 24. The calibration
+    # runs in float64, so each row is still a Gaussian in the distance up to
+    # float32 rounding: -log(p_c / p_0) / (d_c^2 - d_0^2) is one beta per row.
+    X, _ = gaussian_mixture(400, n_features=12, random_state=6)
+    idx, dist = exact_knn(X, 30)
+    aff = Affinities(perplexity=10, n_neighbors=30).fit(idx, dist)
+    assert (aff.indices.dtype, aff.distances.dtype, aff.P.dtype) == (np.int32, np.float32, np.float32)
+    np.testing.assert_array_equal(aff.indices, idx)
+    np.testing.assert_allclose(aff.distances, dist, rtol=1e-7)
+    P = aff.P.astype(np.float64)
+    d2 = aff.distances.astype(np.float64) ** 2
+    d2 -= d2[:, :1]
+    use = (d2 > 1e-3 * d2[:, -1:]) & (P > 1e-30)
+    beta = np.where(use, -np.log(np.where(use, P, 1.0) / P[:, :1]) / np.where(use, d2, 1.0), np.nan)
+    spread = np.nanmax(beta, axis=1) / np.nanmin(beta, axis=1) - 1.0
+    assert np.all(use.sum(axis=1) > 10) and spread.max() < 1e-4
+    np.testing.assert_allclose(np.exp([_entropy(r) for r in P]), 10.0, rtol=1e-3)
+
+
+def test_storage_grows_by_1024_rows_or_an_eighth_not_by_doubling():
+    from livemappr.mapping.growth import grown_capacity
+
+    assert grown_capacity(64, 65) == 1088 and grown_capacity(16384, 16385) == 18432
+    assert grown_capacity(64, 5000) == 5000
+    index = NeighborIndex(3, ann_threshold=None, capacity=64)
+    index.extend(np.zeros((65, 3)))
+    aff = Affinities(perplexity=1, n_neighbors=3, capacity=16)
+    for n in range(17):
+        aff.add(np.zeros(min(n, 3), np.int64), np.ones(min(n, 3)))
+    assert index._data.shape[0] == 1088 and aff._idx.shape[0] == 16 + 1024

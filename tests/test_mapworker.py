@@ -90,3 +90,61 @@ def test_the_map_rests_after_settling_and_wakes_for_a_new_snippet():
     q.put(snippet(19, X[19]))
     w.run_once()
     assert w.stats["steps"] == 6 and len(published) == n + 1
+
+
+def test_the_map_keeps_the_one_copy_of_each_feature_vector():
+    X, _ = groups(30, seed=4)
+    q = queue.Queue()
+    old = [snippet(i, x) for i, x in enumerate(X[:10])]
+    live = LiveMap(n_clusters=2, random_state=4).fit(np.stack([s.vector for s in old]))
+    w = MapWorker(q, live, items=old)  # a resumed session's snippets
+    for i, x in enumerate(X[10:]):
+        q.put(snippet(10 + i, x))
+    w.run_once()
+    assert [it.id for it in w.items] == list(range(30)) and [it.slot for it in w.items] == list(range(30))
+    assert all(it.vector is None for it in w.items)
+    np.testing.assert_array_equal(w.map.features, X.astype(np.float32))
+
+
+def _reachable_arrays(root):
+    # Every ndarray reachable from root through livemappr objects and containers,
+    # each buffer once (views count as their base).
+    seen, arrays, todo = set(), {}, [root]
+    while todo:
+        o = todo.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, np.ndarray):
+            while isinstance(o.base, np.ndarray):
+                o = o.base
+            arrays[id(o)] = o
+        elif isinstance(o, (list, tuple, set, frozenset)):
+            todo.extend(o)
+        elif isinstance(o, dict):
+            todo.extend(o.values())
+        elif type(o).__module__.startswith("livemappr") and hasattr(o, "__dict__"):
+            todo.extend(vars(o).values())
+    return list(arrays.values())
+
+
+def test_a_long_session_costs_under_2_kb_a_snippet():
+    # 30 minutes at 4 snippets a second. What a snippet needs at the least: 90
+    # neighbours x (int32 index + float32 distance + float32 p) = 1,080 B and its
+    # 144 float32 features = 576 B, 1,656 B. Positions, optimiser state, labels,
+    # the quadtree and the published snapshot add ~150 B; the arrays grow by
+    # 1,024 rows at this size (here 32 spare rows). Doubling float64 storage plus
+    # a second copy of the features in the snippets cost 3.9 KB.
+    n, n_features = 7200, 144
+    X = np.random.default_rng(5).standard_normal((n, n_features)).astype(np.float32)
+    q = queue.Queue()
+    w = MapWorker(q, LiveMap(n_clusters=16, random_state=5), max_batch=64)
+    for i, x in enumerate(X):
+        q.put(snippet(i, x))
+    while w.stats["added"] < n:
+        w.run_once()
+    assert w.stats["errors"] == 0 and w.map.snapshot.n == n
+    arrays = _reachable_arrays(w)
+    per_snippet = sum(a.nbytes for a in arrays) / n
+    largest = sorted(((a.nbytes, a.dtype.name, a.shape) for a in arrays), reverse=True)[:4]
+    assert 1656 < per_snippet < 2048, (per_snippet, largest)

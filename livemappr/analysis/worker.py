@@ -37,7 +37,9 @@ class AnalysedSnippet:
         Absolute stream frames.
     slot : int
         Bank slot holding its audio (-1 if the bank was full).
-    vector : ndarray of shape (n_features,), float32
+    vector : ndarray of shape (n_features,), float32, or None
+        None once the map worker has put the snippet on the map: the map keeps
+        the one copy (``LiveMap.features[i]``).
     peak_db, rms_db : float
     ended_by : str
         Why the slicer ended it ("onset", "silence", "max_length", "grid", ...).

@@ -11,7 +11,8 @@ Modules, in pipeline order: ``neighbors`` (exact and background pynndescent k-NN
 ``kmeans`` (k-means++ and Lloyd), ``clusters`` (``StableKMeans``), ``snapshot``
 (immutable published state), ``livemap`` (``LiveMap``: all of it together),
 ``quality`` (trustworthiness, k-NN label agreement, ARI); ``params``
-(get_params / set_params for the estimators).
+(get_params / set_params for the estimators); ``growth`` (how the per-snippet
+arrays grow).
 """
 
 import os

@@ -16,12 +16,22 @@ old points it is now a neighbour of, without re-sorting or re-indexing a CSR
 matrix. Those rows are first re-weighted with their old bandwidth (microseconds)
 and marked dirty; :meth:`Affinities.recalibrate` redoes their binary search on
 the next background refinement step.
+
+A row costs ``k`` x 12 bytes (90 neighbours: 1,080 B): int32 indices, float32
+distances and float32 ``p(j|i)``. Single precision is plenty for a probability
+(relative error 6e-8, far below the Barnes-Hut approximation); the kernels do
+their sums in float64. The distances stay: a row that gains a neighbour is
+re-weighted and later recalibrated from them, and they cannot be recovered from
+``p`` and the bandwidth where ``p`` underflows to 0 (the far end of a sharp row:
+it happens even on synthetic data).
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+
+from .growth import grown_capacity
 
 _TOL = 1e-5
 _MAX_ITER = 200
@@ -34,11 +44,12 @@ def _calibrate_row(dist, count, perplexity, beta0, out_p):
     # Newton steps on H(beta) (dH/dbeta = -beta * Var[d2]) inside a bisection
     # bracket: from a warm start (a row that just gained one neighbour) this takes
     # 2-4 passes instead of the ~30 of plain bisection.
+    # `dist` and `out_p` may be float32 rows: everything is computed in float64.
     if count == 0:
         return beta0
     perp = min(perplexity, max(1.0, count / 3.0))
     target = np.log(perp)
-    d0 = dist[0] * dist[0]
+    d0 = np.float64(dist[0]) ** 2
     beta = beta0 if beta0 > 0.0 else 1.0
     lo = 0.0
     hi = np.inf
@@ -48,7 +59,7 @@ def _calibrate_row(dist, count, perplexity, beta0, out_p):
         sdd = 0.0
         for c in range(count):
             # Shifting by the nearest distance keeps exp() from underflowing.
-            d2 = dist[c] * dist[c] - d0
+            d2 = np.float64(dist[c]) ** 2 - d0
             w = np.exp(-beta * d2)
             out_p[c] = w
             s += w
@@ -89,10 +100,10 @@ def _calibrate_rows(rows, dist, count, perplexity, beta, p):
 
 @numba.njit(cache=True, nogil=True)
 def _reweight_row(dist, count, beta, out_p):
-    d0 = dist[0] * dist[0]
+    d0 = np.float64(dist[0]) ** 2
     s = 0.0
     for c in range(count):
-        w = np.exp(-beta * (dist[c] * dist[c] - d0))
+        w = np.exp(-beta * (np.float64(dist[c]) ** 2 - d0))
         out_p[c] = w
         s += w
     for c in range(count):
@@ -132,16 +143,18 @@ class Affinities:
     n_neighbors : int
         Row width ``k``; usually ``3 * perplexity``.
     capacity : int
-        Initial number of rows; storage doubles as needed.
+        Initial number of rows; storage grows as needed (see
+        :func:`~livemappr.mapping.growth.grown_capacity`).
 
     Attributes
     ----------
-    indices : ndarray of shape (n, k), int64
+    indices : ndarray of shape (n, k), int32
         Neighbours of each point, ascending by distance; -1 in unused slots.
-    distances : ndarray of shape (n, k), float64
+    distances : ndarray of shape (n, k), float32
         Euclidean feature distances; inf in unused slots.
-    P : ndarray of shape (n, k), float64
-        ``p(j|i)``; 0 in unused slots. Each row with neighbours sums to 1.
+    P : ndarray of shape (n, k), float32
+        ``p(j|i)``; 0 in unused slots. Each row with neighbours sums to 1
+        (within float32 rounding).
     """
 
     def __init__(self, perplexity=30.0, n_neighbors=90, capacity=256):
@@ -157,9 +170,9 @@ class Affinities:
 
     def _alloc(self, cap):
         old = getattr(self, "_idx", None)
-        idx = np.full((cap, self.k), -1, np.int64)
-        dist = np.full((cap, self.k), np.inf)
-        p = np.zeros((cap, self.k))
+        idx = np.full((cap, self.k), -1, np.int32)
+        dist = np.full((cap, self.k), np.inf, np.float32)
+        p = np.zeros((cap, self.k), np.float32)
         count = np.zeros(cap, np.int64)
         beta = np.zeros(cap)
         if old is not None:
@@ -248,7 +261,7 @@ class Affinities:
         if m > min(self.k, new):
             raise ValueError(f"got {m} neighbours, allowed at most min(k={self.k}, n={new})")
         if new == self._idx.shape[0]:
-            self._alloc(2 * new)
+            self._alloc(grown_capacity(new, new + 1))
         self._idx[new, :m] = indices
         self._dist[new, :m] = distances
         self._count[new] = m
@@ -310,7 +323,7 @@ def joint_csr(aff):
     valid = aff.indices >= 0
     rows = np.repeat(np.arange(n), aff.k).reshape(n, aff.k)[valid]
     cols = aff.indices[valid]
-    vals = aff.P[valid]
+    vals = aff.P[valid].astype(np.float64)
     r = np.concatenate([rows, cols])
     c = np.concatenate([cols, rows])
     v = np.concatenate([vals, vals]) / (2.0 * n)

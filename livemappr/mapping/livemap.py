@@ -45,6 +45,14 @@ class LiveMap:
         self._labels = np.empty(0, np.int64)
 
     @property
+    def features(self):
+        """ndarray of shape (n, n_features), float32: the vectors on the map, row
+        ``i`` for snippet ``i``. A view into the neighbour index: read it on the
+        map worker's thread, copy what you keep."""
+        index = getattr(self.tsne, "index_", None)
+        return np.empty((0, 0), np.float32) if index is None else index.data
+
+    @property
     def snapshot(self):
         """The latest published :class:`~livemappr.mapping.snapshot.MapSnapshot`."""
         return self.publisher.latest

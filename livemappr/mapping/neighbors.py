@@ -19,6 +19,8 @@ import threading
 import numba
 import numpy as np
 
+from .growth import grown_capacity
+
 # Rows per block in the offline all-pairs search: 256 x 20000 float64 distances is
 # 41 MB, small enough to stay out of the way and big enough for BLAS to be fast.
 _BLOCK = 256
@@ -181,7 +183,13 @@ class NeighborIndex:
         Size at which the background build starts; default ``ann_threshold // 2``.
     random_state : int or None
     capacity : int
-        Rows to reserve; storage doubles when full.
+        Rows to reserve; storage grows when full (see
+        :func:`~livemappr.mapping.growth.grown_capacity`).
+
+    Notes
+    -----
+    Vectors are stored as float32 (576 B a snippet at 144 features): the features
+    are float32 to begin with; the distance scan accumulates in float64.
     """
 
     def __init__(self, n_features, ann_threshold=50_000, warm_at=None, random_state=None,
@@ -205,7 +213,7 @@ class NeighborIndex:
 
     @property
     def data(self):
-        """ndarray of shape (n, n_features): a view of the stored vectors."""
+        """ndarray of shape (n, n_features), float32: a view of the stored vectors."""
         return self._data[: self._n]
 
     def extend(self, X):
@@ -215,7 +223,7 @@ class NeighborIndex:
             raise ValueError(f"X must have shape (m, {self.n_features}), got {X.shape}")
         need = self._n + X.shape[0]
         if need > self._data.shape[0]:
-            grown = np.empty((max(need, 2 * self._data.shape[0]), self.n_features), np.float32)
+            grown = np.empty((grown_capacity(self._data.shape[0], need), self.n_features), np.float32)
             grown[: self._n] = self._data[: self._n]
             self._data = grown
         self._data[self._n: need] = X
