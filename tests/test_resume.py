@@ -116,3 +116,20 @@ def test_a_full_bank_keeps_mapping_and_says_how_many_sounds_are_silent(tmp_path,
     # 30 hits of up to 0.4 s do not fit in 1 s: the rest are mapped, journalled, silent
     assert silent > 0 and len(m.snippets) >= 25
     assert len(m.snippets) - silent >= 2  # the first sounds did fit
+
+
+def test_a_session_on_glibc_trims_freed_memory_every_10_s(tmp_path):
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("malloc_trim is glibc's; this C library has none")
+    s = Session(EngineConfig(samplerate=SR, blocksize=256),
+                SessionConfig(directory=str(tmp_path), device="none", osc_port=0, midi=False, web_port=0),
+                log=lambda m: None)
+    s.start()
+    try:
+        trims = [part for name, part in s.parts if name == "memory trim"]
+        assert len(trims) == 1 and trims[0].seconds == 10.0
+        assert trims[0].fn() in (0, 1)  # glibc: 1 if memory was given back
+    finally:
+        s.stop()
