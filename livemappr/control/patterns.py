@@ -71,6 +71,7 @@ class PatternLooper:
         self.errors = errors
         self.current = 0
         self.playing = False
+        self._wake = threading.Event()  # set when playing starts: the thread idles until then
         self.recording = False  # the first layer
         self.overdubbing = False
         self.origin = Fraction(0)  # beat where the current pattern's cycle 0 starts
@@ -124,6 +125,7 @@ class PatternLooper:
             self._rec_end = start + self._length()
             self._play_from = self._rec_end
             self.playing, self._until = True, None
+            self._wake.set()
 
     def overdub(self, on=True):
         """Add a layer of what is played now (while the pattern loops)."""
@@ -140,6 +142,7 @@ class PatternLooper:
             if on and not self.playing:
                 self.origin = self._play_from = self._next_bar_beat()
                 self.playing, self._until = True, None
+                self._wake.set()
             elif not on:
                 self.playing = self.recording = self.overdubbing = False
 
@@ -239,15 +242,20 @@ class PatternLooper:
 
     def close(self):
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
 
     def _run(self, interval):
         raise_priority("patterns")
-        while not self._stop.wait(interval):
+        while not self._stop.is_set():
             if self.playing and self.clock.running():
                 self.step()
+                self._stop.wait(interval)
+            else:  # idle: no 200 wake-ups a second while nothing plays
+                self._wake.wait(0.1)
+                self._wake.clear()
 
     # -- export -------------------------------------------------------------------------
     def midi_notes(self, index=None):

@@ -98,6 +98,7 @@ class Trigger:
         self._held = {}  # key -> _Held (hold mode)
         self._next_tag = _TAG_BASE
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set when a key is held: the stepper idles until then
         self._stepper = None
         self.quantizer = None  # a Quantizer (the Time and loops transport sets it)
         # callables(frame, cluster, snippet, velocity, origin) told of every hit
@@ -163,6 +164,7 @@ class Trigger:
                 if self.hold:
                     start = frame if frame != ASAP else self.clock.now() + self.clock.blocksize
                     self._held[key] = _Held(cluster, tag, start + self._length(snap, snippet), 1)
+                    self._wake.set()
         self._tell(frame, cluster, snippet, velocity, origin)
         return snippet
 
@@ -218,6 +220,7 @@ class Trigger:
 
     def close(self):
         self._stop.set()
+        self._wake.set()
         if self._stepper is not None:
             self._stepper.join()
             self._stepper = None
@@ -245,9 +248,13 @@ class Trigger:
 
     def _step_loop(self):
         raise_priority("stepper")
-        while not self._stop.wait(0.005):
+        while not self._stop.is_set():
             if self._held:
                 self.step()
+                self._stop.wait(0.005)
+            else:  # idle: no 200 wake-ups a second while no key is held
+                self._wake.wait(0.1)
+                self._wake.clear()
 
     # -- guts (called with the lock held) -------------------------------------------
     def _choose(self, snap, cluster, velocity):

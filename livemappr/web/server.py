@@ -273,6 +273,10 @@ class WebView:
             # small one makes such a client block its sends, which is what
             # the stall check sees. 256 kB is seconds of map at LAN speed.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        if not self._clients:  # the tick left the map alone while nobody watched
+            snap = self.trigger.snapshots.get()
+            if snap.version != self._map.version:
+                self._map.update(snap.unit, snap.cluster_ids, snap.version)
         self._clients.add(c)
         self.stats["clients"] += 1
         for message in self._welcome():
@@ -345,13 +349,17 @@ class WebView:
         return msgs
 
     async def _tick(self):
-        """Poll the map (200 times a second: one attribute read) and send at most ``max_rate`` frames a second."""
+        """Poll the map (200 times a second: one attribute read) and send at most ``max_rate`` frames a second.
+
+        With no page connected it wakes 4 times a second, for the status and
+        the waveform strip only (a page that connects gets the whole map).
+        """
         period = 1.0 / self.max_rate
         last_map = last_status = 0.0
         while True:
             now = time.monotonic()
             snap = self.trigger.snapshots.get()
-            if snap.version != self._map.version and now - last_map >= period:
+            if self._clients and snap.version != self._map.version and now - last_map >= period:
                 frame = self._map.update(snap.unit, snap.cluster_ids, snap.version)
                 last_map = now
                 if frame is not None:
@@ -363,7 +371,7 @@ class WebView:
             for c in list(self._clients):
                 if c.send_started is not None and now - c.send_started > self.stall_seconds:
                     self._drop(c, f"client {c.number} has not read for {self.stall_seconds:g} s")
-            await asyncio.sleep(0.005)
+            await asyncio.sleep(0.005 if self._clients else 0.25)
 
     def _send_status(self):
         if self._peaks is not None:
