@@ -116,6 +116,7 @@ def test_midi_clock_from_a_jack_client_at_120_bpm(jack_server):
     tr.attach(midi)
     midi.start()
     sender = None
+    jack_server.output()  # what jackd says from here on
     try:
         with AudioStream(e, device="system"):
             assert wait_until(tr.clock.running, 5)
@@ -126,6 +127,11 @@ def test_midi_clock_from_a_jack_client_at_120_bpm(jack_server):
             sender.kill()
             sender.wait()
         midi.close()
+    said = jack_server.output()
+    # Cycles the server ran late (this VM stalls real-time threads for up to
+    # tens of ms at times): a tick the sender sends a cycle late may be
+    # bridged as lost, rightly. Without one, no tick may be.
+    server_xruns = said.count("XRun") + said.count("was not finished")
     assert tr.tempo.source == "midi"
     h = np.array(tr.follower.history[96:], np.float64)  # locked after four beats
     # the tempo read, tick after tick, centres within 0.1 BPM; no single
@@ -143,8 +149,13 @@ def test_midi_clock_from_a_jack_client_at_120_bpm(jack_server):
     assert abs(np.median(err)) < 0.005 * SR  # in phase (a period typical; the VM adds wake-up lateness)
     assert np.percentile(np.abs(err), 95) < 0.010 * SR  # the VM's wake-up lateness (~9 ms) bounds the tail
     # Start made the first tick beat 0 (followed from the third tick on, index 2), none lost
-    assert tr.follower.history[0][0] == 2 and np.all(np.diff(h[:, 0]) == 1)
-    assert midi.errors.counts().get("midi_clock_missing", 0) == 0
+    jumps = np.diff(np.array(tr.follower.history, np.float64)[:, 0]) - 1
+    assert tr.follower.history[0][0] == 2 and np.all(jumps >= 0)
+    bridged = midi.errors.counts().get("midi_clock_missing", 0)
+    if server_xruns == 0:
+        assert jumps.sum() == 0 and bridged == 0
+    else:
+        assert jumps.sum() <= 2 * server_xruns, (jumps.sum(), server_xruns)
 
 
 class TickMonitor:
