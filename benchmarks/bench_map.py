@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from hydrogen_features import load_hydrogen  # noqa: E402
 from synthetic import gaussian_mixture  # noqa: E402
+from memory import reachable_arrays  # noqa: E402
 
 from livemappr.mapping.clusters import StableKMeans  # noqa: E402
 from livemappr.mapping.embedding import IncrementalTSNE  # noqa: E402
@@ -253,27 +254,6 @@ def bench_drums(report):
         report("cluster_ari", cluster_ari(ids, labels), "score", method=method, **ctx)
 
 
-def _reachable_arrays(root):
-    # Every ndarray reachable through livemappr objects and containers, each buffer once.
-    seen, arrays, todo = set(), {}, [root]
-    while todo:
-        o = todo.pop()
-        if id(o) in seen:
-            continue
-        seen.add(id(o))
-        if isinstance(o, np.ndarray):
-            while isinstance(o.base, np.ndarray):
-                o = o.base
-            arrays[id(o)] = o
-        elif isinstance(o, (list, tuple, set, frozenset)):
-            todo.extend(o)
-        elif isinstance(o, dict):
-            todo.extend(o.values())
-        elif type(o).__module__.startswith("livemappr") and hasattr(o, "__dict__"):
-            todo.extend(vars(o).values())
-    return list(arrays.values())
-
-
 def bench_memory(report, n=7200, n_features=144, batch=64):
     """A session's worth of snippets through the map worker: what its arrays hold."""
     import queue
@@ -288,7 +268,7 @@ def bench_memory(report, n=7200, n_features=144, batch=64):
         q.put(AnalysedSnippet(i, i * 12000, i * 12000 + 6000, i * 12000, i, x, -6.0, -20.0, "onset"))
     while w.stats["added"] < n:
         w.run_once()
-    nbytes = sum(a.nbytes for a in _reachable_arrays(w))
+    nbytes = sum(a.nbytes for a in reachable_arrays(w))
     ctx = {"n": n, "n_features": n_features, "data": "standard_normal", "batch": batch}
     report("map_worker_arrays_mb", nbytes / 2**20, "MiB", **ctx)
     report("map_worker_bytes_per_snippet", nbytes / n, "B", **ctx)

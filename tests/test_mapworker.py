@@ -6,6 +6,7 @@ import numpy as np
 from livemappr.analysis.worker import AnalysedSnippet
 from livemappr.mapping.livemap import LiveMap
 from livemappr.mapworker import MapWorker
+from tests.memory import reachable_arrays
 
 
 def snippet(i, vector):
@@ -106,28 +107,6 @@ def test_the_map_keeps_the_one_copy_of_each_feature_vector():
     np.testing.assert_array_equal(w.map.features, X.astype(np.float32))
 
 
-def _reachable_arrays(root):
-    # Every ndarray reachable from root through livemappr objects and containers,
-    # each buffer once (views count as their base).
-    seen, arrays, todo = set(), {}, [root]
-    while todo:
-        o = todo.pop()
-        if id(o) in seen:
-            continue
-        seen.add(id(o))
-        if isinstance(o, np.ndarray):
-            while isinstance(o.base, np.ndarray):
-                o = o.base
-            arrays[id(o)] = o
-        elif isinstance(o, (list, tuple, set, frozenset)):
-            todo.extend(o)
-        elif isinstance(o, dict):
-            todo.extend(o.values())
-        elif type(o).__module__.startswith("livemappr") and hasattr(o, "__dict__"):
-            todo.extend(vars(o).values())
-    return list(arrays.values())
-
-
 def test_a_long_session_costs_under_2_kb_a_snippet():
     # 30 minutes at 4 snippets a second. What a snippet needs at the least: 90
     # neighbours x (int32 index + float32 distance + float32 p) = 1,080 B and its
@@ -144,7 +123,7 @@ def test_a_long_session_costs_under_2_kb_a_snippet():
     while w.stats["added"] < n:
         w.run_once()
     assert w.stats["errors"] == 0 and w.map.snapshot.n == n
-    arrays = _reachable_arrays(w)
+    arrays = reachable_arrays(w)
     per_snippet = sum(a.nbytes for a in arrays) / n
     largest = sorted(((a.nbytes, a.dtype.name, a.shape) for a in arrays), reverse=True)[:4]
     assert 1656 < per_snippet < 2048, (per_snippet, largest)
