@@ -225,7 +225,9 @@ class Session:
     def _on_publish(self, snapshot, items):
         self.snapshots.publish(self._snapshot_builder.build(snapshot, items))
         with self._published_lock:
-            self._published = (snapshot, list(items))
+            # The worker's list only grows: its length now marks what this
+            # snapshot covers (no copy of every snippet 30 times a second).
+            self._published = (snapshot, items, len(items))
 
     #: map.png is only a picture: redrawn at most this often (and at stop).
     #: map.json, which a resume needs, is written every second.
@@ -238,7 +240,8 @@ class Session:
             published = self._published
         if published is None or published[0].version == self._map_version_written:
             return
-        snapshot, items = published
+        snapshot, items, n = published
+        items = items[:n]
         sr = self.engine_config.samplerate
         ids = np.asarray(snapshot.cluster_ids)
         off = self._file_offset  # times in map.json count frames of capture.f32, across runs
