@@ -17,11 +17,14 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def _knn_2d_one(Y, i, k, out):
-    # k nearest rows of Y to row i (excluding i), by insertion into a sorted list.
+def _knn_2d_one(Y, i, k, out, groups, use_groups):
+    # k nearest rows of Y to row i, nearest first, by insertion into a sorted list.
+    # Skips i and, with use_groups, every row in i's group; slots left without a
+    # candidate (fewer than k rows to choose from) stay -1.
     best_d = np.full(k, np.inf)
+    out[:] = -1
     for j in range(Y.shape[0]):
-        if j == i:
+        if j == i or (use_groups and groups[j] == groups[i]):
             continue
         dx = Y[j, 0] - Y[i, 0]
         dy = Y[j, 1] - Y[i, 1]
@@ -42,10 +45,11 @@ def _trust_penalty(X, Y, queries, k):
     # (rank in feature space - k), ranks 1-based, self excluded.
     total = np.zeros(queries.shape[0])
     n = X.shape[0]
+    no_groups = np.empty(0, np.int64)
     for qi in numba.prange(queries.shape[0]):
         i = queries[qi]
         nb = np.empty(k, np.int64)
-        _knn_2d_one(Y, i, k, nb)
+        _knn_2d_one(Y, i, k, nb, no_groups, False)
         dX = np.empty(n)
         for j in range(n):
             s = 0.0
@@ -111,22 +115,8 @@ def _agreement(Y, labels, groups, k, use_groups):
     n = Y.shape[0]
     score = np.empty(n)
     for i in numba.prange(n):
-        best_d = np.full(k, np.inf)
-        best_j = np.full(k, -1, np.int64)
-        for j in range(n):
-            if j == i or (use_groups and groups[j] == groups[i]):
-                continue
-            dx = Y[j, 0] - Y[i, 0]
-            dy = Y[j, 1] - Y[i, 1]
-            d = dx * dx + dy * dy
-            if d < best_d[k - 1]:
-                p = k - 1
-                while p > 0 and best_d[p - 1] > d:
-                    best_d[p] = best_d[p - 1]
-                    best_j[p] = best_j[p - 1]
-                    p -= 1
-                best_d[p] = d
-                best_j[p] = j
+        best_j = np.empty(k, np.int64)
+        _knn_2d_one(Y, i, k, best_j, groups, use_groups)
         hit = 0
         cnt = 0
         for a in range(k):
