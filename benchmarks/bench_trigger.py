@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
 from _report import Report, parser  # noqa: E402
 
+from tests import osc_flood  # noqa: E402
 from tests.jackserver import JackServer  # noqa: E402
 
 SR = 48000
@@ -255,28 +256,6 @@ def emit(report, source, blocksize, timing, lat_frames, lost, hits, probe_gaps):
                   spread_ms=round(p99 - p1, 3), max_ms=round(float(ms.max()), 3), **ctx)
 
 
-FLOOD = """
-import socket, sys, time
-from pythonosc.osc_message_builder import OscMessageBuilder
-port, rate, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-msgs = []
-for i in range(100):
-    m = OscMessageBuilder("/livemappr/cluster/play"); m.add_arg(float(i % 16)); m.add_arg(0.01)
-    msgs.append(m.build().dgram)
-msgs[7] = b"\\x00garbage!"; msgs[50] = msgs[51][:-4]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-start = time.monotonic(); sent = 0
-while sent < rate * seconds:
-    for d in msgs:
-        s.sendto(d, ("127.0.0.1", port))
-    sent += len(msgs)
-    delay = start + sent / rate - time.monotonic()
-    if delay > 0:
-        time.sleep(delay)
-print(sent, time.monotonic() - start)
-"""
-
-
 def measure_flood(blocksize, seconds, rate, report):
     import sounddevice as sd
 
@@ -298,7 +277,7 @@ def measure_flood(blocksize, seconds, rate, report):
             quiet = e.meters(since=start)
             quiet_said = server.output()
             start = e.meters()
-            flood = subprocess.run([sys.executable, "-c", FLOOD, str(osc.port), str(rate), str(seconds)],
+            flood = subprocess.run(osc_flood.command(osc.port, rate, seconds, 16),
                                    capture_output=True, text=True, timeout=seconds * 3 + 60)
             m = e.meters(since=start)
             said = server.output()

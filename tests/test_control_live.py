@@ -19,6 +19,7 @@ from livemappr.control.osc import OscServer
 from livemappr.control.snapshot import SnapshotRef
 from livemappr.control.trigger import Trigger
 from livemappr.stream import AudioStream
+from tests import osc_flood
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
 from tests.jackserver import Recorder, engine_ports, wait_until
 
@@ -95,30 +96,6 @@ PLAYER = textwrap.dedent("""
     player.close()
 """)
 
-FLOOD = textwrap.dedent("""
-    import socket, sys, time
-    from pythonosc.osc_message_builder import OscMessageBuilder
-    port, rate, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    msgs = []
-    for i in range(100):
-        m = OscMessageBuilder("/livemappr/cluster/play")
-        m.add_arg(float(i % 8)); m.add_arg(0.01)
-        msgs.append(m.build().dgram)
-    msgs[7] = b"\\x00garbage!"
-    msgs[50] = msgs[51][:-4]
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    start = time.monotonic(); sent = 0
-    while sent < rate * seconds:
-        for d in msgs:
-            s.sendto(d, ("127.0.0.1", port))
-        sent += len(msgs)
-        delay = start + sent / rate - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-    print(sent, time.monotonic() - start)
-""")
-
-
 @pytest.mark.jack_period(128)
 def test_flood_of_10000_messages_a_second_no_xrun_nothing_recorded_lost(jack_server, tmp_path):
     sr = jack_server.samplerate
@@ -137,7 +114,7 @@ def test_flood_of_10000_messages_a_second_no_xrun_nothing_recorded_lost(jack_ser
         start = e.meters()
         player.stdin.write("go\n")
         player.stdin.flush()
-        flood = subprocess.run([sys.executable, "-c", FLOOD, str(server.port), "10000", str(seconds)],
+        flood = subprocess.run(osc_flood.command(server.port, 10000, seconds, 8),
                                capture_output=True, text=True, timeout=seconds * 4 + 30)
         assert flood.returncode == 0, flood.stderr
         assert player.wait(15) == 0
