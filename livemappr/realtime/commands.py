@@ -60,13 +60,33 @@ def allocate_queue(capacity, n_ints, n_floats):
 
 
 @audio_kernel
-def push_command(ints, floats, state, kind, slot, tag, choke, flags, target, param, gain, rate, offset, value):
-    """Append a command. Runs on: the control side. False when the queue is full."""
+def _reserve(ints, state):
+    """The row the producer fills next, or -1 when the queue is full. Producer only."""
     capacity = ints.shape[0]
     pushed = state[PUSHED]
     if pushed - load_acquire(state, POPPED) >= capacity:
+        return -1
+    return pushed & (capacity - 1)
+
+
+@audio_kernel
+def _publish(state):
+    """Hand the filled row to the consumer (release: the row is visible first)."""
+    store_release(state, PUSHED, state[PUSHED] + 1)
+
+
+@audio_kernel
+def _copy_row(src, row, dst, out_row):
+    for i in range(src.shape[1]):
+        dst[out_row, i] = src[row, i]
+
+
+@audio_kernel
+def push_command(ints, floats, state, kind, slot, tag, choke, flags, target, param, gain, rate, offset, value):
+    """Append a command. Runs on: the control side. False when the queue is full."""
+    row = _reserve(ints, state)
+    if row < 0:
         return False
-    row = pushed & (capacity - 1)
     ints[row, C_KIND] = kind
     ints[row, C_SLOT] = slot
     ints[row, C_TAG] = tag
@@ -74,12 +94,12 @@ def push_command(ints, floats, state, kind, slot, tag, choke, flags, target, par
     ints[row, C_FLAGS] = flags
     ints[row, C_TARGET] = target
     ints[row, C_PARAM] = param
-    ints[row, C_SEQ] = pushed
+    ints[row, C_SEQ] = state[PUSHED]
     floats[row, C_GAIN] = gain
     floats[row, C_RATE] = rate
     floats[row, C_OFFSET] = offset
     floats[row, C_VALUE] = value
-    store_release(state, PUSHED, pushed + 1)
+    _publish(state)
     return True
 
 
@@ -94,10 +114,8 @@ def pop_command(ints, floats, state, out_ints, out_floats, out_row):
     if load_acquire(state, PUSHED) == popped:
         return False
     row = popped & (capacity - 1)
-    for i in range(ints.shape[1]):
-        out_ints[out_row, i] = ints[row, i]
-    for i in range(floats.shape[1]):
-        out_floats[out_row, i] = floats[row, i]
+    _copy_row(ints, row, out_ints, out_row)
+    _copy_row(floats, row, out_floats, out_row)
     store_release(state, POPPED, popped + 1)
     return True
 
@@ -105,17 +123,15 @@ def pop_command(ints, floats, state, out_ints, out_floats, out_row):
 @audio_kernel
 def push_event(ints, state, kind, a, b, frame):
     """Append an event, or drop and count it when full. Runs on: audio thread."""
-    capacity = ints.shape[0]
-    pushed = state[PUSHED]
-    if pushed - load_acquire(state, POPPED) >= capacity:
+    row = _reserve(ints, state)
+    if row < 0:
         state[DROPPED] += 1
         return False
-    row = pushed & (capacity - 1)
     ints[row, E_KIND] = kind
     ints[row, E_A] = a
     ints[row, E_B] = b
     ints[row, E_FRAME] = frame
-    store_release(state, PUSHED, pushed + 1)
+    _publish(state)
     return True
 
 
@@ -129,9 +145,7 @@ def pop_events(ints, state, out):
     popped = state[POPPED]
     n = min(load_acquire(state, PUSHED) - popped, out.shape[0])
     for k in range(n):
-        row = (popped + k) & (capacity - 1)
-        for i in range(ints.shape[1]):
-            out[k, i] = ints[row, i]
+        _copy_row(ints, (popped + k) & (capacity - 1), out, k)
     store_release(state, POPPED, popped + n)
     return n
 
