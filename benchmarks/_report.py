@@ -11,6 +11,20 @@ def parser(description):
     return p
 
 
+def print_rows(bench, rows, as_json, human):
+    """Print ``(metric, value, unit, context)`` rows, all measured before the first.
+
+    With ``as_json`` one JSON object a row, the value to 6 significant digits;
+    otherwise ``human.format(name=, value=, unit=, extra=)`` a row.
+    """
+    for name, value, unit, extra in rows:
+        if as_json:
+            print(json.dumps({"bench": bench, "metric": name, "value": float(f"{value:.6g}"),
+                              "unit": unit, **extra}))
+        else:
+            print(human.format(name=name, value=value, unit=unit, extra=extra))
+
+
 class Report:
     def __init__(self, bench, as_json):
         self.bench = bench

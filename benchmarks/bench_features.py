@@ -18,7 +18,6 @@ ours (BLAS threads set to 1), and the faster of the two is the peer.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -35,6 +34,8 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _report import print_rows  # noqa: E402
 
 SR, N_FFT, HOP, N_MELS = 22050, 1024, 256, 64
 
@@ -178,12 +179,7 @@ def main() -> None:
         ("compile_kernels_cold_s", ck_cold, "s", {"what": "compile_kernels(), empty cache"}),
         ("compile_kernels_warm_s", ck_warm, "s", {"what": "compile_kernels(), warm cache"}),
     ]
-    for name, value, unit, extra in rows:
-        if args.json:
-            print(json.dumps({"bench": "features", "metric": name, "value": float(f"{value:.6g}"),
-                              "unit": unit, **extra}))
-        else:
-            print(f"{name:30s} {value:12.6g} {unit}")
+    print_rows("features", rows, args.json, "{name:30s} {value:12.6g} {unit}")
 
 
 if __name__ == "__main__":

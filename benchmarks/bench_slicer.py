@@ -17,7 +17,6 @@ in 256-frame chunks plus FeatureExtractor on every snippet, pinned to one core.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -28,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _report import print_rows  # noqa: E402
 
 TOL_S = 0.010
 
@@ -127,12 +128,7 @@ def main() -> None:
           "load_avg_1min": round(os.getloadavg()[0], 2),
           "snippets": rt["snippets"], "what": "OnsetSlicer + FeatureExtractor, one core"}),
     ]
-    for name, value, unit, extra in rows:
-        if args.json:
-            print(json.dumps({"bench": "slicer", "metric": name, "value": float(f"{value:.6g}"),
-                              "unit": unit, **extra}))
-        else:
-            print(f"{name:24s} {value:10.4g} {unit}  {extra}")
+    print_rows("slicer", rows, args.json, "{name:24s} {value:10.4g} {unit}  {extra}")
 
 
 if __name__ == "__main__":
