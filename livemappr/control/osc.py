@@ -20,7 +20,6 @@ phone, or bind ``host="127.0.0.1"`` to admit only this machine. OSC has no
 authentication: anyone admitted can play and can subscribe to feedback.
 """
 
-import ipaddress
 import socket
 import struct
 import threading
@@ -28,14 +27,13 @@ import threading
 from pythonosc.osc_message import OscMessage
 
 from livemappr.control import addresses as _a
+from livemappr.control.allowlist import DEFAULT_ALLOW, AllowList  # noqa: F401 (DEFAULT_ALLOW: public here too)
 from livemappr.control.feedback import Feedback
 from livemappr.control.report import ErrorCounts
 from livemappr.control.threads import raise_priority
 from livemappr.validate import number, whole
 from livemappr.errors import CommandQueueFull
 
-DEFAULT_ALLOW = ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
-                 "169.254.0.0/16", "fc00::/7", "fe80::/10")
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 _IMMEDIATELY = 1
 MAX_BUNDLE_DEPTH = 8
@@ -161,7 +159,8 @@ class OscServer:
     port : int, default 8000
         0 picks a free port (see :attr:`port`).
     allow : sequence of str, optional
-        Client addresses or networks admitted; default :data:`DEFAULT_ALLOW`.
+        Client addresses or networks admitted; default
+        :data:`livemappr.control.allowlist.DEFAULT_ALLOW`.
     errors : ErrorCounts, optional
     hooks : dict, optional
         ``"record"``: callable(bool); ``"midi_learn"``: callable(target).
@@ -179,8 +178,7 @@ class OscServer:
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.hooks = dict(hooks or {})
-        self._allow = [ipaddress.ip_network(a, strict=False) for a in (DEFAULT_ALLOW if allow is None else allow)]
-        self._verdicts = {}
+        self._allow = AllowList(allow)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)  # ride out bursts
@@ -238,16 +236,7 @@ class OscServer:
 
     # -- one datagram ---------------------------------------------------------------
     def allowed(self, host):
-        verdict = self._verdicts.get(host)
-        if verdict is None:
-            try:
-                ip = ipaddress.ip_address(host.split("%")[0])
-                verdict = any(ip in net for net in self._allow if net.version == ip.version)
-            except ValueError:
-                verdict = False
-            if len(self._verdicts) < 1024:  # spoofed sources must not grow this without bound
-                self._verdicts[host] = verdict
-        return verdict
+        return self._allow.admits(host)
 
     def handle(self, data, client):
         """Handle one datagram from ``client`` (host, port); never raises."""

@@ -26,7 +26,6 @@ whatever clients do.
 
 import asyncio
 import collections
-import ipaddress
 import json
 import logging
 import socket
@@ -34,7 +33,7 @@ import threading
 import time
 import urllib.parse
 
-from livemappr.control.osc import DEFAULT_ALLOW
+from livemappr.control.allowlist import AllowList
 from livemappr.control.report import ErrorCounts
 from livemappr.errors import UsageError
 from livemappr.web import actions
@@ -114,7 +113,7 @@ class WebView:
         if not 1.0 <= float(max_rate) <= 60.0:
             raise UsageError(f"web max_rate must be in 1..60 updates per second, got {max_rate!r}")
         try:
-            self._allow = [ipaddress.ip_network(a, strict=False) for a in (DEFAULT_ALLOW if allow is None else allow)]
+            self._allow = AllowList(allow)
         except ValueError as e:
             raise UsageError(f"web allow-list: {e} (addresses or networks, e.g. 192.168.1.23 or 10.0.0.0/8)") from None
         self.trigger = trigger
@@ -138,7 +137,6 @@ class WebView:
         self._page = live_page().encode()
         self._clients = set()
         self._numbers = 0
-        self._verdicts = {}
         self._thread = None
         self._loop = None
         self._stopping = None
@@ -226,16 +224,7 @@ class WebView:
             server.close(close_connections=False)
 
     def allowed(self, host):
-        verdict = self._verdicts.get(host)
-        if verdict is None:
-            try:
-                ip = ipaddress.ip_address(host.split("%")[0])
-                verdict = any(ip in net for net in self._allow if net.version == ip.version)
-            except ValueError:
-                verdict = False
-            if len(self._verdicts) < 1024:
-                self._verdicts[host] = verdict
-        return verdict
+        return self._allow.admits(host)
 
     def _http(self, connection, request):
         """Plain GETs get the page; ``/ws`` goes on to the WebSocket handshake."""
