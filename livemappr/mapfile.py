@@ -15,6 +15,7 @@ import pathlib
 from dataclasses import asdict, dataclass
 
 from livemappr.errors import UsageError
+from livemappr.textfile import read_parsed
 
 FORMAT = "livemappr-map"
 VERSION = 1
@@ -88,14 +89,8 @@ def read(directory_or_file):
     path = pathlib.Path(directory_or_file)
     if path.is_dir():
         path = path / FILENAME
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise MapFileError(f"{path} does not exist (make a map with livemappr map)") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise MapFileError(f"cannot read {path}: {e}") from None
-    except json.JSONDecodeError as e:
-        raise MapFileError(f"{path} is not valid JSON: {e}") from None
+    data = read_parsed(path, json.loads, json.JSONDecodeError, MapFileError, subject=str(path), fmt="JSON",
+                       missing=" (make a map with livemappr map)")
     name = path.name
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise MapFileError(f"{name}: format must be {FORMAT!r}, got {data.get('format') if isinstance(data, dict) else data!r}")

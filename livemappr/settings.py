@@ -14,6 +14,7 @@ import tomllib
 import typing
 
 from livemappr.errors import ConfigError, UsageError
+from livemappr.textfile import read_parsed
 
 
 class SettingsError(UsageError):
@@ -69,14 +70,8 @@ def load(path, sections, overrides=None):
     data = {}
     if path is not None:
         p = pathlib.Path(path)
-        try:
-            data = tomllib.loads(p.read_text())
-        except FileNotFoundError:
-            raise SettingsError(f"config file {p} does not exist") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise SettingsError(f"cannot read config file {p}: {e}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise SettingsError(f"config file {p} is not valid TOML: {e}") from None
+        data = read_parsed(p, tomllib.loads, tomllib.TOMLDecodeError, SettingsError, subject=f"config file {p}",
+                           fmt="TOML")
         unknown = sorted(set(data) - set(sections))
         if unknown:
             raise SettingsError(f"config file {p}: unknown section [{unknown[0]}]; "
