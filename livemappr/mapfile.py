@@ -84,6 +84,15 @@ def _field(where, value, kind, lo=None):
     return value
 
 
+def _objects(name, key, items):
+    """``(where, item)`` for each entry of the list ``items``, each checked to be an object."""
+    for i, item in enumerate(items):
+        where = f"{name}: {key}[{i}]"
+        if not isinstance(item, dict):
+            raise MapFileError(f"{where} must be an object, got {item!r}")
+        yield where, item
+
+
 def read(directory_or_file):
     """Read and validate a map.json (a directory holding one, or the file)."""
     path = pathlib.Path(directory_or_file)
@@ -101,10 +110,7 @@ def read(directory_or_file):
     if not isinstance(snippets, list) or not isinstance(clusters, list):
         raise MapFileError(f"{name}: snippets and clusters must be lists")
     out_snippets = []
-    for i, s in enumerate(snippets):
-        w = f"{name}: snippets[{i}]"
-        if not isinstance(s, dict):
-            raise MapFileError(f"{w} must be an object, got {s!r}")
+    for w, s in _objects(name, "snippets", snippets):
         start = _field(f"{w}.start", s.get("start"), "number", 0)
         entry = SnippetEntry(
             _field(f"{w}.id", s.get("id"), "int", 0), _field(f"{w}.source", s.get("source"), "str"),
@@ -113,10 +119,7 @@ def read(directory_or_file):
             _field(f"{w}.cluster", s.get("cluster"), "int", -1))
         out_snippets.append(entry)
     out_clusters = []
-    for i, c in enumerate(clusters):
-        w = f"{name}: clusters[{i}]"
-        if not isinstance(c, dict):
-            raise MapFileError(f"{w} must be an object, got {c!r}")
+    for w, c in _objects(name, "clusters", clusters):
         note = _field(f"{w}.note", c.get("note"), "int", 0)
         if note > 127:
             raise MapFileError(f"{w}.note must be a MIDI note 0..127, got {note}")
