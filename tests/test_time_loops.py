@@ -7,38 +7,24 @@ import pytest
 import soundfile
 
 from livemappr.config import EngineConfig
-from livemappr.control.feedback import message
-from livemappr.control.osc import OscServer
 from livemappr.control.snapshot import SnapshotRef
-from livemappr.control.transport import Transport
-from livemappr.control.trigger import Trigger
 from livemappr.engine import Engine
 from livemappr.offline import render
-from tests.test_time_quantize import offline_clock
+from tests.transport_rig import TransportRig
 
 SR = 48000
-CLIENT = ("127.0.0.1", 9000)
 
 
-class Rig:
-    """An engine rendered offline, driven by OSC datagrams as a client sends them."""
+class Rig(TransportRig):
+    """An engine with a looper, rendered offline with ``mic`` as its input."""
 
     def __init__(self, tmp_path, bpm=120.0, loop_seconds=5.0):
-        self.e = Engine(EngineConfig(ring_seconds=1, bank_seconds=1, bank_slots=8, loop_seconds=loop_seconds))
-        self.t = Trigger(self.e, SnapshotRef(), timing="steady")
-        offline_clock(self.t)
-        self.tr = Transport(self.t, bpm=bpm, export_dir=tmp_path)
-        self.osc = OscServer(self.t, host="127.0.0.1", port=0, transport=self.tr)
+        e = Engine(EngineConfig(ring_seconds=1, bank_seconds=1, bank_slots=8, loop_seconds=loop_seconds))
+        super().__init__(e, SnapshotRef(), tmp_path, bpm=bpm)
         self.mic = None
-
-    def send(self, path, *args):
-        self.osc.handle(message(path, *args), CLIENT)
 
     def run_to(self, frame, blocksize=128):
         return render(self.e, frame - self.e.frame, input=self.mic[self.e.frame:frame], blocksize=blocksize)[:, 0]
-
-    def close(self):
-        self.osc.close()
 
 
 @pytest.fixture

@@ -8,30 +8,21 @@ import mido
 import numpy as np
 import pytest
 
-from livemappr.control.feedback import message
 from livemappr.control.midifile import encode
-from livemappr.control.osc import OscServer
 from livemappr.control.snapshot import SnapshotRef
-from livemappr.control.transport import Transport
-from livemappr.control.trigger import Trigger
 from livemappr.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, onsets, which_snippet
-from tests.test_time_quantize import offline_clock
+from tests.transport_rig import TransportRig
 
 BAR = 96000  # 120 BPM at 48 kHz
 
 
-class PatternRig:
+class PatternRig(TransportRig):
     def __init__(self, tmp_path, store="cluster"):
-        self.e, slots = engine_with_snippets(8, frames=300, blocksize=128)
-        self.t = Trigger(self.e, SnapshotRef(grid_snapshot(slots, 4)), timing="steady")
-        offline_clock(self.t)
-        self.tr = Transport(self.t, bpm=120, quantize=16, pattern_bars=1, store=store, export_dir=tmp_path)
-        self.osc = OscServer(self.t, host="127.0.0.1", port=0, transport=self.tr)
+        e, slots = engine_with_snippets(8, frames=300, blocksize=128)
+        super().__init__(e, SnapshotRef(grid_snapshot(slots, 4)), tmp_path,
+                         bpm=120, quantize=16, pattern_bars=1, store=store)
         self.out = [render(self.e, 1000)[:, 0]]
-
-    def send(self, path, *args):
-        self.osc.handle(message(path, *args), ("127.0.0.1", 9000))
 
     def run_to(self, frame, chunk=1000):
         """Render in chunks, letting the pattern thread's step run between them as it would."""
@@ -41,9 +32,6 @@ class PatternRig:
 
     def output(self):
         return np.concatenate(self.out)
-
-    def close(self):
-        self.osc.close()
 
 
 @pytest.fixture
