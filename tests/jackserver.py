@@ -178,6 +178,29 @@ class Recorder:
         return self.data[:self.n]
 
 
+class MidiMonitor:
+    """A JACK client noting ``(frame time, bytes)`` of every MIDI event from ``source``."""
+
+    def __init__(self, name, source):
+        import jack
+
+        self.events = []
+        self.client = jack.Client(name, no_start_server=True)
+        self.port = self.client.midi_inports.register("in")
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+        self.client.connect(source, self.port)
+
+    def _process(self, frames):
+        base = self.client.last_frame_time
+        for offset, data in self.port.incoming_midi_events():
+            self.events.append((base + offset, bytes(data)))
+
+    def close(self):
+        self.client.deactivate()
+        self.client.close()
+
+
 class CycleCounter:
     """A JACK client that counts the server's process cycles."""
 

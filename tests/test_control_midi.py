@@ -17,7 +17,7 @@ from livemappr.control.trigger import Trigger
 from livemappr.errors import UsageError
 from livemappr.stream import AudioStream
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
-from tests.jackserver import Recorder, engine_ports, wait_until
+from tests.jackserver import MidiMonitor, Recorder, engine_ports, wait_until
 
 
 def parse(*chunks):
@@ -72,29 +72,6 @@ def live_rig(jack_server, n=16):
     e, slots = engine_with_snippets(n, frames=1500, blocksize=jack_server.period, ring_seconds=4)
     t = Trigger(e, SnapshotRef(grid_snapshot(slots, n)))
     return e, t
-
-
-class MidiMonitor:
-    """A JACK client noting the frame time of every MIDI event it receives."""
-
-    def __init__(self, name, source):
-        import jack
-
-        self.events = []
-        self.client = jack.Client(name, no_start_server=True)
-        self.port = self.client.midi_inports.register("in")
-        self.client.set_process_callback(self._process)
-        self.client.activate()
-        self.client.connect(source, self.port)
-
-    def _process(self, frames):
-        base = self.client.last_frame_time
-        for offset, data in self.port.incoming_midi_events():
-            self.events.append((base + offset, bytes(data)))
-
-    def close(self):
-        self.client.deactivate()
-        self.client.close()
 
 
 @pytest.mark.jack_period(128)

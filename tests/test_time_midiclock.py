@@ -20,7 +20,7 @@ from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
 from livemappr.engine import Engine
 from livemappr.stream import AudioStream
-from tests.jackserver import wait_until
+from tests.jackserver import MidiMonitor, wait_until
 
 SR = 48000
 
@@ -158,29 +158,6 @@ def test_midi_clock_from_a_jack_client_at_120_bpm(jack_server):
         assert jumps.sum() <= 2 * server_xruns, (jumps.sum(), server_xruns)
 
 
-class TickMonitor:
-    """A JACK client noting the frame of every MIDI clock byte it receives."""
-
-    def __init__(self, source):
-        import jack
-
-        self.events = []
-        self.client = jack.Client("clock-monitor", no_start_server=True)
-        self.port = self.client.midi_inports.register("in")
-        self.client.set_process_callback(self._process)
-        self.client.activate()
-        self.client.connect(source, self.port)
-
-    def _process(self, frames):
-        base = self.client.last_frame_time
-        for offset, data in self.port.incoming_midi_events():
-            self.events.append((base + offset, bytes(data)[0]))
-
-    def close(self):
-        self.client.deactivate()
-        self.client.close()
-
-
 @pytest.mark.jack_period(64)
 def test_midi_clock_out_runs_at_the_tempo_and_starts_on_beat_0(jack_server):
     e = Engine(EngineConfig(blocksize=64, ring_seconds=1, bank_seconds=1, bank_slots=8, loop_seconds=1))
@@ -190,7 +167,7 @@ def test_midi_clock_out_runs_at_the_tempo_and_starts_on_beat_0(jack_server):
         with AudioStream(e, device="system"):
             assert wait_until(tr.clock.running, 5)
             tr.clock_out(True)
-            mon = TickMonitor("livemappr-clock:clock")
+            mon = MidiMonitor("clock-monitor", "livemappr-clock:clock")
             tr.run(True)
             time.sleep(3.0)
             tr.run(False)
@@ -198,9 +175,9 @@ def test_midi_clock_out_runs_at_the_tempo_and_starts_on_beat_0(jack_server):
             mon.close()
     finally:
         tr.close()
-    kinds = [k for _, k in mon.events]
+    kinds = [d[0] for _, d in mon.events]
     assert kinds[0] == START and kinds[-1] == STOP
-    tick_frames = np.array([f for f, k in mon.events if k == TICK], np.float64)
+    tick_frames = np.array([f for f, d in mon.events if d[0] == TICK], np.float64)
     assert len(tick_frames) > 100
     k = np.arange(tick_frames.size)
     # Median of the slopes over 3 beats (robust to a late send), in JACK
