@@ -45,13 +45,8 @@ argparse_hide = "only the MIDI clock run, printed as a dict (for tuning)"
 
 
 def clock_jitter(seconds, period):
-    import rtmidi
-
-    from livemappr.control.midi import MidiInput
-    from livemappr.control.snapshot import SnapshotRef
-    from livemappr.control.transport import Transport
-    from livemappr.control.trigger import Trigger
     from livemappr.stream import AudioStream
+    from tests.clock_follower import follow_midi_clock
     from tests.jackserver import JackServer, wait_until
 
     import sounddevice as sd
@@ -60,13 +55,7 @@ def clock_jitter(seconds, period):
         sd._terminate()
         sd._initialize()
         try:
-            e = Engine(EngineConfig(blocksize=period, ring_seconds=1, bank_seconds=1, bank_slots=8, loop_seconds=1))
-            t = Trigger(e, SnapshotRef())
-            tr = Transport(t, bpm=90)
-            tr.follower.history = []
-            midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, lights=False)
-            tr.attach(midi)
-            midi.start()
+            e, tr, midi = follow_midi_clock(period)
             try:
                 with AudioStream(e, device="system"):
                     wait_until(tr.clock.running, 5)

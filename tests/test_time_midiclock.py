@@ -20,6 +20,7 @@ from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
 from livemappr.engine import Engine
 from livemappr.stream import AudioStream
+from tests.clock_follower import follow_midi_clock
 from tests.jackserver import MidiMonitor, wait_until
 
 SR = 48000
@@ -107,14 +108,7 @@ def run_sender(bpm, seconds, target):
 
 @pytest.mark.jack_period(128)
 def test_midi_clock_from_a_jack_client_at_120_bpm(jack_server):
-    period = jack_server.period
-    e = Engine(EngineConfig(blocksize=period, ring_seconds=1, bank_seconds=1, bank_slots=8, loop_seconds=1))
-    t = Trigger(e, SnapshotRef())
-    tr = Transport(t, bpm=90)
-    tr.follower.history = []
-    midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, lights=False)
-    tr.attach(midi)
-    midi.start()
+    e, tr, midi = follow_midi_clock(jack_server.period)
     sender = None
     jack_server.output()  # what jackd says from here on
     try:
