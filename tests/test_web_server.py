@@ -2,12 +2,9 @@
 slow and many clients. (In a browser: test_web_browser.py; with the audio
 running: test_web_load.py.)"""
 
-import base64
 import contextlib
 import json
-import os
 import re
-import socket
 import threading
 import time
 import urllib.error
@@ -26,6 +23,7 @@ from livemappr.web import WebView, frames, write_offline_html
 from livemappr.web.page import live_page
 from tests.control_helpers import engine_with_snippets
 from tests.jackserver import wait_until
+from tests.web.clients import stuck_client
 
 
 class SpyTrigger(Trigger):
@@ -203,13 +201,9 @@ def test_a_port_in_use_is_a_one_line_error():
 
 
 def raw_client_that_never_reads(port):
-    """A WebSocket handshake, then silence: the client never reads again."""
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect(("127.0.0.1", port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    """A WebSocket handshake, then silence: the client never reads again
+    (once it has seen the server switch protocols)."""
+    s = stuck_client(port)
     head = b""
     while b"\r\n\r\n" not in head:
         head += s.recv(1)
