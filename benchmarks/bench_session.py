@@ -32,6 +32,7 @@ ROOT = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
 from _report import Report, parser  # noqa: E402
+from tests.memory import resident_mb  # noqa: E402
 
 SR = 48000
 HITS_PER_SECOND = 4
@@ -77,22 +78,6 @@ def rss_mb():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def resident_mb(array):
-    """How much of ``array`` is in RAM (pages never written are not)."""
-    lo = array.__array_interface__["data"][0]
-    hi = lo + array.nbytes
-    total_kb, inside = 0, False
-    with open("/proc/self/smaps") as f:
-        for line in f:
-            head = line.split(None, 1)[0]
-            if "-" in head and not head.endswith(":"):
-                start, end = (int(x, 16) for x in head.split("-"))
-                inside = start < hi and end > lo
-            elif inside and head == "Rss:":
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
 
 
 def session(speed, seconds_of_audio, directory, sample_every=None, skip_seconds=0.0):

@@ -133,3 +133,43 @@ def test_map_grown_from_nothing_one_point_at_a_time(data):
         m.refine(3)
     assert m.embedding_.shape == (400, 2)
     assert knn_agreement(m.embedding_, labels[:400], 10) > 0.9
+
+
+def _per_point_arrays(m):
+    a = m.affinities_
+    return [m._Y, m._upd, m._gains, m.index_._data, a._idx, a._dist, a._p, a._count, a._beta]
+
+
+def test_a_reserved_map_takes_its_memory_once_and_maps_as_a_grown_one(data):
+    X, _ = data
+    grown = IncrementalTSNE(random_state=0, perplexity=10)
+    reserved = IncrementalTSNE(random_state=0, perplexity=10).reserve(300, X.shape[1])
+    before = [(id(a), a.shape[0]) for a in _per_point_arrays(reserved)]
+    assert all(rows == 300 for _, rows in before)
+    for x in X[:300]:
+        grown.add(x)
+        reserved.add(x)
+        if len(reserved.embedding_) % 50 == 0:
+            grown.refine()
+            reserved.refine()
+    # No array was replaced to grow: nothing allocated or copied while played.
+    assert [(id(a), a.shape[0]) for a in _per_point_arrays(reserved)] == before
+    np.testing.assert_array_equal(reserved.embedding_, grown.embedding_)
+    reserved.add(X[300])  # past the reservation it grows as before
+    assert reserved._Y.shape[0] > 300 and reserved.n_samples_ == 301
+
+
+def test_reserving_a_fitted_map_keeps_its_points(data, fitted):
+    X, _ = data
+    from sklearn.base import clone as copy_params
+
+    m = copy_params(fitted).fit(X[:200])
+    Y = m.embedding_.copy()
+    m.reserve(2000, X.shape[1])
+    assert m._Y.shape[0] == 2000 and m.affinities_._idx.shape[0] == 2000 and m.index_._data.shape[0] == 2000
+    np.testing.assert_array_equal(m.embedding_, Y)
+    np.testing.assert_array_equal(m.index_.data, X[:200].astype(np.float32))
+    with pytest.raises(ValueError, match="n_features is 5, the map has 32"):
+        m.reserve(2000, 5)
+    with pytest.raises(ValueError, match="n_samples"):
+        m.reserve(0, X.shape[1])

@@ -31,7 +31,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .growth import grown_capacity
+from .growth import grown_capacity, prefault
 
 _TOL = 1e-5
 _MAX_ITER = 200
@@ -183,6 +183,13 @@ class Affinities:
 
     def __len__(self):
         return self._n
+
+    def reserve(self, capacity):
+        """Room for ``capacity`` rows, resident now (see
+        :func:`~livemappr.mapping.growth.prefault`); rows held are kept."""
+        if capacity > self._idx.shape[0]:
+            self._alloc(int(capacity))
+        prefault(self._idx, self._dist, self._p, self._count, self._beta)
 
     @property
     def indices(self):

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 from . import bhtsne
 from .affinity import Affinities
-from .growth import grown_capacity
+from .growth import grown_capacity, prefault
 from .neighbors import NeighborIndex, approximate_knn, exact_knn
 from .params import Params
 
@@ -160,11 +160,42 @@ class IncrementalTSNE(Params):
         self._Z = None
         self._scale_cached = None  # map scale as of the last whole-map step
 
-    def _grow(self, need):
+    def reserve(self, n_samples, n_features):
+        """Take the memory for a map of ``n_samples`` points now.
+
+        A live session calls this before its first snippet: every per-point
+        array then has its rows, resident (see
+        :func:`~livemappr.mapping.growth.prefault`), so the map's memory does
+        not grow while it is played, and no array is copied to grow until
+        ``n_samples`` points are on the map. Points already on the map are kept.
+
+        Parameters
+        ----------
+        n_samples : int
+        n_features : int
+
+        Returns
+        -------
+        self
+        """
+        if not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+            raise ValueError(f"n_samples must be an integer >= 1, got {n_samples!r}")
+        if not hasattr(self, "index_"):
+            self._validate_params()
+            self._init_state(int(n_features), int(n_samples))
+        elif n_features != self.index_.n_features:
+            raise ValueError(f"n_features is {n_features}, the map has {self.index_.n_features}")
+        self._grow(int(n_samples), exact=True)
+        self.affinities_.reserve(int(n_samples))
+        self.index_.reserve(int(n_samples))
+        prefault(self._Y, self._upd, self._gains)
+        return self
+
+    def _grow(self, need, exact=False):
         cap = self._Y.shape[0]
         if need <= cap:
             return
-        cap = grown_capacity(cap, need)
+        cap = need if exact else grown_capacity(cap, need)
         for name, fill in (("_Y", 0.0), ("_upd", 0.0), ("_gains", 1.0)):
             old = getattr(self, name)
             new = np.full((cap, 2), fill)

@@ -57,6 +57,12 @@ class LiveMap:
         """The latest published :class:`~livemappr.mapping.snapshot.MapSnapshot`."""
         return self.publisher.latest
 
+    def reserve(self, n_samples, n_features):
+        """Take the memory for ``n_samples`` snippets now (a live session does,
+        before its first snippet); see :meth:`IncrementalTSNE.reserve`."""
+        self.tsne.reserve(n_samples, n_features)
+        return self
+
     def fit(self, X):
         """Map a library offline, cluster it and publish. X : (n_samples, n_features)."""
         self.tsne.fit(X)

@@ -19,7 +19,7 @@ import threading
 import numba
 import numpy as np
 
-from .growth import grown_capacity
+from .growth import grown_capacity, prefault
 
 # Rows per block in the offline all-pairs search: 256 x 20000 float64 distances is
 # 41 MB, small enough to stay out of the way and big enough for BLAS to be fast.
@@ -215,6 +215,15 @@ class NeighborIndex:
     def data(self):
         """ndarray of shape (n, n_features), float32: a view of the stored vectors."""
         return self._data[: self._n]
+
+    def reserve(self, capacity):
+        """Room for ``capacity`` vectors, resident now (see
+        :func:`~livemappr.mapping.growth.prefault`); vectors held are kept."""
+        if capacity > self._data.shape[0]:
+            grown = np.empty((int(capacity), self.n_features), np.float32)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        prefault(self._data)
 
     def extend(self, X):
         """Append rows without querying. X : ndarray of shape (m, n_features)."""
