@@ -15,16 +15,17 @@ map.json). A failing pass is counted, reported once per kind, and the worker
 goes on.
 
 The map's neighbour index keeps the one copy of each snippet's feature vector
-(``LiveMap.features``); the snippets the worker keeps in ``items`` drop theirs
-(``vector`` is None), which saves 576 B a snippet at 144 features.
+(``LiveMap.features``); the worker keeps the snippets in ``items``, a
+:class:`~livemappr.snippettable.SnippetTable` (columns, without the vector).
 """
 
-import dataclasses
 import queue
 import threading
 import time
 
 import numpy as np
+
+from livemappr.snippettable import SnippetTable
 
 
 class MapWorker:
@@ -36,8 +37,9 @@ class MapWorker:
         Of :class:`livemappr.analysis.worker.AnalysedSnippet`.
     live_map : LiveMap
     on_publish : callable(snapshot, items), optional
-        ``items`` is the list of snippets in map order (index ``i`` is row
-        ``i`` of the snapshot); do not modify it.
+        ``items`` is the worker's :class:`~livemappr.snippettable.SnippetTable`,
+        snippets in map order (index ``i`` is row ``i`` of the snapshot); it
+        only grows: its length now is what the snapshot covers.
     steps_per_second : float
     max_batch : int
         Snippets added per pass at most.
@@ -61,12 +63,21 @@ class MapWorker:
         self.settle_steps = settle_steps
         self._budget = settle_steps
         self.on_error = on_error or (lambda message: None)
-        self.items = [_without_vector(it) for it in items]  # already on the map (a resumed session)
+        self.items = SnippetTable(items)  # already on the map (a resumed session)
         self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0}
         self.errors = {}
         self._step_ms = []
         self._stop = threading.Event()
         self._thread = None
+
+    def reserve(self, capacity, n_features):
+        """Take the memory for ``capacity`` snippets of ``n_features`` now, the
+        map's and the list's, before the worker starts (a live session does,
+        for as many snippets as the bank has slots): it then stays the same
+        while the session is played, until that many are on the map."""
+        self.map.reserve(capacity, n_features)
+        self.items.reserve(capacity)
+        return self
 
     def start(self):
         self._thread = threading.Thread(target=self._run, name="livemappr-map", daemon=True)
@@ -98,7 +109,7 @@ class MapWorker:
             t0 = time.perf_counter()
             for item in batch:
                 self.map.add(item.vector)
-                self.items.append(_without_vector(item))
+                self.items.append(item)
             self.stats["added"] += len(batch)
             if batch:
                 self._budget = self.settle_steps
@@ -139,10 +150,3 @@ class MapWorker:
         if self.errors[kind] == 1:
             self.on_error(message)
 
-
-def _without_vector(item):
-    # The map holds the features now; a second copy per snippet is what made the
-    # worker's memory grow with the session.
-    if getattr(item, "vector", None) is None or not dataclasses.is_dataclass(item):
-        return item
-    return dataclasses.replace(item, vector=None)

@@ -172,8 +172,11 @@ class Session:
                                        on_error=self._warn, first_id=max((it.id for it in items), default=-1) + 1)
         self.mapper = MapWorker(self.analysis.snippets, live, on_publish=self._on_publish, on_error=self._warn,
                                 items=items)
+        # The map's memory for as many sounds as the bank has slots, taken now:
+        # it stays the same however long the session runs (until the bank is full).
+        self.mapper.reserve(max(self.engine_config.bank_slots, len(items)), self.analysis.extractor.n_features)
         if items:
-            self._on_publish(live.snapshot, items)
+            self._on_publish(live.snapshot, self.mapper.items)
         self.analysis.start()
         self.parts.append(("analysis", self.analysis))
         self.mapper.start()
@@ -245,10 +248,9 @@ class Session:
         sr = self.engine_config.samplerate
         ids = np.asarray(snapshot.cluster_ids)
         off = self._file_offset  # times in map.json count frames of capture.f32, across runs
-        entries = tuple(
-            mapfile.SnippetEntry(it.id, "capture.f32", (off + it.start) / sr, (off + it.end) / sr,
-                                 float(snapshot.positions[i, 0]), float(snapshot.positions[i, 1]), int(ids[i]))
-            for i, it in enumerate(items))
+        positions = np.asarray(snapshot.positions)
+        entries = mapfile.SnippetColumns("capture.f32", items.id, (off + items.start) / sr,
+                                         (off + items.end) / sr, positions[:n, 0], positions[:n, 1], ids[:n])
         sizes = np.bincount(ids[ids >= 0], minlength=1)
         clusters = tuple(mapfile.ClusterEntry(c, cluster_key(c), cluster_note(c), int(sizes[c]))
                          for c in range(len(sizes)) if sizes[c])

@@ -284,3 +284,22 @@ def test_snapshot_builder_reads_each_snippet_once_and_matches_from_published():
     assert reads.count(0) == 1 + 3 and reads.count(5) == 1 + 1
     fresh = [Item(9, 0.0)]  # a new list starts afresh
     assert list(b.build(NS(positions=np.zeros((1, 2)), cluster_ids=[0], version=9), fresh).slots) == [9]
+
+
+def test_snapshot_builder_takes_a_table_of_columns_as_it_takes_a_list():
+    from types import SimpleNamespace as NS
+
+    from livemappr.analysis.worker import AnalysedSnippet
+    from livemappr.control.snapshot import SnapshotBuilder
+    from livemappr.snippettable import SnippetTable
+
+    items = [AnalysedSnippet(i, i, i + 1, i, 10 - i if i != 2 else -1, None, -3.0, -20.0 - i, "onset")
+             for i in range(6)]
+    table, b = SnippetTable(items[:4]), SnapshotBuilder()
+    for version, n_rows in ((1, 5), (2, 7)):  # rows the table does not have yet get no slot
+        pub = NS(positions=np.zeros((n_rows, 2)), cluster_ids=np.zeros(n_rows, np.int64), version=version)
+        got, want = b.build(pub, table), from_published(pub, items[:len(table)])
+        np.testing.assert_array_equal(got.slots, want.slots)
+        np.testing.assert_array_equal(got.loudness, want.loudness)
+        assert list(got.slots[:4]) == [10, 9, -1, 7] and got.slots[-1] == -1
+        table.append(items[len(table)])

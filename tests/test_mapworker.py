@@ -127,3 +127,21 @@ def test_a_long_session_costs_under_2_kb_a_snippet():
     per_snippet = sum(a.nbytes for a in arrays) / n
     largest = sorted(((a.nbytes, a.dtype.name, a.shape) for a in arrays), reverse=True)[:4]
     assert 1656 < per_snippet < 2048, (per_snippet, largest)
+
+
+def test_a_reserved_worker_takes_its_memory_once():
+    X, _ = groups(600, seed=6)
+    q = queue.Queue()
+    w = MapWorker(q, LiveMap(n_clusters=3, random_state=6), max_batch=64).reserve(600, X.shape[1])
+
+    def per_snippet_arrays():  # the map's and the list's: 600 rows each
+        return sorted((id(a), a.shape) for a in reachable_arrays(w) if a.shape[:1] == (600,))
+
+    before = per_snippet_arrays()
+    assert len(before) >= 9 + 8  # the map's per-point arrays and the list's columns
+    for i, x in enumerate(X):
+        q.put(snippet(i, x))
+    while w.stats["added"] < 600:
+        w.run_once()
+    assert w.map.snapshot.n == 600 and len(w.items) == 600
+    assert set(before) <= set(per_snippet_arrays())  # the same arrays: none replaced to grow

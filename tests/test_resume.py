@@ -118,6 +118,21 @@ def test_a_full_bank_keeps_mapping_and_says_how_many_sounds_are_silent(tmp_path,
     assert len(m.snippets) - silent >= 2  # the first sounds did fit
 
 
+def test_a_session_takes_the_map_memory_for_as_many_sounds_as_the_bank_has_slots(tmp_path, takes):
+    run_session(tmp_path, takes[0], [])  # a session to resume: its map is reserved past its snippets
+    s = Session(EngineConfig(samplerate=SR, blocksize=256, bank_slots=3000),
+                SessionConfig(directory=str(tmp_path), device="none", osc_port=0, midi=False, web_port=0),
+                log=lambda m: None)
+    s.start()
+    try:
+        assert len(s.mapper.items) > 0
+        tsne = s.mapper.map.tsne
+        assert s.mapper.items.capacity == 3000 and tsne._Y.shape[0] == 3000
+        assert tsne.index_._data.shape[0] == 3000 and tsne.affinities_._idx.shape[0] == 3000
+    finally:
+        s.stop()
+
+
 def test_a_session_on_glibc_trims_freed_memory_every_10_s(tmp_path):
     import platform
 

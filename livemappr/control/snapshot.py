@@ -161,7 +161,9 @@ def from_published(snapshot, items):
     items : sequence
         The snippets in map order (row ``i`` is snippet ``i``), each with a
         bank ``slot`` (-1 for none) and optionally ``rms_db`` (the loudness
-        the ``velocity`` choice orders by). Rows without an item get no slot.
+        the ``velocity`` choice orders by); or a table whose ``slot`` and
+        ``rms_db`` are arrays (the map worker's). Rows without an item get no
+        slot.
 
     Returns
     -------
@@ -190,15 +192,21 @@ class SnapshotBuilder:
         if items is not self._items or len(items) < self._seen:
             self._items, self._seen = items, 0
             self._slots, self._loud = np.zeros(0, np.int64), np.zeros(0)
+        n = len(snapshot.positions)
+        slots = np.full(n, -1, np.int64)
+        loud = np.full(n, -np.inf)
+        if isinstance(getattr(items, "slot", None), np.ndarray):
+            # A table of columns (the map worker's SnippetTable): nothing to gather.
+            m = min(n, len(items))
+            slots[:m] = items.slot[:m]
+            loud[:m] = items.rms_db[:m]
+            return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
         if len(items) > self._seen:
             new = items[self._seen:]
             self._slots = np.concatenate([self._slots, [int(getattr(it, "slot", -1)) for it in new]])
             self._loud = np.concatenate([self._loud, [float(getattr(it, "rms_db", -np.inf)) for it in new]])
             self._seen = len(items)
-        n = len(snapshot.positions)
         m = min(n, self._seen)
-        slots = np.full(n, -1, np.int64)
-        loud = np.full(n, -np.inf)
         slots[:m] = self._slots[:m]
         loud[:m] = self._loud[:m]
         return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
