@@ -148,3 +148,42 @@ def test_a_session_on_glibc_trims_freed_memory_every_10_s(tmp_path):
         assert trims[0].fn() in (0, 1)  # glibc: 1 if memory was given back
     finally:
         s.stop()
+
+
+_MAPPED_BLOCKS = """
+import ctypes, sys
+import numpy as np
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "session":
+    from livemappr.session import _hold_less_freed_memory
+    _hold_less_freed_memory()
+big = np.ones(8 << 20, np.uint8)
+del big  # glibc's own threshold rises to 8 MB here
+before = libc.mallinfo2().hblks
+temporary = np.ones(1 << 20, np.uint8)  # a map step's temporary
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+def test_a_session_maps_large_temporaries_for_themselves_so_they_go_back_when_freed():
+    import ctypes
+    import platform
+    import subprocess
+    import sys
+
+    if platform.libc_ver()[0] != "glibc" or not hasattr(ctypes.CDLL(None), "mallinfo2"):
+        pytest.skip("mallopt/mallinfo2 are glibc's (2.33 and later)")
+
+    def mapped(how):  # a process of its own: mallopt is for the whole process
+        out = subprocess.run([sys.executable, "-c", _MAPPED_BLOCKS, how], capture_output=True, text=True,
+                             check=True)
+        return int(out.stdout)
+
+    # glibc alone cuts the 1 MB from its heap (where it stays when freed); in a session it is mapped
+    assert (mapped("default"), mapped("session")) == (0, 1)
