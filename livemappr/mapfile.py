@@ -91,14 +91,17 @@ class MapFile:
 #: Snippets formatted and written at a time: what a write holds in memory
 #: does not grow with the map (a session rewrites map.json every second).
 _CHUNK = 512
-_SNIPPET = ('{"id": %d, "source": SOURCE, "start": %r, "end": %r, "x": %r, "y": %r, "cluster": %d}')
+#: Times to the microsecond (a frame is 21 us at 48 kHz, 5 us at 192 kHz),
+#: positions to 7 significant digits: half the time of Python's shortest
+#: round-trip form (5.5 vs 12.5 ms for 7,243 snippets).
+_SNIPPET = '{"id": %d, "source": SOURCE, "start": %.6f, "end": %.6f, "x": %.7g, "y": %.7g, "cluster": %d}'
 
 
 def write(directory, mapfile):
     """Write ``directory/map.json`` atomically. Returns its path.
 
     ``ValueError`` for a time or position JSON cannot hold (NaN, infinity).
-    16,384 snippets as :class:`SnippetColumns` take ~35 ms.
+    7,243 snippets as :class:`SnippetColumns` take ~7 ms.
     """
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
