@@ -4,6 +4,9 @@
   process on a private JACK dummy server (the card: PortAudio calls the C
   callback), OSC and the web view on, its input 4 hits a second from a file,
   for ``--realtime-seconds`` after its first 5 s (start-up).
+- ``cpu_share_one_core_late``: the same, resuming the session the memory
+  figures below simulate (7,000+ snippets): what a long session costs by then
+  (the map's settling grows with the map).
 - ``rss_mb`` and ``bank_mb`` after ``--minutes`` of the same input run faster
   than real time in this process (no card: a pacing thread drives the callback
   and waits for the readers, so nothing is dropped), with ``rss_growth_mb``
@@ -114,16 +117,22 @@ def process_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def live_cpu(seconds, skip_seconds=5.0):
+def live_cpu(seconds, skip_seconds=5.0, resume=None):
     """CPU share of a ``livemappr live`` process on a private JACK dummy server
     (as a sound card: the callback is the C callback, no pacing thread), its
-    input the performance from a file, OSC and the web view on, MIDI off."""
+    input the performance from a file, OSC and the web view on, MIDI off.
+    ``resume``: a session directory to go on from (a copy), so the map is as
+    large as that session's."""
+    import shutil
+
     import soundfile
 
     from tests.jackserver import JackServer
 
     with tempfile.TemporaryDirectory() as d:
         d = pathlib.Path(d)
+        if resume is not None:
+            shutil.copytree(resume, d / "session")
         total = skip_seconds + seconds + 3
         soundfile.write(d / "performance.wav", Performance()(int(total * SR))[:, 0], SR, subtype="FLOAT")
         server = JackServer(period=128, name=f"livemappr-cpu-{os.getpid()}").start()
@@ -270,6 +279,12 @@ def main():
         r.metric("rss_minus_bank_mb", round(rss - bank_resident, 1), "MB", bank="resident part")
         r.metric("rss_growth_mb", round(max(half) - min(half), 1) if half else float("nan"), "MB",
                  over="second half", of="rss minus the resident bank")
+        # The same engine with that session's map (its thousands of snippets),
+        # resumed and played on in real time: what the CPU share is by then.
+        share, snippets = live_cpu(args.realtime_seconds, skip_seconds=10.0, resume=pathlib.Path(d) / "fast")
+        r.metric("cpu_share_one_core_late", round(share, 4), "share", seconds=args.realtime_seconds, after_s=10,
+                 snippets=snippets, minutes_before=args.minutes, load=round(os.getloadavg()[0], 2),
+                 process="livemappr live resuming the simulated session, on JACK, OSC and web view on")
     r.metric("start_to_first_sound_s", round(start_to_first_sound(), 2), "s", cache="warm")
     if not args.skip_map:
         r.metric("map_10k_s", round(map_10k(), 1), "s", files=10000)

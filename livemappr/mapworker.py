@@ -7,8 +7,12 @@ so settling never stops for long), puts each on the map at once (near its
 nearest neighbours), then runs one settling step and publishes. Passes run at
 most ``steps_per_second`` times a second (30: the map animates at 30 frames a
 second) and sleep in between, which leaves the cores to the audio thread and
-the analysis worker. After ``settle_steps`` passes without a new snippet the
-map rests (a t-SNE map never quite stops expanding, and an idle Raspberry Pi
+the analysis worker. With ``cpu_share`` the settling steps take at most that
+share of a core, counted on the worker's own thread: a step over thousands of
+snippets costs milliseconds (12 ms at 7,200 here), so a large map settles a
+few steps a second instead of 30 (new snippets still go on the map at once;
+what they cost counts against the share too). After ``settle_steps`` passes
+without a new snippet the map rests (a t-SNE map never quite stops expanding, and an idle Raspberry Pi
 should stay idle) until the next snippet arrives. Every publication goes to ``on_publish(snapshot, items)``
 (the session turns it into what the control surfaces play and into
 map.json). A failing pass is counted, reported once per kind, and the worker
@@ -49,12 +53,21 @@ class MapWorker:
         ``vector``).
     settle_steps : int or None
         Settling steps after the last new snippet before the map rests; None: never.
+    cpu_share : float or None
+        Share of one core the worker may use on average (its thread's CPU
+        time; run the map's kernels on this thread, ``n_jobs=1``, for it to
+        count them all); settling steps wait when it is spent. None: no limit.
     """
 
+    #: CPU seconds a resting map may save up for a burst of steps.
+    CREDIT_MAX_S = 0.1
+
     def __init__(self, snippets, live_map, on_publish=None, steps_per_second=30.0, max_batch=64, on_error=None,
-                 items=(), settle_steps=300):
+                 items=(), settle_steps=300, cpu_share=None):
         if not 0 < steps_per_second <= 1000:
             raise ValueError(f"steps_per_second must be in (0, 1000], got {steps_per_second}")
+        if cpu_share is not None and not 0 < cpu_share <= 1:
+            raise ValueError(f"cpu_share must be None or in (0, 1], got {cpu_share}")
         self.snippets = snippets
         self.map = live_map
         self.on_publish = on_publish or (lambda snapshot, items: None)
@@ -64,7 +77,10 @@ class MapWorker:
         self._budget = settle_steps
         self.on_error = on_error or (lambda message: None)
         self.items = SnippetTable(items)  # already on the map (a resumed session)
-        self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0}
+        self.cpu_share = cpu_share
+        self._credit = self.CREDIT_MAX_S  # CPU seconds the settling may still spend
+        self._credit_at = time.monotonic()
+        self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0, "steps_waited": 0}
         self.errors = {}
         self._step_ms = []
         self._stop = threading.Event()
@@ -105,6 +121,7 @@ class MapWorker:
         Returns the number of snippets added.
         """
         batch = self._take(block, timeout)
+        cpu0 = time.thread_time()
         try:
             t0 = time.perf_counter()
             for item in batch:
@@ -114,21 +131,37 @@ class MapWorker:
             if batch:
                 self._budget = self.settle_steps
             resting = self._budget is not None and self._budget <= 0
-            if self.items and (batch or not resting):
-                self.map.step()
-                self.stats["steps"] += 1
-                if self._budget is not None:
-                    self._budget -= 1
+            stepped = False
+            if self.items and not resting:
+                if self._may_spend():
+                    self.map.step()
+                    stepped = True
+                    self.stats["steps"] += 1
+                    if self._budget is not None:
+                        self._budget -= 1
+                else:
+                    self.stats["steps_waited"] += 1
             ms = (time.perf_counter() - t0) * 1e3
             self._step_ms.append(ms)
             if len(self._step_ms) > 1000:
                 del self._step_ms[:500]
             self.stats["step_ms_max"] = max(self.stats["step_ms_max"], ms)
-            if self.items and (batch or not resting):
+            if batch or stepped:
                 self.on_publish(self.map.snapshot, self.items)
         except Exception as e:  # one failing pass must not stop the map
             self._error(type(e).__name__, f"map update failed: {e}")
+        finally:
+            self._credit -= time.thread_time() - cpu0
         return len(batch)
+
+    def _may_spend(self):
+        """Whether the settling may take a step now (its CPU share not spent)."""
+        if self.cpu_share is None:
+            return True
+        now = time.monotonic()
+        self._credit = min(self._credit + (now - self._credit_at) * self.cpu_share, self.CREDIT_MAX_S)
+        self._credit_at = now
+        return self._credit > 0
 
     def step_ms_p99(self):
         return float(np.percentile(self._step_ms, 99)) if self._step_ms else float("nan")

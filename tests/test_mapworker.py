@@ -145,3 +145,32 @@ def test_a_reserved_worker_takes_its_memory_once():
         w.run_once()
     assert w.map.snapshot.n == 600 and len(w.items) == 600
     assert set(before) <= set(per_snippet_arrays())  # the same arrays: none replaced to grow
+
+
+def _thread_cpu_s(thread):
+    import os
+
+    with open(f"/proc/self/task/{thread.native_id}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_a_cpu_share_holds_the_settling_of_a_large_map_to_it():
+    from livemappr.mapping.embedding import IncrementalTSNE
+
+    X, _ = groups(5000, seed=7)
+    shares = {}
+    for cpu_share in (None, 0.05):
+        live = LiveMap(n_clusters=8, random_state=7, tsne=IncrementalTSNE(
+            random_state=7, n_iter=30, early_exaggeration_iter=30, n_jobs=1)).fit(X)
+        w = MapWorker(queue.Queue(), live, items=[snippet(i, x) for i, x in enumerate(X)], settle_steps=None,
+                      cpu_share=cpu_share)
+        w.start()
+        time.sleep(1.0)  # warmed up, the saved-up credit spent
+        c0, t0, steps0 = _thread_cpu_s(w._thread), time.monotonic(), w.stats["steps"]
+        time.sleep(4.0)
+        shares[cpu_share] = ((_thread_cpu_s(w._thread) - c0) / (time.monotonic() - t0), w.stats["steps"] - steps0)
+        w.stop()
+    (free, free_steps), (held, held_steps) = shares[None], shares[0.05]
+    assert held <= 0.05 + 0.1 / 4 + 0.02, shares  # the share, and at most the credit it may save up
+    assert held_steps >= 2 and free > 3 * held, shares  # it still settles; unheld it takes far more
