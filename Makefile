@@ -72,10 +72,12 @@ bench: test-deps
 	$(VPY) -m pip install -q -e '.[test,bench]'
 	for b in benchmarks/bench_*.py; do $(VPY) $$b --json || exit 1; done
 
-# numba's cache does not see a change in a module that a cached kernel
-# calls into; after editing livemappr/realtime/, drop it.
+# numba's compiled kernels: one cache a version of the source (livemappr's
+# __init__ keys it so; the tests keep theirs in .venv). Old versions' caches
+# are only disk space; this drops them all.
 clean-cache:
 	find livemappr -name '*.nbi' -delete -o -name '*.nbc' -delete
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/livemappr/numba" $(VENV)/numba-cache
 
 clean: clean-cache
 	rm -rf $(VENV) out build *.egg-info

@@ -1,3 +1,35 @@
 """livemappr: a real-time sampler that maps what you play and lets you play the map."""
 
+import hashlib
+import os
+import pathlib
+
 __version__ = "0.1.0"
+
+
+def source_digest():
+    """A hash of the package's Python source (12 hex digits)."""
+    src = pathlib.Path(__file__).resolve().parent
+    return hashlib.sha1(b"".join(p.read_bytes() for p in sorted(src.rglob("*.py")))).hexdigest()[:12]
+
+
+def _key_numba_cache_on_the_source():
+    # numba's cache checks a kernel's own file only: a kernel that calls into a
+    # module edited or updated since (the audio callback inlines the command
+    # queue, the bank, the voices) would run its old machine code. A cache of
+    # its own for each version of the source cannot. Set before numba loads;
+    # an explicit NUMBA_CACHE_DIR wins (the tests set theirs).
+    if "NUMBA_CACHE_DIR" in os.environ:
+        return
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return  # no home to keep it in: numba's own place, next to the source
+    directory = os.path.join(base, "livemappr", "numba", source_digest())
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError:
+        return
+    os.environ["NUMBA_CACHE_DIR"] = directory
+
+
+_key_numba_cache_on_the_source()

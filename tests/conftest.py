@@ -3,8 +3,10 @@ import os
 import pathlib
 
 # numba's cache does not notice edits to a module a cached kernel calls into,
-# so a test run uses a cache keyed by the package's source: stale machine code
-# can never pass or fail a test.
+# so a test run uses a cache keyed by the package's source (the digest of
+# livemappr.source_digest, computed here before livemappr is imported: that
+# import would choose the user's cache): stale machine code can never pass or
+# fail a test.
 _src = pathlib.Path(__file__).resolve().parent.parent / "livemappr"
 _digest = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(_src.rglob("*.py")))).hexdigest()[:12]
 os.environ.setdefault("NUMBA_CACHE_DIR", str(_src.parent / ".venv" / "numba-cache" / _digest))

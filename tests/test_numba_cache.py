@@ -1,0 +1,45 @@
+"""numba's cache is keyed by the package's source, so an update never runs old machine code."""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import livemappr
+from tests import conftest
+
+ROOT = pathlib.Path(livemappr.__file__).resolve().parent
+
+
+def cache_dir(package_parent, env_extra):
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(env_extra, PYTHONPATH=str(package_parent))
+    out = subprocess.run([sys.executable, "-c", "import livemappr, os; print(os.environ.get('NUMBA_CACHE_DIR', ''))"],
+                         env=env, capture_output=True, text=True, check=True, cwd=package_parent)
+    return out.stdout.strip()
+
+
+def test_a_process_keeps_numbas_cache_under_the_users_cache_keyed_by_the_source(tmp_path):
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy / "livemappr", ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    cache = tmp_path / "cache"
+    first = cache_dir(copy, {"XDG_CACHE_HOME": str(cache)})
+    assert first == str(cache / "livemappr" / "numba" / livemappr.source_digest())
+    assert pathlib.Path(first).is_dir()
+    # an edit anywhere in the package (here a module the audio callback inlines) is a new cache
+    bank = copy / "livemappr" / "realtime" / "bank.py"
+    bank.write_text(bank.read_text() + "\n# edited\n")
+    second = cache_dir(copy, {"XDG_CACHE_HOME": str(cache)})
+    assert second != first and pathlib.Path(second).parent == pathlib.Path(first).parent
+    # an explicit NUMBA_CACHE_DIR is left alone
+    env = {"XDG_CACHE_HOME": str(cache), "NUMBA_CACHE_DIR": str(tmp_path / "mine")}
+    out = subprocess.run([sys.executable, "-c", "import livemappr, os; print(os.environ['NUMBA_CACHE_DIR'])"],
+                         env={**os.environ, **env, "PYTHONPATH": str(copy)}, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == str(tmp_path / "mine")
+
+
+def test_the_test_run_keys_its_cache_the_same_way():
+    assert os.environ["NUMBA_CACHE_DIR"].endswith(livemappr.source_digest())
+    assert conftest._digest == livemappr.source_digest()
