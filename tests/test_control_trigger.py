@@ -79,6 +79,16 @@ def test_loudness_from_the_bank_orders_real_levels():
     assert loud[0] < loud[1] < loud[2] and loud[3] == -np.inf
 
 
+def test_a_slot_given_back_to_the_bank_has_no_loudness():
+    from livemappr.offline import render
+
+    e, slots = engine_with_snippets(3)
+    e.release_slot(int(slots[1]))
+    render(e, 256)  # the audio thread frees it (no voice reads it)
+    loud = loudness_from_bank(e, slots)
+    assert np.isfinite(loud[[0, 2]]).all() and loud[1] == -np.inf
+
+
 def test_velocity_is_the_gain():
     e, t, _ = setup()
     f = e.frame + 50

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from livemappr.realtime.bank import PUBLISHED
+
 
 def _frozen(a, dtype, name, shape_tail=()):
     a = np.array(a, dtype=dtype, copy=True)
@@ -233,7 +235,8 @@ class SnapshotRef:
 
 
 def loudness_from_bank(engine, slots):
-    """RMS level in dB of each bank slot, -inf for ``-1`` or empty slots.
+    """RMS level in dB of each bank slot, -inf for ``-1`` or a slot not
+    published (empty, being filled or retiring: its audio is not the sound's).
 
     Parameters
     ----------
@@ -247,7 +250,7 @@ def loudness_from_bank(engine, slots):
     st = engine.state
     out = np.full(len(slots), -np.inf)
     for i, s in enumerate(np.asarray(slots, np.int64)):
-        if 0 <= s < st.slot_len.shape[0] and st.slot_len[s] > 0:
+        if 0 <= s < st.slot_len.shape[0] and st.slot_state[s] == PUBLISHED and st.slot_len[s] > 0:
             a = st.pool[st.slot_start[s]:st.slot_start[s] + st.slot_len[s]] * float(st.slot_scale[s])
             out[i] = 10 * np.log10(max(float(np.mean(a * a)), 1e-20))
     return out

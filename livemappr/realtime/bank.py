@@ -1,8 +1,9 @@
 """Sample bank: one preallocated pool of audio, cut into slots.
 
-Runs on: audio thread (``slot_playable``, ``slot_voice_started``,
-``slot_voice_ended``, ``retire_slot``); the analysis side fills and publishes
-slots through :class:`SampleBank`.
+Runs on: audio thread (``slot_playable``, ``slot_voice_ended``,
+``retire_slot``; a voice counts itself in ``slot_voices`` when it starts, in
+``voices.py``); the analysis side fills and publishes slots through
+:class:`SampleBank`.
 
 The pool holds 16-bit integers, each slot scaled to its own peak: a sound is
 stored as ``round(x / scale)`` with ``scale = peak / 32767`` (kept per slot in
