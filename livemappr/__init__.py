@@ -3,6 +3,7 @@
 import hashlib
 import os
 import pathlib
+import sys
 
 __version__ = "0.1.0"
 
@@ -16,12 +17,14 @@ def source_digest():
 def _key_numba_cache_on_the_source():
     # numba's cache checks a kernel's own file only: a kernel that calls into a
     # module edited or updated since (the audio callback inlines the command
-    # queue, the bank, the voices) would run its old machine code. A cache of
-    # its own for each version of the source cannot. Set before numba loads;
-    # an explicit NUMBA_CACHE_DIR wins (the tests set theirs).
+    # queue, the bank and the voices) would run its old machine code. A cache
+    # of its own for each version of the source cannot. An explicit
+    # NUMBA_CACHE_DIR wins (the tests set theirs).
     if "NUMBA_CACHE_DIR" in os.environ:
         return
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):  # unset or relative: the XDG default
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):
         return  # no home to keep it in: numba's own place, next to the source
     directory = os.path.join(base, "livemappr", "numba", source_digest())
@@ -29,7 +32,12 @@ def _key_numba_cache_on_the_source():
         os.makedirs(directory, exist_ok=True)
     except OSError:
         return
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return
     os.environ["NUMBA_CACHE_DIR"] = directory
+    numba = sys.modules.get("numba")
+    if numba is not None:  # imported before us: it read its settings already
+        numba.core.config.reload_config()
 
 
 _key_numba_cache_on_the_source()

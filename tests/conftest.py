@@ -9,7 +9,9 @@ import pathlib
 # fail a test.
 _src = pathlib.Path(__file__).resolve().parent.parent / "livemappr"
 _digest = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(_src.rglob("*.py")))).hexdigest()[:12]
-os.environ.setdefault("NUMBA_CACHE_DIR", str(_src.parent / ".venv" / "numba-cache" / _digest))
+# (under a NUMBA_CACHE_DIR given from outside, e.g. a CI cache, in a folder of its own)
+os.environ["NUMBA_CACHE_DIR"] = str(pathlib.Path(os.environ.get("NUMBA_CACHE_DIR")
+                                                 or _src.parent / ".venv" / "numba-cache") / _digest)
 
 import pytest  # noqa: E402
 

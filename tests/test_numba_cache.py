@@ -12,11 +12,11 @@ from tests import conftest
 ROOT = pathlib.Path(livemappr.__file__).resolve().parent
 
 
-def cache_dir(package_parent, env_extra):
+def cache_dir(package_parent, env_extra, code="import livemappr, os; print(os.environ.get('NUMBA_CACHE_DIR', ''))"):
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
     env.update(env_extra, PYTHONPATH=str(package_parent))
-    out = subprocess.run([sys.executable, "-c", "import livemappr, os; print(os.environ.get('NUMBA_CACHE_DIR', ''))"],
-                         env=env, capture_output=True, text=True, check=True, cwd=package_parent)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
+                         cwd=package_parent)
     return out.stdout.strip()
 
 
@@ -38,6 +38,16 @@ def test_a_process_keeps_numbas_cache_under_the_users_cache_keyed_by_the_source(
                          env={**os.environ, **env, "PYTHONPATH": str(copy)}, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == str(tmp_path / "mine")
+
+
+def test_numba_imported_first_still_takes_the_keyed_cache(tmp_path):
+    keyed = str(tmp_path / "livemappr" / "numba" / livemappr.source_digest())
+    numba_first = "import numba, livemappr; print(numba.config.CACHE_DIR)"
+    assert cache_dir(ROOT.parent, {"XDG_CACHE_HOME": str(tmp_path)}, numba_first) == keyed
+    # a relative XDG_CACHE_HOME is ignored, as the XDG spec says: ~/.cache
+    home = tmp_path / "home"
+    got = cache_dir(ROOT.parent, {"XDG_CACHE_HOME": "relative", "HOME": str(home)})
+    assert got == str(home / ".cache" / "livemappr" / "numba" / livemappr.source_digest())
 
 
 def test_the_test_run_keys_its_cache_the_same_way():
