@@ -61,7 +61,8 @@ class EngineConfig:
         counts them in ``stats["bank_full"]``.
     bank_slots : int
         Sounds the bank holds (40 bytes each; a 30-minute set at 4 hits a
-        second is 7200).
+        second is 7200). A live session also takes the map's memory for this
+        many sounds when it starts (about 2 KB each, up to 65,536 sounds).
     command_capacity, event_capacity, pending_capacity : int
         Records in the command queue, the event queue, and commands waiting
         on the audio thread for their frame.

@@ -8,11 +8,11 @@ nearest neighbours), then runs one settling step and publishes. Passes run at
 most ``steps_per_second`` times a second (30: the map animates at 30 frames a
 second) and sleep in between, which leaves the cores to the audio thread and
 the analysis worker. With ``cpu_share`` the settling steps take at most that
-share of a core, counted on the worker's own thread: a step over thousands of
-snippets costs milliseconds (12 ms at 7,200 here), so a large map settles a
-few steps a second instead of 30 (new snippets still go on the map at once;
-what they cost counts against the share too). After ``settle_steps`` passes
-without a new snippet the map rests (a t-SNE map never quite stops expanding, and an idle Raspberry Pi
+share of a core, counted on the worker's own thread (its numba kernels run
+there, one thread): a step over thousands of snippets costs milliseconds (12
+ms at 7,200 here), so a large map settles a step or two a second instead of
+30. New snippets still go on the map at once, whatever they cost. After
+``settle_steps`` passes without a new snippet the map rests (a t-SNE map never quite stops expanding, and an idle Raspberry Pi
 should stay idle) until the next snippet arrives. Every publication goes to ``on_publish(snapshot, items)``
 (the session turns it into what the control surfaces play and into
 map.json). A failing pass is counted, reported once per kind, and the worker
@@ -27,6 +27,7 @@ import queue
 import threading
 import time
 
+import numba
 import numpy as np
 
 from livemappr.snippettable import SnippetTable
@@ -50,13 +51,13 @@ class MapWorker:
     on_error : callable(str), optional
     items : sequence, optional
         Snippets ``live_map`` already holds, in map order (kept without their
-        ``vector``).
+        ``vector``): a resumed map, which rests until a new snippet comes.
     settle_steps : int or None
         Settling steps after the last new snippet before the map rests; None: never.
     cpu_share : float or None
-        Share of one core the worker may use on average (its thread's CPU
-        time; run the map's kernels on this thread, ``n_jobs=1``, for it to
-        count them all); settling steps wait when it is spent. None: no limit.
+        Share of one core the settling steps (with their publications) may use
+        on average, counted as the worker thread's CPU time; a step waits while
+        it is spent. None: no limit.
     """
 
     #: CPU seconds a resting map may save up for a burst of steps.
@@ -74,7 +75,9 @@ class MapWorker:
         self.period = 1.0 / steps_per_second
         self.max_batch = max_batch
         self.settle_steps = settle_steps
-        self._budget = settle_steps
+        # A resumed map rests as it was left (cluster ids and all) until a new
+        # snippet comes; a new map settles from its first snippet.
+        self._budget = 0 if items and settle_steps is not None else settle_steps
         self.on_error = on_error or (lambda message: None)
         self.items = SnippetTable(items)  # already on the map (a resumed session)
         self.cpu_share = cpu_share
@@ -109,6 +112,10 @@ class MapWorker:
     def _run(self):
         from livemappr.mapping.livemap import warm_up
 
+        if self.cpu_share is not None:
+            # the map's kernels on this thread alone, where its share is counted
+            # (numba's thread count is the calling thread's; one costs the same CPU)
+            numba.set_num_threads(1)
         warm_up()  # the first insert as fast as the rest (the session compiled these already)
         next_at = time.monotonic()
         while not self._stop.is_set():
@@ -121,12 +128,13 @@ class MapWorker:
         Returns the number of snippets added.
         """
         batch = self._take(block, timeout)
-        cpu0 = time.thread_time()
+        cpu0 = None
         try:
             t0 = time.perf_counter()
             for item in batch:
+                row = self.items.row(item)  # checked before the map takes it: the two stay in step
                 self.map.add(item.vector)
-                self.items.append(item)
+                self.items.append_row(row)
             self.stats["added"] += len(batch)
             if batch:
                 self._budget = self.settle_steps
@@ -134,6 +142,7 @@ class MapWorker:
             stepped = False
             if self.items and not resting:
                 if self._may_spend():
+                    cpu0 = time.thread_time()  # the step and its publication count against the share
                     self.map.step()
                     stepped = True
                     self.stats["steps"] += 1
@@ -151,7 +160,10 @@ class MapWorker:
         except Exception as e:  # one failing pass must not stop the map
             self._error(type(e).__name__, f"map update failed: {e}")
         finally:
-            self._credit -= time.thread_time() - cpu0
+            if cpu0 is not None and self.cpu_share is not None:
+                # a debt of at most what may be saved up: one slow step holds
+                # the settling back for a few seconds, not for minutes
+                self._credit = max(self._credit - (time.thread_time() - cpu0), -self.CREDIT_MAX_S)
         return len(batch)
 
     def _may_spend(self):

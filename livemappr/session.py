@@ -170,14 +170,12 @@ class Session:
                            log=self.log)
         self.analysis = AnalysisWorker(self.engine, slicing=self.config.slicing, start_frame=0,
                                        on_error=self._warn, first_id=max((it.id for it in items), default=-1) + 1)
-        # The map's kernels on the map worker's own thread, where its CPU share
-        # is counted (a resume above fitted the map on every core).
-        live.tsne.n_jobs = 1
         self.mapper = MapWorker(self.analysis.snippets, live, on_publish=self._on_publish, on_error=self._warn,
                                 items=items, cpu_share=self.MAP_CPU_SHARE)
         # The map's memory for as many sounds as the bank has slots, taken now:
         # it stays the same however long the session runs (until the bank is full).
-        self.mapper.reserve(max(self.engine_config.bank_slots, len(items)), self.analysis.extractor.n_features)
+        self.mapper.reserve(max(min(self.engine_config.bank_slots, self.MAP_RESERVE_MAX), len(items)),
+                            self.analysis.extractor.n_features)
         if items:
             self._on_publish(live.snapshot, self.mapper.items)
         self.analysis.start()
@@ -235,9 +233,13 @@ class Session:
             # snapshot covers (no copy of every snippet 30 times a second).
             self._published = (snapshot, items, len(items))
 
-    #: Share of a core the map worker may use (its settling waits when it is
-    #: spent): 30 steps a second while the map is small, a few a second over
-    #: thousands of snippets, so a long session costs what a short one does.
+    #: Sounds the map takes its memory for at most (~2 KB each, resident at
+    #: start: 125 MB here); past that it grows as they come.
+    MAP_RESERVE_MAX = 65536
+
+    #: Share of a core the map's settling may use (a step waits while it is
+    #: spent): 30 steps a second while the map is small, a step or two a second
+    #: over thousands of snippets, so a long session costs what a short one does.
     MAP_CPU_SHARE = 0.02
 
     #: map.png is only a picture: redrawn at most this often (and at stop).

@@ -13,7 +13,9 @@ session takes at start for as many snippets as the bank has slots (see
 Row ``i`` reads back as an :class:`~livemappr.analysis.worker.AnalysedSnippet`
 without its ``vector`` (the map keeps the features); a slice reads back as a
 table over the same rows, whose columns (``table.slot``, ``table.rms_db``, ...)
-are arrays.
+are arrays. On another thread than the writer's, slice first (``table[:n]``,
+``n`` a length you were given) and read the slice's columns: each column of the
+table itself is as long as the table is at that instant.
 """
 
 import numpy as np
@@ -56,13 +58,25 @@ class SnippetTable:
 
     def append(self, item):
         """Add one snippet (its ``vector`` is not kept)."""
+        self.append_row(self.row(item))
+
+    def row(self, item):
+        """``item`` as the values of a row, checked (``ValueError`` or
+        ``TypeError`` for a value its column cannot hold); nothing is added."""
+        row = (int(item.id), int(item.start), int(item.end), int(item.onset), int(item.slot),
+               float(item.peak_db), float(item.rms_db), self._code(item.ended_by))
+        for (name, dtype), value in zip(COLUMNS.items(), row):
+            if not np.can_cast(np.min_scalar_type(value), dtype, "same_kind"):
+                raise ValueError(f"snippet {row[0]}: {name} {value!r} does not fit")
+        return row
+
+    def append_row(self, row):
+        """Add a row from :meth:`row`."""
         n = self._n
         if n == self.capacity:
             self._resize(grown_capacity(n, n + 1))
-        code = self._code(item.ended_by)
-        c = self._cols
-        c["id"][n], c["start"][n], c["end"][n], c["onset"][n] = item.id, item.start, item.end, item.onset
-        c["slot"][n], c["peak_db"][n], c["rms_db"][n], c["ended_by"][n] = item.slot, item.peak_db, item.rms_db, code
+        for a, value in zip(self._cols.values(), row):
+            a[n] = value
         self._n = n + 1  # the row is whole before a reader can count it
 
     def _code(self, reason):

@@ -93,6 +93,39 @@ def test_the_map_rests_after_settling_and_wakes_for_a_new_snippet():
     assert w.stats["steps"] == 6 and len(published) == n + 1
 
 
+def test_a_resumed_map_rests_as_it_was_left_until_a_new_snippet_comes():
+    X, _ = groups(31, seed=8)
+    old = [snippet(i, x) for i, x in enumerate(X[:30])]
+    live = LiveMap(n_clusters=3, random_state=8).fit(np.stack([s.vector for s in old]))
+    q = queue.Queue()
+    w = MapWorker(q, live, items=old)
+    left = np.array(live.snapshot.positions)
+    for _ in range(20):
+        w.run_once()
+    assert w.stats["steps"] == 0
+    np.testing.assert_array_equal(live.snapshot.positions, left)
+    q.put(snippet(30, X[30]))
+    w.run_once()
+    w.run_once()
+    assert w.stats["steps"] == 2 and live.snapshot.n == 31
+
+
+def test_a_snippet_the_list_cannot_hold_is_not_put_on_the_map_either():
+    X, _ = groups(6, seed=9)
+    q = queue.Queue()
+    told = []
+    w = MapWorker(q, LiveMap(n_clusters=2, random_state=9), on_error=told.append, max_batch=1)
+    for i, x in enumerate(X):
+        item = snippet(i, x)
+        if i == 3:  # a start frame no int64 holds
+            item = AnalysedSnippet(3, 2 ** 70, 2 ** 70 + 5, 2 ** 70, 3, item.vector, -6.0, -20.0, "onset")
+        q.put(item)
+    for _ in range(8):
+        w.run_once()
+    assert w.map.snapshot.n == len(w.items) == 5 and [it.id for it in w.items] == [0, 1, 2, 4, 5]
+    assert len(told) == 1 and "start" in told[0]
+
+
 def test_the_map_keeps_the_one_copy_of_each_feature_vector():
     X, _ = groups(30, seed=4)
     q = queue.Queue()
@@ -158,19 +191,20 @@ def _thread_cpu_s(thread):
 def test_a_cpu_share_holds_the_settling_of_a_large_map_to_it():
     from livemappr.mapping.embedding import IncrementalTSNE
 
-    X, _ = groups(5000, seed=7)
-    shares = {}
-    for cpu_share in (None, 0.05):
+    X, _ = groups(3000, seed=7)
+    seen = {}
+    for cpu_share in (None, 0.03):
         live = LiveMap(n_clusters=8, random_state=7, tsne=IncrementalTSNE(
-            random_state=7, n_iter=30, early_exaggeration_iter=30, n_jobs=1)).fit(X)
+            random_state=7, n_iter=30, early_exaggeration_iter=30)).fit(X)
         w = MapWorker(queue.Queue(), live, items=[snippet(i, x) for i, x in enumerate(X)], settle_steps=None,
                       cpu_share=cpu_share)
+        w._budget = None  # settle from the start (a resumed map would rest)
         w.start()
         time.sleep(1.0)  # warmed up, the saved-up credit spent
         c0, t0, steps0 = _thread_cpu_s(w._thread), time.monotonic(), w.stats["steps"]
-        time.sleep(4.0)
-        shares[cpu_share] = ((_thread_cpu_s(w._thread) - c0) / (time.monotonic() - t0), w.stats["steps"] - steps0)
+        time.sleep(3.0)
+        seen[cpu_share] = ((_thread_cpu_s(w._thread) - c0) / (time.monotonic() - t0), w.stats["steps"] - steps0)
         w.stop()
-    (free, free_steps), (held, held_steps) = shares[None], shares[0.05]
-    assert held <= 0.05 + 0.1 / 4 + 0.02, shares  # the share, and at most the credit it may save up
-    assert held_steps >= 2 and free > 3 * held, shares  # it still settles; unheld it takes far more
+    (free, free_steps), (held, held_steps) = seen[None], seen[0.03]
+    assert held <= 0.03 + 0.1 / 3 + 0.02, seen  # the share, and at most the credit it may save up
+    assert held_steps >= 2 and free_steps > 3 * held_steps, seen  # it still settles; unheld, far more often
