@@ -183,9 +183,9 @@ class Session:
         self.mapper.start()
         self.parts.append(("map", self.mapper))
         if self.config.directory:
-            self.parts.append(("map writer", _Every(1.0, self.write_map, "livemappr-map-writer")))
+            self.parts.append(("map writer", _Every(1.0, self.write_map, "livemappr-map-writer", self._warn)))
         if self._trim is not None:
-            self.parts.append(("memory trim", _Every(10.0, self._trim, "livemappr-memory-trim")))
+            self.parts.append(("memory trim", _Every(10.0, self._trim, "livemappr-memory-trim", self._warn)))
 
     def _start_surfaces(self):
         if not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port:
@@ -345,7 +345,10 @@ class Session:
                 self._warn(f"stopping {name}: {e}")
         if self.config.directory:
             self._map_version_written = None  # the last picture too, even if map.json is current
-            self.write_map(picture_now=True)
+            try:
+                self.write_map(picture_now=True)
+            except Exception as e:  # the journal holds every sound; a resume cuts them again
+                self._warn(f"writing the map at stop: {type(e).__name__}: {e}")
         self.parts = []
 
     def _warn(self, message):
@@ -415,17 +418,26 @@ def _hold_less_freed_memory():
 
 
 class _Every:
-    """Call ``fn`` every ``seconds`` on a thread of its own."""
+    """Call ``fn`` every ``seconds`` on a thread of its own. A call that fails
+    is told to ``on_error`` (once per kind of error) and the calls go on."""
 
-    def __init__(self, seconds, fn, name):
-        self.seconds, self.fn = seconds, fn
+    def __init__(self, seconds, fn, name, on_error=None):
+        self.seconds, self.fn, self.name = seconds, fn, name
+        self.on_error = on_error or (lambda message: None)
+        self._told = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self):
         while not self._stop.wait(self.seconds):
-            self.fn()
+            try:
+                self.fn()
+            except Exception as e:  # e.g. a disk that filled up: try again next time
+                if type(e) not in self._told:
+                    self._told.add(type(e))
+                    self.on_error(f"{self.name.removeprefix('livemappr-')} failed ({type(e).__name__}: {e}); "
+                                  "trying again")
 
     def stop(self):
         self._stop.set()
@@ -445,7 +457,7 @@ class _OutputWriter:
         except (RuntimeError, OSError, soundfile.LibsndfileError) as e:
             raise UsageError(f"cannot write --output {path}: {e}") from None
         self.warn = warn
-        self._every = _Every(0.25, self.flush, "livemappr-output-writer")
+        self._every = _Every(0.25, self.flush, "livemappr-output-writer", warn)
 
     def flush(self):
         read = self.reader.read()

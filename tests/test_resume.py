@@ -187,3 +187,22 @@ def test_a_session_maps_large_temporaries_for_themselves_so_they_go_back_when_fr
 
     # glibc alone cuts the 1 MB from its heap (where it stays when freed); in a session it is mapped
     assert (mapped("default"), mapped("session")) == (0, 1)
+
+
+def test_a_failing_periodic_part_is_told_once_and_keeps_being_called():
+    from livemappr.session import _Every
+
+    calls, told = [], []
+
+    def flaky():
+        calls.append(time.monotonic())
+        if len(calls) <= 3:
+            raise ValueError("snippet 7: times and position must be finite")
+
+    every = _Every(0.01, flaky, "livemappr-map-writer", told.append)
+    deadline = time.monotonic() + 10
+    while len(calls) < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    every.stop()
+    assert len(calls) >= 6  # it went on after the failures
+    assert told == ["map-writer failed (ValueError: snippet 7: times and position must be finite); trying again"]
