@@ -52,6 +52,11 @@ class SnippetColumns:
     y: np.ndarray
     cluster: np.ndarray
 
+    def __post_init__(self):
+        lengths = {len(getattr(self, name)) for name in ("id", "start", "end", "x", "y", "cluster")}
+        if len(lengths) != 1:
+            raise ValueError(f"SnippetColumns: columns of different lengths {sorted(lengths)}")
+
     def __len__(self):
         return len(self.id)
 

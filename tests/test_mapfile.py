@@ -78,3 +78,8 @@ def test_a_nan_is_an_error_naming_the_snippet_and_the_old_map_stays(tmp_path, ba
     back = mapfile.read(tmp_path)
     assert same(back.snippets, tuple(good.snippets)) and back.clusters == CLUSTERS
     assert not (tmp_path / "map.json.tmp").exists()
+
+
+def test_columns_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="different lengths"):
+        mapfile.SnippetColumns("c", np.arange(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(3), np.zeros(2))
