@@ -35,9 +35,30 @@ def _key_numba_cache_on_the_source():
     if not os.access(directory, os.W_OK | os.X_OK):
         return
     os.environ["NUMBA_CACHE_DIR"] = directory
+    _prune_old_caches(os.path.dirname(directory), keep=os.path.basename(directory))
     numba = sys.modules.get("numba")
     if numba is not None:  # imported before us: it read its settings already
         numba.core.config.reload_config()
+
+
+#: Caches of this many versions of the source are kept, the most recently used
+#: (~8 MB each): going back to the version before an update compiles nothing.
+KEEP_CACHES = 3
+
+
+def _prune_old_caches(parent, keep):
+    import re
+    import shutil
+
+    try:
+        os.utime(os.path.join(parent, keep))  # used now
+        ours = [e for e in os.scandir(parent) if e.is_dir() and re.fullmatch(r"[0-9a-f]{12}", e.name)]
+        ours.sort(key=lambda e: e.stat().st_mtime, reverse=True)
+    except OSError:
+        return
+    for e in ours[KEEP_CACHES:]:
+        if e.name != keep:
+            shutil.rmtree(e.path, ignore_errors=True)
 
 
 _key_numba_cache_on_the_source()

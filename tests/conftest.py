@@ -13,6 +13,11 @@ _digest = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(_src.rglob("*.py"
 os.environ["NUMBA_CACHE_DIR"] = str(pathlib.Path(os.environ.get("NUMBA_CACHE_DIR")
                                                  or _src.parent / ".venv" / "numba-cache") / _digest)
 
+import livemappr  # noqa: E402  (now: it keeps the cache above, and drops old versions' next to it)
+
+os.makedirs(os.environ["NUMBA_CACHE_DIR"], exist_ok=True)
+livemappr._prune_old_caches(os.path.dirname(os.environ["NUMBA_CACHE_DIR"]), keep=_digest)
+
 import pytest  # noqa: E402
 
 from tests.jackserver import JackServer  # noqa: E402

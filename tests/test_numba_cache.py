@@ -50,6 +50,16 @@ def test_numba_imported_first_still_takes_the_keyed_cache(tmp_path):
     assert got == str(home / ".cache" / "livemappr" / "numba" / livemappr.source_digest())
 
 
+def test_only_the_caches_of_the_last_three_versions_are_kept(tmp_path):
+    parent = tmp_path / "livemappr" / "numba"
+    for i, name in enumerate(["aaaaaaaaaaa1", "aaaaaaaaaaa2", "aaaaaaaaaaa3", "aaaaaaaaaaa4", "not-a-cache"]):
+        (parent / name).mkdir(parents=True)
+        os.utime(parent / name, (1_000_000 + i, 1_000_000 + i))  # older than now, 1 oldest
+    cache_dir(ROOT.parent, {"XDG_CACHE_HOME": str(tmp_path)})
+    left = sorted(p.name for p in parent.iterdir())
+    assert left == sorted(["aaaaaaaaaaa3", "aaaaaaaaaaa4", "not-a-cache", livemappr.source_digest()])
+
+
 def test_the_test_run_keys_its_cache_the_same_way():
     assert os.environ["NUMBA_CACHE_DIR"].endswith(livemappr.source_digest())
     assert conftest._digest == livemappr.source_digest()
