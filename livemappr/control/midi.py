@@ -14,7 +14,10 @@ Under ALSA (a Pi, a desktop without JACK) rtmidi's callback runs on
 rtmidi's own input thread, which nothing real-time waits for, so messages are
 taken there as they arrive (``delivery="callback"``) and an idle controller
 costs nothing; polling every 0.5 ms costs ~5% of a core here, several times
-that on a Pi. Under JACK the queue is polled (``delivery="poll"``).
+that on a Pi. Under JACK the queue is polled (``delivery="poll"``): every 0.5
+ms while messages come, every 2 ms after a second without one (a quarter of
+the cost; JACK hands MIDI over once a period, 2.7 ms at 128 frames, so the
+first note after a pause waits at most 2 ms more).
 
 Raw bytes are parsed here, not trusted: running status (data bytes that
 reuse the last status byte), system exclusive, real-time bytes in between,
@@ -196,7 +199,11 @@ class MidiInput:
     lights : bool
         Also open a ``livemappr`` output for pad lights (note-ons).
     poll_ms : float
-        Poll interval of rtmidi's queue when it is empty (``delivery="poll"``).
+        Poll interval of rtmidi's queue when it is empty (``delivery="poll"``),
+        for ``idle_after_s`` after a message.
+    idle_poll_ms : float
+        Poll interval after ``idle_after_s`` without a message.
+    idle_after_s : float
     delivery : {"callback", "poll"}, optional
         How messages are taken from rtmidi; default "callback" under ALSA,
         "poll" under JACK (see the module notes).
@@ -205,11 +212,14 @@ class MidiInput:
     """
 
     def __init__(self, trigger, *, api=None, connect=(), errors=None, lights=True, poll_ms=0.5,
-                 client_name=MIDI.virtual_port, priority=1, delivery=None):
+                 client_name=MIDI.virtual_port, priority=1, delivery=None, idle_poll_ms=2.0, idle_after_s=1.0):
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.api = choose_api() if api is None else api
         self.poll_s = poll_ms / 1000.0
+        self.idle_poll_s = max(idle_poll_ms, poll_ms) / 1000.0
+        self.idle_after_s = idle_after_s
+        self._last_message = -float("inf")  # monotonic s of the last message polled
         if delivery is None:
             delivery = "poll" if self.api == rtmidi.API_UNIX_JACK else "callback"
         if delivery not in ("callback", "poll"):
@@ -308,11 +318,20 @@ class MidiInput:
                         break
                     got = True
                     self.handle(item[0], self._arrival(k, item[1]))
-            if self.lights is not None and time.monotonic() >= next_lights:
-                next_lights = time.monotonic() + 0.05
+            now = time.monotonic()
+            if got:
+                self._last_message = now
+            if self.lights is not None and now >= next_lights:
+                next_lights = now + 0.05
                 self.update_lights()
             if not got:
-                time.sleep(self.poll_s)
+                time.sleep(self.poll_interval(now))
+
+    def poll_interval(self, now=None):
+        """Seconds the poller sleeps on an empty queue now: ``poll_ms`` while
+        messages come, ``idle_poll_ms`` after ``idle_after_s`` without one."""
+        now = time.monotonic() if now is None else now
+        return self.poll_s if now - self._last_message < self.idle_after_s else self.idle_poll_s
 
     def _arrival(self, port, delta):
         """Monotonic ns a message arrived, from rtmidi's delta times (see the module notes)."""
