@@ -8,8 +8,8 @@ nearest neighbours), then runs one settling step and publishes. Passes run at
 most ``steps_per_second`` times a second (30: the map animates at 30 frames a
 second) and sleep in between, which leaves the cores to the audio thread and
 the analysis worker. With ``cpu_share`` the settling steps take at most that
-share of a core, counted on the worker's own thread (its numba kernels run
-there, one thread): a step over thousands of snippets costs milliseconds (12
+share of a core, timed on the worker's own thread (its numba kernels run
+on one thread): a step over thousands of snippets costs milliseconds (12
 ms at 7,200 here), so a large map settles a step or two a second instead of
 30. New snippets still go on the map at once, whatever they cost. After
 ``settle_steps`` passes without a new snippet the map rests (a t-SNE map never quite stops expanding, and an idle Raspberry Pi
@@ -56,8 +56,8 @@ class MapWorker:
         Settling steps after the last new snippet before the map rests; None: never.
     cpu_share : float or None
         Share of one core the settling steps (with their publications) may use
-        on average, counted as the worker thread's CPU time; a step waits while
-        it is spent. None: no limit.
+        on average, counted as their wall time on the worker's thread (numba on
+        one thread there); a step waits while it is spent. None: no limit.
     """
 
     #: CPU seconds a resting map may save up for a burst of steps.
@@ -128,21 +128,27 @@ class MapWorker:
         Returns the number of snippets added.
         """
         batch = self._take(block, timeout)
-        cpu0 = None
+        step0 = None
+        added = 0
         try:
             t0 = time.perf_counter()
             for item in batch:
-                row = self.items.row(item)  # checked before the map takes it: the two stay in step
-                self.map.add(item.vector)
+                try:
+                    row = self.items.row(item)  # checked before the map takes it: the two stay in step
+                    self.map.add(item.vector)
+                except Exception as e:  # this snippet only: the rest of the batch goes on
+                    self._error(type(e).__name__, f"map update failed: {e}")
+                    continue
                 self.items.append_row(row)
-            self.stats["added"] += len(batch)
+                added += 1
+            self.stats["added"] += added
             if batch:
                 self._budget = self.settle_steps
             resting = self._budget is not None and self._budget <= 0
             stepped = False
             if self.items and not resting:
                 if self._may_spend():
-                    cpu0 = time.thread_time()  # the step and its publication count against the share
+                    step0 = time.perf_counter()  # the step and its publication count against the share
                     self.map.step()
                     stepped = True
                     self.stats["steps"] += 1
@@ -160,10 +166,15 @@ class MapWorker:
         except Exception as e:  # one failing pass must not stop the map
             self._error(type(e).__name__, f"map update failed: {e}")
         finally:
-            if cpu0 is not None and self.cpu_share is not None:
-                # a debt of at most what may be saved up: one slow step holds
-                # the settling back for a few seconds, not for minutes
-                self._credit = max(self._credit - (time.thread_time() - cpu0), -self.CREDIT_MAX_S)
+            if step0 is not None and self.cpu_share is not None:
+                # Wall time of the step on one numba thread: its CPU time, or
+                # more when the machine is busy (then the map settles less),
+                # whichever threading layer numba runs (workqueue's pool
+                # threads would escape thread_time). A debt of at most what may
+                # be saved up, or one step: a slow pass holds the settling back
+                # for a few seconds, not for minutes.
+                spent = time.perf_counter() - step0
+                self._credit = max(self._credit - spent, -max(self.CREDIT_MAX_S, spent))
         return len(batch)
 
     def _may_spend(self):

@@ -26,6 +26,7 @@ from livemappr.mapping.growth import grown_capacity, prefault
 #: Column name -> dtype, in AnalysedSnippet's order (``vector`` is not kept).
 COLUMNS = {"id": np.int64, "start": np.int64, "end": np.int64, "onset": np.int64, "slot": np.int64,
            "peak_db": np.float64, "rms_db": np.float64, "ended_by": np.uint8}
+_INT64 = np.iinfo(np.int64)
 #: What ``ended_by`` codes stand for; a reason not listed is added (up to 256).
 REASONS = ["onset", "silence", "max_length", "gap", "flush", "grid", "resumed"]
 
@@ -65,8 +66,8 @@ class SnippetTable:
         ``TypeError`` for a value its column cannot hold); nothing is added."""
         row = (int(item.id), int(item.start), int(item.end), int(item.onset), int(item.slot),
                float(item.peak_db), float(item.rms_db), self._code(item.ended_by))
-        for (name, dtype), value in zip(COLUMNS.items(), row):
-            if not np.can_cast(np.min_scalar_type(value), dtype, "same_kind"):
+        for name, value in zip(("id", "start", "end", "onset", "slot"), row):
+            if not _INT64.min <= value <= _INT64.max:
                 raise ValueError(f"snippet {row[0]}: {name} {value!r} does not fit")
         return row
 
