@@ -43,22 +43,27 @@ def _key_numba_cache_on_the_source():
 
 #: Caches of this many versions of the source are kept, the most recently used
 #: (~8 MB each): going back to the version before an update compiles nothing.
+#: Older ones go once unused for a day (a session or a test run of a version
+#: still running keeps its cache).
 KEEP_CACHES = 3
+_UNUSED_FOR_S = 86400
 
 
 def _prune_old_caches(parent, keep):
     import re
     import shutil
+    import time
 
     try:
         os.utime(os.path.join(parent, keep))  # used now
-        ours = [e for e in os.scandir(parent) if e.is_dir() and re.fullmatch(r"[0-9a-f]{12}", e.name)]
+        ours = [e for e in os.scandir(parent)
+                if e.is_dir(follow_symlinks=False) and re.fullmatch(r"[0-9a-f]{12}", e.name)]
         ours.sort(key=lambda e: e.stat().st_mtime, reverse=True)
+        old = [e for e in ours[KEEP_CACHES:] if e.name != keep and time.time() - e.stat().st_mtime > _UNUSED_FOR_S]
     except OSError:
         return
-    for e in ours[KEEP_CACHES:]:
-        if e.name != keep:
-            shutil.rmtree(e.path, ignore_errors=True)
+    for e in old:
+        shutil.rmtree(e.path, ignore_errors=True)
 
 
 _key_numba_cache_on_the_source()

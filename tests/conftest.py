@@ -9,9 +9,11 @@ import pathlib
 # fail a test.
 _src = pathlib.Path(__file__).resolve().parent.parent / "livemappr"
 _digest = hashlib.sha1(b"".join(p.read_bytes() for p in sorted(_src.rglob("*.py")))).hexdigest()[:12]
-# (under a NUMBA_CACHE_DIR given from outside, e.g. a CI cache, in a folder of its own)
-os.environ["NUMBA_CACHE_DIR"] = str(pathlib.Path(os.environ.get("NUMBA_CACHE_DIR")
-                                                 or _src.parent / ".venv" / "numba-cache") / _digest)
+# (under a NUMBA_CACHE_DIR given from outside, e.g. a CI cache, in a folder of
+# the tests' own: only there are old versions dropped)
+_outside = os.environ.get("NUMBA_CACHE_DIR")
+os.environ["NUMBA_CACHE_DIR"] = str((pathlib.Path(_outside) / "livemappr-tests" if _outside
+                                     else _src.parent / ".venv" / "numba-cache") / _digest)
 
 import livemappr  # noqa: E402  (now: it keeps the cache above, and drops old versions' next to it)
 

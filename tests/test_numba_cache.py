@@ -50,16 +50,25 @@ def test_numba_imported_first_still_takes_the_keyed_cache(tmp_path):
     assert got == str(home / ".cache" / "livemappr" / "numba" / livemappr.source_digest())
 
 
-def test_only_the_caches_of_the_last_three_versions_are_kept(tmp_path):
+def test_only_the_caches_of_the_last_three_versions_are_kept_once_unused_for_a_day(tmp_path):
+    import time
+
     parent = tmp_path / "livemappr" / "numba"
-    for i, name in enumerate(["aaaaaaaaaaa1", "aaaaaaaaaaa2", "aaaaaaaaaaa3", "aaaaaaaaaaa4", "not-a-cache"]):
+    day = 86400
+    ages = {"aaaaaaaaaaa1": 9 * day, "aaaaaaaaaaa2": 8 * day, "aaaaaaaaaaa3": 7 * day, "aaaaaaaaaaa4": 6 * day,
+            "bbbbbbbbbbb1": 0.5 * day, "not-a-cache": 30 * day}
+    for name, age in ages.items():
         (parent / name).mkdir(parents=True)
-        os.utime(parent / name, (1_000_000 + i, 1_000_000 + i))  # older than now, 1 oldest
+        os.utime(parent / name, (time.time() - age, time.time() - age))
     cache_dir(ROOT.parent, {"XDG_CACHE_HOME": str(tmp_path)})
     left = sorted(p.name for p in parent.iterdir())
-    assert left == sorted(["aaaaaaaaaaa3", "aaaaaaaaaaa4", "not-a-cache", livemappr.source_digest()])
+    # ours, used now, and the two used last are kept; the one used hours ago
+    # (a version maybe still running) too; what is not ours is never touched
+    assert left == sorted(["aaaaaaaaaaa4", "bbbbbbbbbbb1", "not-a-cache", livemappr.source_digest()])
 
 
 def test_the_test_run_keys_its_cache_the_same_way():
     assert os.environ["NUMBA_CACHE_DIR"].endswith(livemappr.source_digest())
+    parent = pathlib.Path(os.environ["NUMBA_CACHE_DIR"]).parent
+    assert parent.name in ("numba-cache", "livemappr-tests")  # a folder of the tests' own
     assert conftest._digest == livemappr.source_digest()
