@@ -213,7 +213,7 @@ class Session:
         from livemappr.stream import AudioStream, PacedStream
 
         if str(self.config.device).lower() == "none":
-            readers = [self.analysis.reader] + [p.reader for name, p in self.parts if name == "journal"]
+            readers = [self.analysis.reader] + [p.reader for name, p in self.parts if name in ("journal", "output")]
             stream = PacedStream(self.engine, speed=self.config.speed or None, readers=readers, source=source)
         else:
             stream = AudioStream(self.engine, device=self.config.device)

@@ -233,9 +233,10 @@ class PacedStream:
     time; more: a demo nobody hears; None: as fast as it can, a benchmark).
     It has no real-time priority: it is not for playing on stage.
 
-    Faster than real time it never outruns the capture ring's readers (the
-    journal, the analysis worker): it waits while one of ``readers`` is more
-    than half a ring behind, so nothing captured is lost however fast it runs.
+    Faster than real time it never outruns its ring readers (the journal and
+    the analysis worker on the capture ring, ``--output`` on the output ring):
+    it waits while one of ``readers`` is more than half its ring behind, so
+    nothing captured or played is lost however fast it runs.
 
     Parameters
     ----------
@@ -271,10 +272,9 @@ class PacedStream:
         import time
 
         period = self.blocksize / self.engine.config.samplerate / (self.speed or 1.0)
-        half_ring = self.engine.state.ring_buf.shape[0] // 2
         next_at = time.monotonic()
         while not self._stop.is_set():
-            while self.readers and max(r.available() for r in self.readers) > half_ring:
+            while any(r.available() > r.capacity // 2 for r in self.readers):
                 if self._stop.wait(0.002):  # a reader is behind: let it catch up
                     return
             if self.source is None:

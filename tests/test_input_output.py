@@ -40,3 +40,26 @@ def test_output_ring_holds_what_was_played():
     played = reader.read().copy()
     np.testing.assert_array_equal(played, out)
     assert played.shape == (5000, 2)
+
+
+def test_a_paced_stream_waits_for_a_slow_output_reader_and_loses_nothing():
+    # Faster than real time (the demo, CI) the paced stream must not outrun
+    # --output's writer, even when that thread is held up for a while.
+    import time
+
+    from livemappr.stream import PacedStream
+
+    e = engine(output_ring_seconds=0.5)
+    reader = e.output_reader(0)
+    stream = PacedStream(e, speed=None, readers=[reader])
+    stream.start()
+    try:
+        time.sleep(0.5)  # the writer stalls: far longer than the ring lasts at this speed
+        assert 0 < reader.available() <= reader.capacity // 2 + e.config.blocksize
+        got = 0
+        deadline = time.monotonic() + 5
+        while got < 10 * reader.capacity and time.monotonic() < deadline:
+            got += reader.read().frames
+    finally:
+        stream.stop()
+    assert got >= 10 * reader.capacity and reader.missed == 0
