@@ -150,7 +150,7 @@ class Session:
         t0 = time.monotonic()
         compile_kernels()
         compile_analysis(self.engine_config.samplerate)
-        _warm_map(self.config.clusters)
+        _warm_map()
         self.log(f"livemappr: kernels ready in {time.monotonic() - t0:.1f} s")
 
     def _start_workers(self):
@@ -355,19 +355,12 @@ class Session:
         self.log(f"livemappr: {message}")
 
 
-def _warm_map(clusters):
-    """Compile the map's kernels on a tiny map (seconds cold; never mid-performance)."""
-    from livemappr.mapping.livemap import LiveMap
+def _warm_map():
+    """Compile the live map's kernels (seconds when cold, holding the GIL: never
+    once the stream runs)."""
+    from livemappr.mapping.livemap import warm_up
 
-    from livemappr.mapping.embedding import IncrementalTSNE
-
-    rng = np.random.default_rng(0)
-    # Two iterations each way: every kernel runs once; settling 40 points would
-    # only add start-up time.
-    tsne = IncrementalTSNE(perplexity=5, n_iter=2, early_exaggeration_iter=2, random_state=0)
-    live = LiveMap(n_clusters=min(clusters, 4), tsne=tsne, random_state=0).fit(rng.standard_normal((40, 8)))
-    live.add(rng.standard_normal(8))
-    live.step()
+    warm_up()
 
 
 def _glibc():

@@ -65,7 +65,7 @@ from livemappr import session, stream
 from livemappr.analysis import warmup
 stream.compile_kernels()
 warmup.compile_kernels(48000)
-session._warm_map(16)
+session._warm_map()
 import livemappr.journal, livemappr.analysis.worker, livemappr.control.snapshot
 import livemappr.mapping.livemap, livemappr.mapworker, livemappr.resume
 import livemappr.control.surfaces, livemappr.web
