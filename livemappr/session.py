@@ -155,12 +155,11 @@ class Session:
 
     def _start_workers(self):
         from livemappr.analysis.worker import AnalysisWorker
-        from livemappr.control.snapshot import SnapshotBuilder, SnapshotRef
+        from livemappr.control.snapshot import SnapshotRef
         from livemappr.mapping.livemap import LiveMap
         from livemappr.mapworker import MapWorker
 
         self.snapshots = SnapshotRef()
-        self._snapshot_builder = SnapshotBuilder()  # used by the map thread only (and here, before it starts)
         live = LiveMap(n_clusters=self.config.clusters, random_state=0)
         items = []
         if self.config.directory:
@@ -227,7 +226,9 @@ class Session:
         self.analysis.recording = bool(on)
 
     def _on_publish(self, snapshot, items):
-        self.snapshots.publish(self._snapshot_builder.build(snapshot, items))
+        from livemappr.control.snapshot import from_published
+
+        self.snapshots.publish(from_published(snapshot, items))
         with self._published_lock:
             # The worker's list only grows: its length now marks what this
             # snapshot covers (no copy of every snippet 30 times a second).

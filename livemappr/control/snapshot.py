@@ -161,57 +161,30 @@ def from_published(snapshot, items):
         read by attribute, so control/ does not import the mapping thread's
         modules).
     items : sequence
-        The snippets in map order (row ``i`` is snippet ``i``), each with a
-        bank ``slot`` (-1 for none) and optionally ``rms_db`` (the loudness
-        the ``velocity`` choice orders by); or a table whose ``slot`` and
-        ``rms_db`` are arrays (the map worker's). Rows without an item get no
-        slot.
+        The snippets in map order (row ``i`` is snippet ``i``): a table whose
+        ``slot`` and ``rms_db`` are arrays (the map worker's SnippetTable,
+        read as columns: nothing is walked, 30 times a second over thousands
+        of snippets), or any sequence of snippets each with a bank ``slot``
+        (-1 for none) and optionally ``rms_db`` (the loudness the ``velocity``
+        choice orders by). Rows without an item get no slot.
 
     Returns
     -------
     MapSnapshot
     """
-    return SnapshotBuilder().build(snapshot, items)
-
-
-class SnapshotBuilder:
-    """:func:`from_published` for a map worker that publishes every step.
-
-    The worker's list of snippets only grows, so their slots and loudness are
-    read once each, when they first appear, instead of once per publication
-    (30 a second, over thousands of snippets). A different list object starts
-    afresh.
-    """
-
-    def __init__(self):
-        self._items = None
-        self._seen = 0
-        self._slots = np.zeros(0, np.int64)
-        self._loud = np.zeros(0)
-
-    def build(self, snapshot, items):
-        """Same as :func:`from_published`."""
-        if items is not self._items or len(items) < self._seen:
-            self._items, self._seen = items, 0
-            self._slots, self._loud = np.zeros(0, np.int64), np.zeros(0)
-        n = len(snapshot.positions)
-        slots = np.full(n, -1, np.int64)
-        loud = np.full(n, -np.inf)
-        if isinstance(getattr(items, "slot", None), np.ndarray):
-            # A table of columns (the map worker's SnippetTable): nothing to gather.
-            m = min(n, len(items))
-            slots[:m] = items.slot[:m]
-            loud[:m] = items.rms_db[:m]
-            return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
-        if len(items) > self._seen:
-            new = items[self._seen:]
-            self._slots = np.concatenate([self._slots, [int(getattr(it, "slot", -1)) for it in new]])
-            self._loud = np.concatenate([self._loud, [float(getattr(it, "rms_db", -np.inf)) for it in new]])
-            self._seen = len(items)
-        m = min(n, self._seen)
-        slots[:m] = self._slots[:m]
-        loud[:m] = self._loud[:m]
-        return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
+    n = len(snapshot.positions)
+    slots = np.full(n, -1, np.int64)
+    loud = np.full(n, -np.inf)
+    m = min(n, len(items))
+    if isinstance(getattr(items, "slot", None), np.ndarray):
+        items = items[:m]  # one length for both columns
+        slots[:m] = items.slot
+        loud[:m] = items.rms_db
+    else:
+        for i, it in enumerate(items[:m]):
+            slots[i] = int(getattr(it, "slot", -1))
+            loud[i] = float(getattr(it, "rms_db", -np.inf))
+    return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
 
 
 EMPTY = MapSnapshot(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)
