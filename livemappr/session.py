@@ -145,12 +145,13 @@ class Session:
 
     def _compile(self):
         from livemappr.analysis.warmup import compile_kernels as compile_analysis
+        from livemappr.mapping.livemap import warm_up
         from livemappr.stream import compile_kernels
 
         t0 = time.monotonic()
         compile_kernels()
         compile_analysis(self.engine_config.samplerate)
-        _warm_map()
+        warm_up()  # the live map's kernels: compiling holds the GIL, never once the stream runs
         self.log(f"livemappr: kernels ready in {time.monotonic() - t0:.1f} s")
 
     def _start_workers(self):
@@ -354,14 +355,6 @@ class Session:
 
     def _warn(self, message):
         self.log(f"livemappr: {message}")
-
-
-def _warm_map():
-    """Compile the live map's kernels (seconds when cold, holding the GIL: never
-    once the stream runs)."""
-    from livemappr.mapping.livemap import warm_up
-
-    warm_up()
 
 
 def _glibc():

@@ -65,13 +65,12 @@ from livemappr import session, stream
 from livemappr.analysis import warmup
 stream.compile_kernels()
 warmup.compile_kernels(48000)
-session._warm_map()
 import livemappr.journal, livemappr.analysis.worker, livemappr.control.snapshot
 import livemappr.mapping.livemap, livemappr.mapworker, livemappr.resume
 import livemappr.control.surfaces, livemappr.web
 import numpy as np
 from livemappr.mapping.livemap import LiveMap, warm_up
-warm_up()  # what the map worker runs first
+warm_up()  # what the session runs before the stream (and the map worker again)
 # a few hundred snippets in 8 groups: enough for several clusters, so the
 # k-means behind StableKMeans.fit runs
 rng = np.random.default_rng(0)
