@@ -15,10 +15,10 @@ import numpy as np
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from _report import Report, parser  # noqa: E402
 
-from livemappr.config import EngineConfig  # noqa: E402
-from livemappr.engine import Engine  # noqa: E402
-from livemappr.offline import render  # noqa: E402
-from livemappr.stream import compile_kernels  # noqa: E402
+from livemappr.audio.config import EngineConfig  # noqa: E402
+from livemappr.audio.engine import Engine  # noqa: E402
+from livemappr.audio.offline import render  # noqa: E402
+from livemappr.audio.stream import compile_kernels  # noqa: E402
 
 VOICES = 32
 SR = 48000

@@ -36,16 +36,16 @@ sys.path.insert(0, str(HERE.parent))
 from _report import Report, parser  # noqa: E402
 from bench_callback import measure  # noqa: E402
 
-from livemappr.config import EngineConfig  # noqa: E402
-from livemappr.engine import Engine  # noqa: E402
-from livemappr.stream import compile_kernels  # noqa: E402
+from livemappr.audio.config import EngineConfig  # noqa: E402
+from livemappr.audio.engine import Engine  # noqa: E402
+from livemappr.audio.stream import compile_kernels  # noqa: E402
 
 SR = 48000
 argparse_hide = "only the MIDI clock run, printed as a dict (for tuning)"
 
 
 def clock_jitter(seconds, period):
-    from livemappr.stream import AudioStream
+    from livemappr.audio.stream import AudioStream
     from tests.clock_follower import follow_midi_clock
     from tests.jackserver import JackServer, wait_until
 
@@ -89,10 +89,10 @@ def clock_jitter(seconds, period):
 def loop_drift(bpm=123.4, minutes=10):
     from livemappr.control.feedback import message
     from livemappr.control.osc import OscServer
-    from livemappr.control.snapshot import SnapshotRef
+    from livemappr.control.playable import SnapshotRef
     from livemappr.control.transport import Transport
     from livemappr.control.trigger import Trigger
-    from livemappr.offline import render
+    from livemappr.audio.offline import render
 
     e = Engine(EngineConfig(ring_seconds=1, bank_seconds=1, bank_slots=8, loop_seconds=5))
     t = Trigger(e, SnapshotRef(), timing="steady")

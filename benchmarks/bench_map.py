@@ -259,7 +259,7 @@ def bench_memory(report, n=7200, n_features=144, batch=64):
     import queue
 
     from livemappr.analysis.worker import AnalysedSnippet
-    from livemappr.mapworker import MapWorker
+    from livemappr.mapping.worker import MapWorker
 
     X = np.random.default_rng(0).standard_normal((n, n_features)).astype(np.float32)
     q = queue.Queue()

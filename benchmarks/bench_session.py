@@ -86,8 +86,8 @@ def rss_mb():
 
 
 def session(speed, seconds_of_audio, directory, sample_every=None, skip_seconds=0.0):
-    from livemappr.config import EngineConfig
-    from livemappr.session import Session, SessionConfig
+    from livemappr.audio.config import EngineConfig
+    from livemappr.session.session import Session, SessionConfig
 
     s = Session(EngineConfig(samplerate=SR, blocksize=256),
                 SessionConfig(directory=str(directory), device="none", osc_port=0, midi=False, speed=speed, web_port=0),
@@ -161,7 +161,7 @@ def live_cpu(seconds, skip_seconds=5.0, resume=None):
                 proc.wait(60)
         finally:
             server.stop()
-        from livemappr import mapfile
+        from livemappr.files import mapfile
 
         snippets = len(mapfile.read(d / "session").snippets)
     return share, snippets

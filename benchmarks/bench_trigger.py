@@ -152,14 +152,14 @@ def latencies(sends, onsets, limit):
 
 
 def build(blocksize):
-    from livemappr.config import EngineConfig
-    from livemappr.control.snapshot import MapSnapshot, SnapshotRef
+    from livemappr.audio.config import EngineConfig
+    from livemappr.control.playable import PlayableMap, SnapshotRef
     from livemappr.control.trigger import Trigger
-    from livemappr.engine import Engine
+    from livemappr.audio.engine import Engine
 
     e = Engine(EngineConfig(samplerate=SR, blocksize=blocksize, ring_seconds=4, bank_seconds=2, bank_slots=32))
     slots = [e.bank.add(np.full(CLICK, 0.25, np.float32)) for _ in range(16)]
-    snap = MapSnapshot(np.random.default_rng(0).random((16, 2)), np.arange(16), slots, version=1)
+    snap = PlayableMap(np.random.default_rng(0).random((16, 2)), np.arange(16), slots, version=1)
     return e, Trigger(e, SnapshotRef(snap))
 
 
@@ -171,8 +171,8 @@ def measure_latency(blocksize, hits, report):
 
     from livemappr.control.midi import MidiInput
     from livemappr.control.osc import OscServer
-    from livemappr.control.threads import raise_priority
-    from livemappr.stream import AudioStream
+    from livemappr.control.priority import raise_priority
+    from livemappr.audio.stream import AudioStream
 
     server = JackServer(period=blocksize, name=f"livemappr-bench-trigger-{blocksize}").start()
     sd._terminate()
@@ -260,7 +260,7 @@ def measure_flood(blocksize, seconds, rate, report):
     import sounddevice as sd
 
     from livemappr.control.osc import OscServer
-    from livemappr.stream import AudioStream
+    from livemappr.audio.stream import AudioStream
 
     server = JackServer(period=blocksize, name=f"livemappr-bench-flood-{blocksize}").start()
     sd._terminate()
@@ -309,7 +309,7 @@ def main():
     r = Report("trigger", args.json)
     if not JackServer.available():
         raise SystemExit("bench_trigger: jackd is not installed (Debian jackd2); run make deps")
-    from livemappr.stream import compile_kernels
+    from livemappr.audio.stream import compile_kernels
 
     compile_kernels()
     for bs in args.blocksize or [128, 64]:

@@ -51,17 +51,17 @@ def clients_process(port, seconds, clients=20, bad_rate=0.0, stuck=False):
 
 
 def latency(points, seconds, interval, extra_clients):
-    from livemappr.config import EngineConfig
-    from livemappr.control.snapshot import MapSnapshot, SnapshotRef
+    from livemappr.audio.config import EngineConfig
+    from livemappr.control.playable import PlayableMap, SnapshotRef
     from livemappr.control.trigger import Trigger
-    from livemappr.engine import Engine
+    from livemappr.audio.engine import Engine
     from livemappr.web import WebView
 
     rng = np.random.default_rng(0)
     engine = Engine(EngineConfig(ring_seconds=2, bank_seconds=1, bank_slots=8))
     pos = rng.standard_normal((points, 2)) * 10
     ids = rng.integers(0, 16, points)
-    ref = SnapshotRef(MapSnapshot(pos, ids, np.full(points, -1), 1))
+    ref = SnapshotRef(PlayableMap(pos, ids, np.full(points, -1), 1))
     published = {}
     with WebView(Trigger(engine, ref), host="127.0.0.1", port=0) as view, cdp.Browser(1280, 800) as b:
         b.goto(view.url)
@@ -79,7 +79,7 @@ def latency(points, seconds, interval, extra_clients):
             if version % 5 == 0:
                 pos = np.vstack([pos, rng.standard_normal((5, 2)) * 10])
                 ids = np.concatenate([ids, rng.integers(0, 16, 5)])
-            snap = MapSnapshot(pos, ids, np.full(len(pos), -1), version)
+            snap = PlayableMap(pos, ids, np.full(len(pos), -1), version)
             published[version] = time.time() * 1000.0
             ref.publish(snap)
             next_at += interval
@@ -97,9 +97,9 @@ def latency(points, seconds, interval, extra_clients):
 def xruns(seconds):
     import sounddevice as sd
 
-    from livemappr.config import EngineConfig
+    from livemappr.audio.config import EngineConfig
     from livemappr.control.surfaces import Surfaces
-    from livemappr.session import Session, SessionConfig
+    from livemappr.session.session import Session, SessionConfig
     from livemappr.web import WebView
 
     demo = ROOT.parent / "livemappr" / "data" / "demo_mic.flac"

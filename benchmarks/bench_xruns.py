@@ -105,9 +105,9 @@ def run(seconds, blocksize, loads, peer_exe=None):
     import jack
     import sounddevice as sd
 
-    from livemappr.config import EngineConfig
-    from livemappr.engine import Engine
-    from livemappr.stream import AudioStream
+    from livemappr.audio.config import EngineConfig
+    from livemappr.audio.engine import Engine
+    from livemappr.audio.stream import AudioStream
 
     server = JackServer(period=blocksize, name=f"livemappr-bench-{blocksize}").start()
     sd._terminate()

@@ -26,70 +26,26 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _devices(args):
-    from livemappr.stream import list_devices
+    from livemappr.commands import devices
 
-    devices = list_devices()
-    if not devices:
-        print("no audio devices (no sound card, and no JACK server running)")
-    for d in devices:
-        print(f"{d['index']} {d['name']} ({d['hostapi']}, {d['inputs']} in, {d['outputs']} out, "
-              f"{d['samplerate']:g} Hz)")
-    from livemappr.control.midi import list_ports
-
-    try:
-        midi = list_ports()
-    except UsageError as e:
-        print(f"MIDI: none ({e})")
-        return 0
-    for kind, what in (("inputs", "MIDI in"), ("outputs", "MIDI out")):
-        ports = midi[kind]
-        print(f"{what} ({midi['api']}): {'none' if not ports else ''}")
-        for p in ports:
-            print(f"  {p}")
-    return 0
+    return devices.run(args)
 
 
 def _demo(args):
-    from livemappr import demo
+    from livemappr.commands import demo
 
     demo.run(args.out, play=not args.no_play)
     return 0
 
 
 def _live(args):
-    from livemappr import settings
-    from livemappr.config import EngineConfig
-    from livemappr.session import Session, SessionConfig
+    from livemappr.commands import live
 
-    overrides = {
-        "engine": {"samplerate": args.samplerate, "blocksize": args.blocksize},
-        "session": {"directory": args.session, "input": args.input, "output": args.output,
-                    "device": args.device, "osc_port": args.osc_port, "midi_in": args.midi_in,
-                    "clusters": args.clusters, "slicing": "grid" if args.grid else None,
-                    "midi": False if args.no_midi else None, "web_port": args.web_port,
-                    "web_host": args.web_host},
-    }
-    loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
-    session_cfg = loaded["session"]
-    if session_cfg.device is None and not _has_sound_card():
-        print("livemappr: no sound card: running without one (--device none)", file=sys.stderr)
-        session_cfg = settings.build(SessionConfig, "session", {**session_cfg.__dict__, "device": "none"})
-    session = Session(loaded["engine"], session_cfg).start()
-    try:
-        session.run()
-    finally:
-        session.stop()
-    return 0
-
-
-def _has_sound_card():
-    from livemappr.stream import list_devices
-
-    return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
+    return live.run(args)
 
 
 def _map(args):
-    from livemappr.batch import make_map
+    from livemappr.commands.map import make_map
 
     if args.clusters < 1 or args.clusters > 64:
         raise UsageError(f"--clusters must be in 1..64, got {args.clusters}")
@@ -99,7 +55,7 @@ def _map(args):
 
 
 def _export(args):
-    from livemappr.export import export
+    from livemappr.commands.export import export
 
     export(args.dir, args.out, force=args.force)
     return 0

@@ -3,12 +3,12 @@ and benchmarks/bench_loop.py; tests/clock_sender.py sends the clock)."""
 
 import rtmidi
 
-from livemappr.config import EngineConfig
+from livemappr.audio.config import EngineConfig
 from livemappr.control.midi import MidiInput
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
-from livemappr.engine import Engine
+from livemappr.audio.engine import Engine
 
 
 def follow_midi_clock(period, bpm=90):

@@ -3,9 +3,9 @@ synthetic map snapshots."""
 
 import numpy as np
 
-from livemappr.config import EngineConfig
-from livemappr.control.snapshot import MapSnapshot
-from livemappr.engine import Engine
+from livemappr.audio.config import EngineConfig
+from livemappr.control.playable import PlayableMap
+from livemappr.audio.engine import Engine
 
 
 def level_of(snippet):
@@ -27,7 +27,7 @@ def grid_snapshot(slots, n_clusters=4, version=1, loudness=None):
     """Snippets on a line; snippet i in cluster i % n_clusters."""
     n = len(slots)
     pos = np.stack([np.arange(n, dtype=float), np.zeros(n)], axis=1)
-    return MapSnapshot(pos, np.arange(n) % n_clusters, slots, version, loudness)
+    return PlayableMap(pos, np.arange(n) % n_clusters, slots, version, loudness)
 
 
 def which_snippet(out, frame):

@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from livemappr import audiofile
-from livemappr.audiofile import AudioFileError
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.files import audiofile
+from livemappr.files.audiofile import AudioFileError
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 
 
 def write(tmp_path, name, data, sr, **kw):

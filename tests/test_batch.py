@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from livemappr import mapfile
+from livemappr.files import mapfile
 from livemappr.cli import main
 from tests import drumkits
 

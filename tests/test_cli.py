@@ -27,7 +27,7 @@ def test_python_dash_m_runs_the_cli():
 
 
 def test_demo_maps_the_bundled_take_and_plays_it(tmp_path, capsys):
-    from livemappr import mapfile
+    from livemappr.files import mapfile
 
     assert main(["demo", "--out", str(tmp_path), "--no-play"]) == 0
     audio, sr = soundfile.read(tmp_path / "demo.wav")

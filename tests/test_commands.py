@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
 from livemappr.errors import CommandQueueFull
-from livemappr.offline import render
+from livemappr.audio.offline import render
 from livemappr.realtime import commands as c
 
 

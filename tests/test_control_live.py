@@ -16,9 +16,9 @@ from pythonosc.osc_bundle_builder import OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livemappr.control.osc import OscServer
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.trigger import Trigger
-from livemappr.stream import AudioStream
+from livemappr.audio.stream import AudioStream
 from tests import osc_flood
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
 from tests.jackserver import Recorder, engine_ports, wait_until

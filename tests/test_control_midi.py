@@ -12,10 +12,10 @@ import rtmidi
 
 from livemappr.control.midi import MidiInput, MidiParser, choose_api, jack_running
 from livemappr.control.report import ErrorCounts
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.trigger import Trigger
 from livemappr.errors import UsageError
-from livemappr.stream import AudioStream
+from livemappr.audio.stream import AudioStream
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
 from tests.jackserver import MidiMonitor, Recorder, engine_ports, wait_until
 

@@ -14,9 +14,9 @@ from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livemappr.control.osc import OscServer, parse_packet
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.trigger import Trigger
-from livemappr.offline import render
+from livemappr.audio.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets, which_snippet
 from tests.jackserver import wait_until
 

@@ -15,9 +15,9 @@ import pytest
 
 from livemappr.control import addresses as A
 from livemappr.control.osc import OscServer
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.trigger import Trigger
-from livemappr.offline import render
+from livemappr.audio.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
 from tests.jackserver import wait_until
 

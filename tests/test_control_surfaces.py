@@ -6,16 +6,16 @@ import subprocess
 
 import numpy as np
 
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.surfaces import Surfaces
-from livemappr.stream import AudioStream
+from livemappr.audio.stream import AudioStream
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets
 from tests.jackserver import Recorder, engine_ports, wait_until
 
 CONTROL = pathlib.Path(__file__).resolve().parent.parent / "livemappr" / "control"
 # control/ runs on control threads: never the stream, the analysis or the
 # mapping workers' modules (snapshots reach it through SnapshotRef).
-FORBIDDEN = ("livemappr.stream", "livemappr.analysis", "livemappr.mapping", "sounddevice", "numba")
+FORBIDDEN = ("livemappr.audio.stream", "livemappr.analysis", "livemappr.mapping", "sounddevice", "numba")
 
 
 def test_control_imports_none_of_the_other_threads_modules():

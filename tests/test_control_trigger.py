@@ -7,9 +7,9 @@ live stream runs), reading which snippet sounds from its constant level.
 import numpy as np
 import pytest
 
-from livemappr.control.snapshot import MapSnapshot, SnapshotRef, from_published, loudness_from_bank
+from livemappr.control.playable import PlayableMap, SnapshotRef, from_published, loudness_from_bank
 from livemappr.control.trigger import Trigger
-from livemappr.offline import render
+from livemappr.audio.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, level_of, onsets, which_snippet
 
 
@@ -80,7 +80,7 @@ def test_loudness_from_the_bank_orders_real_levels():
 
 
 def test_a_slot_given_back_to_the_bank_has_no_loudness():
-    from livemappr.offline import render
+    from livemappr.audio.offline import render
 
     e, slots = engine_with_snippets(3)
     e.release_slot(int(slots[1]))
@@ -179,7 +179,7 @@ def test_a_map_worker_publication_becomes_a_playable_snapshot():
 
 def test_empty_cluster_and_missing_slot_play_nothing():
     e, slots = engine_with_snippets(3)
-    snap = MapSnapshot(np.zeros((3, 2)), [0, 0, 2], [slots[0], -1, -1], 1)
+    snap = PlayableMap(np.zeros((3, 2)), [0, 0, 2], [slots[0], -1, -1], 1)
     t = Trigger(e, SnapshotRef(snap))
     assert t.play_cluster(1) == -1 and t.play_cluster(2) == -1 and t.play_cluster(7) == -1
     assert t.play_snippet(1) == -1
@@ -223,24 +223,24 @@ def test_snapshot_swap_is_seen_by_the_next_hit():
     e, t, snap = setup()
     assert t.play_cluster(0, at=e.frame + 5) == 0
     t.snapshots.publish(snap.with_slots(snap.slots.copy()))
-    moved = MapSnapshot(snap.positions, (snap.cluster_ids + 1) % 4, snap.slots, version=2)
+    moved = PlayableMap(snap.positions, (snap.cluster_ids + 1) % 4, snap.slots, version=2)
     t.snapshots.publish(moved)
     assert t.play_cluster(0, at=e.frame + 5) in set(np.flatnonzero(moved.cluster_ids == 0).tolist())
 
 
 def test_snapshot_is_read_only_and_checks_shapes():
     e, slots = engine_with_snippets(2)
-    snap = MapSnapshot(np.zeros((2, 2)), [0, 1], slots, 1)
+    snap = PlayableMap(np.zeros((2, 2)), [0, 1], slots, 1)
     with pytest.raises(ValueError):
         snap.positions[0, 0] = 1.0
     with pytest.raises(ValueError, match=r"cluster_ids must have 2 entries \(one per position\), got 3"):
-        MapSnapshot(np.zeros((2, 2)), [0, 1, 1], slots, 1)
+        PlayableMap(np.zeros((2, 2)), [0, 1, 1], slots, 1)
     with pytest.raises(ValueError, match=r"positions must have shape \(n, 2\), got \(2, 3\)"):
-        MapSnapshot(np.zeros((2, 3)), [0, 1], slots, 1)
+        PlayableMap(np.zeros((2, 3)), [0, 1], slots, 1)
 
 
 def test_snapshot_groups_clusters_like_a_loop_over_each_cluster_would():
-    # MapSnapshot groups members with one stable sort; check it against the
+    # PlayableMap groups members with one stable sort; check it against the
     # plain per-cluster definition on random maps (unplayable and -1 rows too).
     rng = np.random.default_rng(7)
     for trial in range(50):
@@ -249,7 +249,7 @@ def test_snapshot_groups_clusters_like_a_loop_over_each_cluster_would():
         cid = rng.integers(-1, 6, n)
         slots = np.where(rng.random(n) < 0.8, np.arange(n), -1)
         loud = np.round(rng.normal(size=n), 1)  # ties, to check the order among equals
-        snap = MapSnapshot(pos, cid, slots, version=trial, loudness=loud)
+        snap = PlayableMap(pos, cid, slots, version=trial, loudness=loud)
         k = int(cid.max()) + 1 if n and cid.max() >= 0 else 0
         assert snap.n_clusters == k
         for c in range(k):
@@ -267,7 +267,7 @@ def test_a_table_of_columns_is_read_as_its_list_would_be_and_never_walked(monkey
     from types import SimpleNamespace as NS
 
     from livemappr.analysis.worker import AnalysedSnippet
-    from livemappr.snippettable import SnippetTable
+    from livemappr.mapping.snippettable import SnippetTable
 
     items = [AnalysedSnippet(i, i, i + 1, i, 10 - i if i != 2 else -1, None, -3.0, -20.0 - i, "onset")
              for i in range(6)]

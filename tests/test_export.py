@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import soundfile
 
-from livemappr import journal, mapfile
+from livemappr.session import journal
+
+from livemappr.files import mapfile
 from livemappr.cli import main
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.export import safe_name
-from livemappr.offline import render
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.commands.export import safe_name
+from livemappr.audio.offline import render
 
 SR = 48000
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 
 
 def engine(**kw):
@@ -47,7 +47,7 @@ def test_a_paced_stream_waits_for_a_slow_output_reader_and_loses_nothing():
     # --output's writer, even when that thread is held up for a while.
     import time
 
-    from livemappr.stream import PacedStream
+    from livemappr.audio.stream import PacedStream
 
     e = engine(output_ring_seconds=0.5)
     reader = e.output_reader(0)

@@ -9,10 +9,10 @@ import time
 import numpy as np
 import pytest
 
-from livemappr import journal
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.session import journal
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 
 
 def small_engine():
@@ -100,10 +100,10 @@ def test_kill_dash_nine_loses_at_most_the_last_second(tmp_path):
     script = textwrap.dedent(f"""
         import sys, time, numpy as np
         sys.path.insert(0, {str(os.getcwd())!r})
-        from livemappr import journal
-        from livemappr.config import EngineConfig
-        from livemappr.engine import Engine
-        from livemappr.offline import render
+        from livemappr.session import journal
+        from livemappr.audio.config import EngineConfig
+        from livemappr.audio.engine import Engine
+        from livemappr.audio.offline import render
         e = Engine(EngineConfig(ring_seconds=4, bank_seconds=0.1, bank_slots=2))
         j = journal.Journal({str(tmp_path)!r}, e.ring_reader(0), 48000, flush_seconds=0.5)
         j.start(0)

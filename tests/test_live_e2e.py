@@ -18,7 +18,9 @@ import time
 import numpy as np
 import pytest
 
-from livemappr import journal, mapfile
+from livemappr.session import journal
+
+from livemappr.files import mapfile
 from livemappr.mapping.quality import cluster_ari
 from tests import drumkits
 from tests.jackserver import Player, Recorder, engine_ports, wait_until

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 
 L = 9600  # one loop: 0.2 s at 48 kHz
 

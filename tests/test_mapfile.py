@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from livemappr import mapfile
+from livemappr.files import mapfile
 
 CLUSTERS = (mapfile.ClusterEntry(0, "a", 36, 2), mapfile.ClusterEntry(3, "d", 39, 1))
 

@@ -5,8 +5,8 @@ import ctypes
 import numpy as np
 from numba.core.runtime import rtsys
 
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
 from livemappr.realtime.callback import compile_callback
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from livemappr import picture
+from livemappr.files import picture
 
 
 def reference(positions, cluster_ids, size, radius):

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 import soundfile
 
-from livemappr import journal, mapfile
-from livemappr.config import EngineConfig
-from livemappr.session import Session, SessionConfig
+from livemappr.session import journal
+
+from livemappr.files import mapfile
+from livemappr.audio.config import EngineConfig
+from livemappr.session.session import Session, SessionConfig
 from tests import drumkits
 
 SR = 48000
@@ -58,9 +60,9 @@ def test_second_run_resumes_every_snippet_with_its_cluster_and_goes_on(tmp_path,
     first = run_session(tmp_path, takes[0])
     assert len(first.snippets) >= 25
     # Right after resuming, every snippet is back with its cluster id.
-    from livemappr.engine import Engine
+    from livemappr.audio.engine import Engine
     from livemappr.mapping.livemap import LiveMap
-    from livemappr.resume import resume
+    from livemappr.session.resume import resume
 
     live = LiveMap(n_clusters=6, random_state=0)
     items = resume(tmp_path, Engine(EngineConfig(samplerate=SR, bank_seconds=60, bank_slots=512)), live, 0,
@@ -88,9 +90,9 @@ def test_snippets_the_map_had_not_written_yet_are_cut_again_from_the_journal(tmp
     doc = json.loads((tmp_path / "map.json").read_text())
     doc["snippets"] = sorted(doc["snippets"], key=lambda s: s["id"])[:-5]
     (tmp_path / "map.json").write_text(json.dumps(doc))
-    from livemappr.engine import Engine
+    from livemappr.audio.engine import Engine
     from livemappr.mapping.livemap import LiveMap
-    from livemappr.resume import resume
+    from livemappr.session.resume import resume
 
     e = Engine(EngineConfig(samplerate=SR, bank_seconds=60, bank_slots=512))
     items = resume(tmp_path, e, LiveMap(n_clusters=6, random_state=0), file_offset=0, log=lambda m: None)
@@ -161,7 +163,7 @@ class MallInfo2(ctypes.Structure):
 libc = ctypes.CDLL(None)
 libc.mallinfo2.restype = MallInfo2
 if sys.argv[1] == "session":
-    from livemappr.session import _hold_less_freed_memory
+    from livemappr.session.session import _hold_less_freed_memory
     _hold_less_freed_memory()
 big = np.ones(8 << 20, np.uint8)
 del big  # glibc's own threshold rises to 8 MB here
@@ -190,7 +192,7 @@ def test_a_session_maps_large_temporaries_for_themselves_so_they_go_back_when_fr
 
 
 def test_a_failing_periodic_part_is_told_once_and_keeps_being_called():
-    from livemappr.session import _Every
+    from livemappr.session.session import _Every
 
     calls, told = [], []
 

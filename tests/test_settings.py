@@ -1,8 +1,8 @@
 import pytest
 
-from livemappr.config import EngineConfig
+from livemappr.audio.config import EngineConfig
 from livemappr.errors import ConfigError, UsageError
-from livemappr.settings import load
+from livemappr.session.settings import load
 
 SECTIONS = {"engine": EngineConfig}
 

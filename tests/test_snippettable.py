@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from livemappr.analysis.worker import AnalysedSnippet
-from livemappr.snippettable import SnippetTable
+from livemappr.mapping.snippettable import SnippetTable
 from tests.memory import reachable_arrays
 
 

@@ -9,10 +9,10 @@ import pytest
 import sounddevice as sd
 import soundfile
 
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
 from livemappr.errors import DeviceError
-from livemappr.stream import AudioStream, resolve_device
+from livemappr.audio.stream import AudioStream, resolve_device
 from tests.jackserver import CycleCounter, Player, Recorder, engine_ports, wait_until
 
 HYDROGEN = pathlib.Path("/usr/share/hydrogen/data/drumkits")
@@ -141,7 +141,7 @@ def test_compiling_the_kernels_skips_the_scipy_probes_of_numba_and_rocket_fft():
 
     code = (
         "import sys\n"
-        "from livemappr.stream import compile_kernels\n"
+        "from livemappr.audio.stream import compile_kernels\n"
         "compile_kernels()\n"
         "print(len([m for m in sys.modules if m.startswith(('scipy.linalg', 'scipy.fft', 'scipy.special'))]))\n"
         "import numba, numpy as np\n"

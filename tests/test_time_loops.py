@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from livemappr.config import EngineConfig
-from livemappr.control.snapshot import SnapshotRef
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.audio.config import EngineConfig
+from livemappr.control.playable import SnapshotRef
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 from tests.transport_rig import TransportRig
 
 SR = 48000

@@ -10,16 +10,16 @@ import numpy as np
 import pytest
 import rtmidi
 
-from livemappr.config import EngineConfig
+from livemappr.audio.config import EngineConfig
 from livemappr.control.midi import MidiInput
 from livemappr.control.midiclock import CONTINUE, SPP, START, STOP, TICK, ClockFollower
 from livemappr.control.report import ErrorCounts
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.tempo import TempoClock
 from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
-from livemappr.engine import Engine
-from livemappr.stream import AudioStream
+from livemappr.audio.engine import Engine
+from livemappr.audio.stream import AudioStream
 from tests.clock_follower import follow_midi_clock
 from tests.jackserver import MidiMonitor, wait_until
 

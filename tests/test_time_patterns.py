@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from livemappr.control.midifile import encode
-from livemappr.control.snapshot import SnapshotRef
-from livemappr.offline import render
+from livemappr.control.playable import SnapshotRef
+from livemappr.audio.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, onsets, which_snippet
 from tests.transport_rig import TransportRig
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
-from livemappr.offline import render
+from livemappr.audio.offline import render
 from tests.control_helpers import engine_with_snippets, grid_snapshot, onsets, which_snippet
 
 def offline_clock(trigger):

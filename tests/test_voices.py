@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 
 
 def engine(**kw):

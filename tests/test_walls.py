@@ -2,14 +2,49 @@
 
 import ast
 import pathlib
+import sys
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "livemappr"
 
-# What each folder may import besides the standard library's typing helpers.
-ALLOWED = {
-    "realtime": {"numpy", "numba", "llvmlite", "livemappr.realtime", "typing", "collections"},
+# What each folder may import. Every folder of the package is listed: the
+# folder says which part (and thread) runs the code, so a folder's code may use
+# only the parts beneath it. "stdlib" is Python's standard library; the
+# audio thread's folder may not use it beyond typing and collections (no
+# locks, no I/O, no allocation it does not control).
+ALL = ("realtime", "analysis", "mapping", "audio", "control", "files", "web", "session", "commands")
+WALLS = {
+    # the audio thread: numba-compiled, preallocated, lock-free
+    "realtime": {"numpy", "numba", "llvmlite", "typing", "collections", "livemappr.realtime"},
+    # the analysis worker: slicing, features, the bank it fills
+    "analysis": {"stdlib", "numpy", "numba", "livemappr.analysis", "livemappr.realtime",
+                 "livemappr.errors", "livemappr.validate"},
+    # the map worker: k-NN, t-SNE, clusters, the snippet table
+    "mapping": {"stdlib", "numpy", "numba", "pynndescent", "livemappr.mapping", "livemappr.analysis",
+                "livemappr.errors", "livemappr.validate"},
+    # the control side's handle on the engine: engine state, stream, offline renderer, config
+    "audio": {"stdlib", "numpy", "numba", "sounddevice", "livemappr.audio", "livemappr.realtime",
+              "livemappr.errors", "livemappr.validate"},
+    # control threads: OSC, MIDI, triggers, tempo, patterns, feedback
+    "control": {"stdlib", "numpy", "pythonosc", "rtmidi", "soundfile", "livemappr.control",
+                "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.validate"},
+    # users' files: audio files, map.json, the map picture, text config
+    "files": {"stdlib", "numpy", "soundfile", "soxr", "livemappr.files", "livemappr.errors",
+              "livemappr.validate"},
+    # the web thread: the map view and its WebSocket
+    "web": {"stdlib", "numpy", "websockets", "livemappr.web", "livemappr.control", "livemappr.audio",
+            "livemappr.files", "livemappr.errors", "livemappr.validate"},
+    # the main thread of a live session: starts and stops every part
+    "session": {"stdlib", "numpy", "soundfile", "livemappr.session"}
+               | {f"livemappr.{f}" for f in ALL if f not in ("session", "commands")}
+               | {"livemappr.errors", "livemappr.validate"},
+    # one module a command: may use every part
+    "commands": {"stdlib", "numpy", "soundfile", "livemappr.commands", "livemappr.session"}
+                | {f"livemappr.{f}" for f in ALL} | {"livemappr.errors", "livemappr.validate"},
+    # the bundled demo take and the script that made it
+    "data": {"stdlib", "numpy", "soundfile"},
 }
-
+# The top floor: the entry points, and the modules every part uses.
+TOP_FLOOR = {"__init__.py", "__main__.py", "cli.py", "errors.py", "validate.py"}
 
 def imports_of(path):
     tree = ast.parse(path.read_text(), str(path))
@@ -25,22 +60,50 @@ def imports_of(path):
 
 
 def allowed(name, rules):
+    if "stdlib" in rules and name.split(".")[0] in sys.stdlib_module_names:
+        return True
     return any(name == r or name.startswith(r + ".") for r in rules)
 
 
-def test_realtime_imports_only_numpy_numba_and_siblings():
-    files = sorted((PACKAGE / "realtime").glob("*.py"))
-    assert files, "livemappr/realtime/ has no modules"
-    bad = [f"{p.name}:{line} imports {name}"
-           for p in files for line, name in imports_of(p) if not allowed(name, ALLOWED["realtime"])]
-    assert not bad, "the audio thread's code imports what it must not:\n" + "\n".join(bad)
+def wall_breaches(package):
+    """Imports that cross a folder's wall, and folders no wall names, as lines."""
+    bad = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.parent.relative_to(package).as_posix()
+        if rel == ".":
+            continue
+        if rel not in WALLS:
+            bad.append(f"{rel}/: a folder the wall table does not list")
+            continue
+        bad += [f"{rel}/{path.name}:{line} imports {name}"
+                for line, name in imports_of(path) if not allowed(name, WALLS[rel])]
+    return bad
+
+
+def test_every_folder_keeps_its_walls():
+    bad = wall_breaches(PACKAGE)
+    assert not bad, "a folder imports what its wall does not allow (WALLS in tests/test_walls.py):\n" + "\n".join(bad)
+
+
+def test_the_top_floor_holds_only_entry_points_and_shared_modules():
+    loose = sorted(p.name for p in PACKAGE.glob("*.py") if p.name not in TOP_FLOOR)
+    assert not loose, f"modules on the top floor that belong in a part's folder: {loose}"
+
+
+def test_wall_check_catches_a_crossing_and_an_unlisted_folder(tmp_path):
+    (tmp_path / "analysis").mkdir()
+    (tmp_path / "analysis" / "x.py").write_text("import numpy\nfrom livemappr.control import osc\n")
+    (tmp_path / "gadgets").mkdir()
+    (tmp_path / "gadgets" / "y.py").write_text("import os\n")
+    assert wall_breaches(tmp_path) == ["analysis/x.py:2 imports livemappr.control",
+                                       "gadgets/: a folder the wall table does not list"]
 
 
 def test_wall_check_catches_a_forbidden_import(tmp_path):
     # The checker itself must be able to fail.
     p = tmp_path / "x.py"
     p.write_text("import threading\nfrom queue import Queue\nimport numpy as np\n")
-    names = [name for _, name in imports_of(p) if not allowed(name, ALLOWED["realtime"])]
+    names = [name for _, name in imports_of(p) if not allowed(name, WALLS["realtime"])]
     assert names == ["threading", "queue"]
 
 
@@ -60,13 +123,14 @@ NUMBA_ITSELF = "import numba\nnumba.njit(lambda x: x + 1)(1)\n"
 # card, a port or a thread: kernels compiled (stream, analysis, map), then the
 # modules of the journal, workers, map, resume, control and web view.
 LIVE_PATH = """
-import livemappr.cli, livemappr.session
-from livemappr import session, stream
+import livemappr.cli, livemappr.session.session
+from livemappr.session import session
+from livemappr.audio import stream
 from livemappr.analysis import warmup
 stream.compile_kernels()
 warmup.compile_kernels(48000)
-import livemappr.journal, livemappr.analysis.worker, livemappr.control.snapshot
-import livemappr.mapping.livemap, livemappr.mapworker, livemappr.resume
+import livemappr.session.journal, livemappr.analysis.worker, livemappr.control.playable
+import livemappr.mapping.livemap, livemappr.mapping.worker, livemappr.session.resume
 import livemappr.control.surfaces, livemappr.web
 import numpy as np
 from livemappr.mapping.livemap import LiveMap, warm_up
@@ -114,10 +178,10 @@ def test_live_session_loads_no_sklearn_scipy_librosa_pynndescent():
     assert {m.split(".")[0] for m in numba_itself} <= {"scipy"}, numba_itself
     packages = sorted({m.split(".")[0] for m in added})
     assert not added, (f"the live path loads {', '.join(packages)} ({len(added)} modules, "
-                       f"{added[:3]}...); `python -X importtime -c 'import livemappr.session'` "
+                       f"{added[:3]}...); `python -X importtime -c 'import livemappr.session.session'` "
                        "shows who imports them")
 
 
 def test_heavy_import_check_catches_one():
     # The checker itself must be able to fail, on a scipy module numba does not load too.
-    assert "scipy.sparse" in heavy_modules_added_by("import livemappr.session\nimport scipy.sparse")[1]
+    assert "scipy.sparse" in heavy_modules_added_by("import livemappr.session.session\nimport scipy.sparse")[1]

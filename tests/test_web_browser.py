@@ -16,9 +16,9 @@ import time
 import numpy as np
 import pytest
 
-from livemappr.config import EngineConfig
+from livemappr.audio.config import EngineConfig
 from livemappr.control.surfaces import Surfaces
-from livemappr.session import Session, SessionConfig
+from livemappr.session.session import Session, SessionConfig
 from livemappr.web import WebView, write_offline_html
 from tests.jackserver import Recorder, engine_ports, wait_until
 from tests.web import cdp
@@ -149,7 +149,7 @@ def test_offline_map_page_draws_the_embedded_map(tmp_path):
         # The record and loop controls belong to a live engine: hidden here.
         assert b.eval("getComputedStyle(document.getElementById('rec')).display") == "none"
         # The page drew points in the palette's colours (the PNG's).
-        from livemappr.picture import PALETTE
+        from livemappr.files.picture import PALETTE
 
         b.wait("window.livemappr.settled()", 5)
         colours = b.eval("""(() => { const c = document.getElementById('map');

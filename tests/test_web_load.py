@@ -8,9 +8,9 @@ import json
 import subprocess
 import sys
 
-from livemappr.config import EngineConfig
+from livemappr.audio.config import EngineConfig
 from livemappr.control.surfaces import Surfaces
-from livemappr.session import Session, SessionConfig
+from livemappr.session.session import Session, SessionConfig
 from livemappr.web import WebView
 from tests.jackserver import wait_until
 from tests.test_web_browser import DEMO, ROOT

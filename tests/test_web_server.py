@@ -15,10 +15,10 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from livemappr.control.snapshot import MapSnapshot, SnapshotRef
+from livemappr.control.playable import PlayableMap, SnapshotRef
 from livemappr.control.trigger import Trigger
 from livemappr.errors import UsageError
-from livemappr.picture import PALETTE
+from livemappr.files.picture import PALETTE
 from livemappr.web import WebView, frames, write_offline_html
 from livemappr.web.page import live_page
 from tests.control_helpers import engine_with_snippets
@@ -51,7 +51,7 @@ class SpyTrigger(Trigger):
 def random_map(n, version, seed=0, slots=None):
     rng = np.random.default_rng(seed)
     slots = np.full(n, -1) if slots is None else slots
-    return MapSnapshot(rng.random((n, 2)), rng.integers(-1, 16, n), slots, version)
+    return PlayableMap(rng.random((n, 2)), rng.integers(-1, 16, n), slots, version)
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import pytest
 
 from livemappr.analysis.slicer import OnsetSlicer, SlicerConfig
 from livemappr.analysis.worker import AnalysisWorker
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
-from livemappr.offline import render
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
+from livemappr.audio.offline import render
 from tests import drumkits
 
 SR = 48000

@@ -61,7 +61,7 @@ class AnalysisWorker:
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
     slicing : {"onset", "grid"}
     slicer_config : SlicerConfig or GridConfig, optional
         Its sample rate must be the engine's.

@@ -25,7 +25,7 @@ class FrameClock:
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
     blocksize : int, optional
         Frames per callback (the JACK period under JACK); default the
         engine's configured block size.

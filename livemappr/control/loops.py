@@ -19,7 +19,7 @@ import pathlib
 
 import numpy as np
 
-from livemappr.engine import LOOP_SOURCES
+from livemappr.audio.engine import LOOP_SOURCES
 from livemappr.validate import number, whole
 
 QUANTIZE = ("bar", "beat", "off")
@@ -30,7 +30,7 @@ class LoopControl:
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
     tempo : TempoClock, optional
     clock : FrameClock
         The engine frame now.

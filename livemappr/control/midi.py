@@ -41,7 +41,7 @@ import rtmidi
 
 from livemappr.control.addresses import LEARN_TARGETS, MIDI
 from livemappr.control.report import ErrorCounts
-from livemappr.control.threads import raise_priority
+from livemappr.control.priority import raise_priority
 from livemappr.errors import UsageError
 
 _DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}

@@ -32,7 +32,7 @@ import numpy as np
 
 from livemappr.control.report import ErrorCounts
 from livemappr.control.tempo import MAX_BPM, MIN_BPM
-from livemappr.control.threads import raise_priority
+from livemappr.control.priority import raise_priority
 
 TICK, START, CONTINUE, STOP, SPP = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 PPQN = 24

@@ -30,7 +30,7 @@ from livemappr.control import addresses as _a
 from livemappr.control.allowlist import DEFAULT_ALLOW, AllowList  # noqa: F401 (DEFAULT_ALLOW: public here too)
 from livemappr.control.feedback import Feedback
 from livemappr.control.report import ErrorCounts
-from livemappr.control.threads import raise_priority
+from livemappr.control.priority import raise_priority
 from livemappr.validate import number, whole
 from livemappr.errors import CommandQueueFull
 
@@ -170,7 +170,7 @@ class OscServer:
         Seconds between feedback looks.
     priority : int
         SCHED_FIFO priority of the server thread (see
-        :mod:`livemappr.control.threads`); 0 for none.
+        :mod:`livemappr.control.priority`); 0 for none.
     """
 
     def __init__(self, trigger, *, host="0.0.0.0", port=8000, allow=None, errors=None, hooks=None,

@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from livemappr.control import midifile
 from livemappr.control.addresses import MIDI
-from livemappr.control.threads import raise_priority
+from livemappr.control.priority import raise_priority
 from livemappr.validate import whole
 
 STORES = ("cluster", "snippet")

@@ -15,7 +15,7 @@ import logging
 from livemappr.control.midi import MidiInput
 from livemappr.control.osc import OscServer
 from livemappr.control.report import ErrorCounts
-from livemappr.control.snapshot import SnapshotRef
+from livemappr.control.playable import SnapshotRef
 from livemappr.control.transport import Transport
 from livemappr.control.trigger import Trigger
 from livemappr.errors import UsageError
@@ -28,7 +28,7 @@ class Surfaces:
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
     snapshots : SnapshotRef, optional
         Where the session publishes map snapshots; a new empty one if omitted.
     osc_host, osc_port : str, int

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 
 from livemappr.control.addresses import CHOICES, MAX_CLUSTERS, RETRIGGER
 from livemappr.control.clock import FrameClock
-from livemappr.control.snapshot import SnapshotRef
-from livemappr.control.threads import raise_priority
-from livemappr.engine import ASAP
+from livemappr.control.playable import SnapshotRef
+from livemappr.control.priority import raise_priority
+from livemappr.audio.engine import ASAP
 from livemappr.validate import number, whole
 
 TIMINGS = ("asap", "steady")
@@ -60,7 +60,7 @@ class Trigger:
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
     snapshots : SnapshotRef
     choice : str, default "round_robin"
     retrigger : str, default "overlap"

@@ -391,7 +391,7 @@ def state_table(st):
     """The userData table for :func:`callback`: address and shape of each array.
 
     The arrays must stay alive (and unmoved) as long as the table is in use;
-    :class:`livemappr.engine.Engine` holds both.
+    :class:`livemappr.audio.engine.Engine` holds both.
     """
     table = np.zeros((len(st), TABLE_COLUMNS), np.int64)
     for i, (name, (dtype, ndim)) in enumerate(zip(EngineState._fields, _TABLE_DTYPES)):

@@ -2,7 +2,7 @@
 
 Runs on: audio thread (``pop_command``, ``push_event``); control side
 (``push_command``, ``pop_events``), which must serialise its producers (one
-lock in :class:`livemappr.engine.Engine`) because each queue has exactly one
+lock in :class:`livemappr.audio.engine.Engine`) because each queue has exactly one
 producer and one consumer.
 
 Both are lock-free rings of fixed-size records in preallocated arrays. A

@@ -4,7 +4,7 @@ Runs on: import time only.
 
 ``nogil`` so nothing here ever waits for Python; ``cache`` so the stream can
 start from compiled code on disk (compiling cold takes seconds: that happens
-in ``livemappr.stream.compile_kernels`` before a stream opens, never on the
+in ``livemappr.audio.stream.compile_kernels`` before a stream opens, never on the
 audio thread); ``error_model="numpy"`` so a division by zero gives inf/NaN
 (which the output guard removes) instead of raising, because an exception
 cannot leave a C callback.

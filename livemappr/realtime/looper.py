@@ -1,7 +1,7 @@
 """Audio looper: tracks that record the mic or the engine and play in a loop.
 
 Runs on: audio thread (``loop_command``, ``loop_frame``); control threads
-read the state arrays (see :func:`livemappr.engine.Engine.loops`).
+read the state arrays (see :func:`livemappr.audio.engine.Engine.loops`).
 
 While a track records it plays the loop as it was (nothing, for a new
 recording): the new input goes into the loop, not straight to the output.

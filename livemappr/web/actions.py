@@ -25,7 +25,7 @@ other clients.
 import json
 
 from livemappr.control.addresses import MAX_CLUSTERS
-from livemappr.engine import LOOP_ACTIONS
+from livemappr.audio.engine import LOOP_ACTIONS
 from livemappr.errors import CommandQueueFull
 
 KEYS = "abcdefghijklmnopqrstuvwxyz"

@@ -65,7 +65,7 @@ class MapState:
         Parameters
         ----------
         unit : ndarray of shape (n, 2)
-            Positions in 0..1 (``MapSnapshot.unit``).
+            Positions in 0..1 (``PlayableMap.unit``).
         cluster_ids : ndarray of shape (n,)
         version : int
             Must differ from the current one.

@@ -9,7 +9,7 @@ embedded instead of a WebSocket, is the HTML picture of an offline map
 the source file (an ``<audio>`` element with a media fragment), so it
 needs the sound files beside it, as map.json does.
 
-Colours come from :data:`livemappr.picture.PALETTE`, so the PNG and the
+Colours come from :data:`livemappr.files.picture.PALETTE`, so the PNG and the
 page agree on which cluster is which colour.
 """
 
@@ -17,7 +17,7 @@ import json
 import os
 import pathlib
 
-from livemappr.picture import BACKGROUND, PALETTE
+from livemappr.files.picture import BACKGROUND, PALETTE
 
 STATIC = pathlib.Path(__file__).resolve().with_name("static")
 _MARK = {"style": "/*LIVEMAPPR_STYLE*/", "script": "/*LIVEMAPPR_SCRIPT*/", "config": "/*LIVEMAPPR_CONFIG*/"}

@@ -17,16 +17,16 @@ import time
 
 import numpy as np
 
-from livemappr.config import EngineConfig
-from livemappr.session import Session, SessionConfig
+from livemappr.audio.config import EngineConfig
+from livemappr.session.session import Session, SessionConfig
 
-MIC = pathlib.Path(__file__).with_name("data") / "demo_mic.flac"
+MIC = pathlib.Path(__file__).parent.parent / "data" / "demo_mic.flac"
 BPM = 92.0
 SAMPLERATE = 48000
 
 
 def _has_card():
-    from livemappr.stream import list_devices
+    from livemappr.audio.stream import list_devices
 
     return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
 

@@ -14,7 +14,7 @@ import tomllib
 import typing
 
 from livemappr.errors import ConfigError, UsageError
-from livemappr.textfile import read_parsed
+from livemappr.files.textfile import read_parsed
 
 
 class SettingsError(UsageError):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from livemappr.config import STEAL_MODES, EngineConfig
+from livemappr.audio.config import STEAL_MODES, EngineConfig
 from livemappr.errors import CommandQueueFull
 from livemappr.validate import number, whole
 from livemappr.realtime import callback as _cb

@@ -5,7 +5,7 @@ import numpy as np
 
 from livemappr.analysis.worker import AnalysedSnippet
 from livemappr.mapping.livemap import LiveMap
-from livemappr.mapworker import MapWorker
+from livemappr.mapping.worker import MapWorker
 from tests.memory import reachable_arrays
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from livemappr.errors import UsageError
-from livemappr.textfile import read_parsed
+from livemappr.files.textfile import read_parsed
 
 FORMAT = "livemappr-map"
 VERSION = 1
@@ -73,12 +73,22 @@ class SnippetColumns:
                    self.x[a:b].tolist(), self.y[a:b].tolist(), self.cluster[a:b].tolist())
 
 
+KEYS = "abcdefghijklmnopqrstuvwxyz"
+FIRST_PAD_NOTE = 36
+
+
 @dataclass(frozen=True)
 class ClusterEntry:
     id: int
     key: str
     note: int
     size: int
+
+    @classmethod
+    def of(cls, cid, size):
+        """Cluster ``cid``'s entry: its key letter (a-z, then none) and MIDI
+        note (pads from 36, GM kick, up)."""
+        return cls(cid, KEYS[cid] if 0 <= cid < len(KEYS) else "", min(FIRST_PAD_NOTE + cid, 127), size)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ worker publishes); readers (OSC, MIDI, the trigger's stepper) only read.
 
 The mapping worker publishes immutable snapshots (positions, cluster ids,
 version); the session attaches the bank slot of each snippet (and, if it
-likes, a loudness). A :class:`MapSnapshot` is frozen and its arrays are
+likes, a loudness). A :class:`PlayableMap` is frozen and its arrays are
 read-only, so a reader holding one never sees it change: publishing a new map
 is one reference assignment (:class:`SnapshotRef`), which is atomic in
 CPython, so readers never lock.
@@ -31,7 +31,7 @@ def _frozen(a, dtype, name, shape_tail=()):
 
 
 @dataclass(frozen=True, eq=False)
-class MapSnapshot:
+class PlayableMap:
     """One published state of the map.
 
     Parameters
@@ -146,7 +146,7 @@ class MapSnapshot:
 
     def with_slots(self, slots, loudness=None):
         """The same map with bank slots (and loudness) attached by the session."""
-        return MapSnapshot(self.positions, self.cluster_ids, slots, self.version,
+        return PlayableMap(self.positions, self.cluster_ids, slots, self.version,
                            self.loudness if loudness is None else loudness)
 
 
@@ -170,7 +170,7 @@ def from_published(snapshot, items):
 
     Returns
     -------
-    MapSnapshot
+    PlayableMap
     """
     n = len(snapshot.positions)
     slots = np.full(n, -1, np.int64)
@@ -184,10 +184,10 @@ def from_published(snapshot, items):
         for i, it in enumerate(items[:m]):
             slots[i] = int(getattr(it, "slot", -1))
             loud[i] = float(getattr(it, "rms_db", -np.inf))
-    return MapSnapshot(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
+    return PlayableMap(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
 
 
-EMPTY = MapSnapshot(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)
+EMPTY = PlayableMap(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)
 
 
 class SnapshotRef:
@@ -201,8 +201,8 @@ class SnapshotRef:
 
     def publish(self, snapshot):
         """Make ``snapshot`` current (any thread). Returns it."""
-        if not isinstance(snapshot, MapSnapshot):
-            raise TypeError(f"snapshot must be a MapSnapshot, got {type(snapshot).__name__}")
+        if not isinstance(snapshot, PlayableMap):
+            raise TypeError(f"snapshot must be a PlayableMap, got {type(snapshot).__name__}")
         self._snap = snapshot
         return snapshot
 
@@ -213,7 +213,7 @@ def loudness_from_bank(engine, slots):
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
     slots : array-like of shape (n,)
 
     Returns

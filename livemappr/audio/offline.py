@@ -55,7 +55,7 @@ def render(engine, frames=None, *, input=None, blocksize=None, commands=()):
 
     Parameters
     ----------
-    engine : livemappr.engine.Engine
+    engine : livemappr.audio.engine.Engine
         Its state advances as if a stream had run (frame clock, ring, voices).
     frames : int, optional
         Frames to render; default the length of ``input``.

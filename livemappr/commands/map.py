@@ -21,24 +21,12 @@ import time
 
 import numpy as np
 
-from livemappr import audiofile, mapfile, picture
+from livemappr.files import audiofile, mapfile, picture
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.errors import UsageError
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3"}
-KEYS = "abcdefghijklmnopqrstuvwxyz"
-FIRST_PAD_NOTE = 36
-
-
-def cluster_key(cid):
-    """The key letter of cluster ``cid`` (a-z, then none)."""
-    return KEYS[cid] if 0 <= cid < len(KEYS) else ""
-
-
-def cluster_note(cid):
-    """The MIDI note of cluster ``cid``: pads from 36 (GM kick) up."""
-    return min(FIRST_PAD_NOTE + cid, 127)
 
 
 class Progress:
@@ -150,7 +138,7 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         entries.append(mapfile.SnippetEntry(i, source.replace(os.sep, "/"), a / samplerate, b / samplerate,
                                             float(snap.positions[i, 0]), float(snap.positions[i, 1]), int(ids[i])))
     sizes = np.bincount(ids[ids >= 0], minlength=1)
-    cluster_entries = tuple(mapfile.ClusterEntry(c, cluster_key(c), cluster_note(c), int(sizes[c]))
+    cluster_entries = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]))
                             for c in range(len(sizes)) if sizes[c] > 0)
     mf = mapfile.MapFile(samplerate, tuple(entries), cluster_entries)
     mapfile.write(out_dir, mf)

@@ -14,9 +14,9 @@ import sys
 import numpy as np
 import sounddevice as sd
 
-from livemappr.engine import Engine
+from livemappr.audio.engine import Engine
 from livemappr.errors import DeviceError, UsageError
-from livemappr.offline import render
+from livemappr.audio.offline import render
 from livemappr.realtime import meters as _m
 from livemappr.realtime.callback import compile_callback
 
@@ -140,7 +140,7 @@ def compile_kernels():
     It compiles the C callback and drives a small scratch engine through each
     control-side kernel with the same argument types the live engine uses.
     """
-    from livemappr.config import EngineConfig
+    from livemappr.audio.config import EngineConfig
 
     load_numba_numpy_support()
     callback = compile_callback()

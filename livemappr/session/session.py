@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from livemappr import audiofile, mapfile, picture
-from livemappr.batch import cluster_key, cluster_note
-from livemappr.config import EngineConfig
-from livemappr.engine import Engine
+from livemappr.files import audiofile, mapfile, picture
+from livemappr.audio.config import EngineConfig
+from livemappr.audio.engine import Engine
 from livemappr.errors import UsageError
 
 SLICINGS = ("onset", "grid")
@@ -115,7 +114,7 @@ class Session:
     # -- start -----------------------------------------------------------------
     def start(self, source=None):
         """Start every part. ``source`` streams the input without a sound card
-        (see :class:`livemappr.stream.PacedStream`)."""
+        (see :class:`livemappr.audio.stream.PacedStream`)."""
         cfg, ecfg = self.config, self.engine_config
         self._trim = _hold_less_freed_memory()  # before any worker thread allocates
         if cfg.input:
@@ -130,7 +129,7 @@ class Session:
         if self._mic is not None:
             engine.load_input(self._mic)
         if cfg.directory:
-            from livemappr.journal import Journal
+            from livemappr.session.journal import Journal
 
             journal = Journal(cfg.directory, engine.ring_reader(0), ecfg.samplerate, on_error=self._warn)
             journal.start(0)
@@ -146,7 +145,7 @@ class Session:
     def _compile(self):
         from livemappr.analysis.warmup import compile_kernels as compile_analysis
         from livemappr.mapping.livemap import warm_up
-        from livemappr.stream import compile_kernels
+        from livemappr.audio.stream import compile_kernels
 
         t0 = time.monotonic()
         compile_kernels()
@@ -156,15 +155,15 @@ class Session:
 
     def _start_workers(self):
         from livemappr.analysis.worker import AnalysisWorker
-        from livemappr.control.snapshot import SnapshotRef
+        from livemappr.control.playable import SnapshotRef
         from livemappr.mapping.livemap import LiveMap
-        from livemappr.mapworker import MapWorker
+        from livemappr.mapping.worker import MapWorker
 
         self.snapshots = SnapshotRef()
         live = LiveMap(n_clusters=self.config.clusters, random_state=0)
         items = []
         if self.config.directory:
-            from livemappr.resume import resume
+            from livemappr.session.resume import resume
 
             items = resume(self.config.directory, self.engine, live, self._file_offset, self.config.slicing,
                            log=self.log)
@@ -210,7 +209,7 @@ class Session:
             self.log(f"livemappr: map view on port {self.web.port} ({self.web.url} on this machine)")
 
     def _start_stream(self, source=None):
-        from livemappr.stream import AudioStream, PacedStream
+        from livemappr.audio.stream import AudioStream, PacedStream
 
         if str(self.config.device).lower() == "none":
             readers = [self.analysis.reader] + [p.reader for name, p in self.parts if name in ("journal", "output")]
@@ -227,7 +226,7 @@ class Session:
         self.analysis.recording = bool(on)
 
     def _on_publish(self, snapshot, items):
-        from livemappr.control.snapshot import from_published
+        from livemappr.control.playable import from_published
 
         self.snapshots.publish(from_published(snapshot, items))
         with self._published_lock:
@@ -264,7 +263,7 @@ class Session:
         entries = mapfile.SnippetColumns("capture.f32", items.id, (off + items.start) / sr,
                                          (off + items.end) / sr, positions[:n, 0], positions[:n, 1], ids[:n])
         sizes = np.bincount(ids[ids >= 0], minlength=1)
-        clusters = tuple(mapfile.ClusterEntry(c, cluster_key(c), cluster_note(c), int(sizes[c]))
+        clusters = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]))
                          for c in range(len(sizes)) if sizes[c])
         directory = pathlib.Path(self.config.directory)
         mapfile.write(directory, mapfile.MapFile(sr, entries, clusters))

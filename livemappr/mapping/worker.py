@@ -20,7 +20,7 @@ goes on.
 
 The map's neighbour index keeps the one copy of each snippet's feature vector
 (``LiveMap.features``); the worker keeps the snippets in ``items``, a
-:class:`~livemappr.snippettable.SnippetTable` (columns, without the vector).
+:class:`~livemappr.mapping.snippettable.SnippetTable` (columns, without the vector).
 """
 
 import queue
@@ -30,7 +30,7 @@ import time
 import numba
 import numpy as np
 
-from livemappr.snippettable import SnippetTable
+from livemappr.mapping.snippettable import SnippetTable
 
 
 class MapWorker:
@@ -42,7 +42,7 @@ class MapWorker:
         Of :class:`livemappr.analysis.worker.AnalysedSnippet`.
     live_map : LiveMap
     on_publish : callable(snapshot, items), optional
-        ``items`` is the worker's :class:`~livemappr.snippettable.SnippetTable`,
+        ``items`` is the worker's :class:`~livemappr.mapping.snippettable.SnippetTable`,
         snippets in map order (index ``i`` is row ``i`` of the snapshot); it
         only grows: its length now is what the snapshot covers.
     steps_per_second : float

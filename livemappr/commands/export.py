@@ -16,7 +16,9 @@ import re
 import numpy as np
 import soundfile
 
-from livemappr import audiofile, journal, mapfile
+from livemappr.files import audiofile, mapfile
+
+from livemappr.session import journal
 from livemappr.errors import UsageError
 
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}

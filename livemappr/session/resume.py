@@ -18,7 +18,9 @@ second). After a crash or ``kill -9``:
 
 import numpy as np
 
-from livemappr import journal, mapfile
+from livemappr.session import journal
+
+from livemappr.files import mapfile
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.analysis.worker import AnalysedSnippet

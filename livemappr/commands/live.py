@@ -1,0 +1,38 @@
+"""``livemappr live``: the instrument, from the command line and a config file.
+
+Runs on: the main thread (the session starts every other thread).
+"""
+
+import sys
+
+
+def run(args):
+    from livemappr.session import settings
+    from livemappr.audio.config import EngineConfig
+    from livemappr.session.session import Session, SessionConfig
+
+    overrides = {
+        "engine": {"samplerate": args.samplerate, "blocksize": args.blocksize},
+        "session": {"directory": args.session, "input": args.input, "output": args.output,
+                    "device": args.device, "osc_port": args.osc_port, "midi_in": args.midi_in,
+                    "clusters": args.clusters, "slicing": "grid" if args.grid else None,
+                    "midi": False if args.no_midi else None, "web_port": args.web_port,
+                    "web_host": args.web_host},
+    }
+    loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
+    session_cfg = loaded["session"]
+    if session_cfg.device is None and not _has_sound_card():
+        print("livemappr: no sound card: running without one (--device none)", file=sys.stderr)
+        session_cfg = settings.build(SessionConfig, "session", {**session_cfg.__dict__, "device": "none"})
+    session = Session(loaded["engine"], session_cfg).start()
+    try:
+        session.run()
+    finally:
+        session.stop()
+    return 0
+
+
+def _has_sound_card():
+    from livemappr.audio.stream import list_devices
+
+    return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
