@@ -126,7 +126,7 @@ def convert_args(address, params):
     for arg, value in zip(spec, params):
         name = f"{address.path} {arg.name}"
         if arg.kind == "flag" and isinstance(value, str) and value.lower() in _FLAG_WORDS:
-            out.append(_FLAG_WORDS[value.lower()])  # "/livemappr/record on" as DESIGN.md writes it
+            out.append(_FLAG_WORDS[value.lower()])  # "/livemappr/record on" as docs/osc.md writes it
             continue
         if arg.kind == "str" or (arg.kind == "name" and isinstance(value, str)):
             if not isinstance(value, str):

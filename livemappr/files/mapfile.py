@@ -1,4 +1,4 @@
-"""``map.json``: the map contract (DESIGN.md section 4), read and written.
+"""``map.json``: the map contract (docs/map-json.md), read and written.
 
 Runs on: whichever thread writes a map (the session's writer, ``map``) or
 reads one (``export``).
