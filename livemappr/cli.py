@@ -44,6 +44,14 @@ def _live(args):
     return live.run(args)
 
 
+def _warmup(args):
+    from livemappr.commands import warmup
+
+    if not 8000 <= args.samplerate <= 384000:
+        raise UsageError(f"--samplerate must be in 8000..384000, got {args.samplerate}")
+    return warmup.run(args)
+
+
 def _map(args):
     from livemappr.commands.map import make_map
 
@@ -87,6 +95,10 @@ def build_parser():
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")
     p.set_defaults(run=_live)
+    p = sub.add_parser("warmup", help="compile the engine's kernels now (after an install or update)")
+    p.add_argument("--samplerate", type=int, default=48000, metavar="N",
+                   help="the rate you will play at (default 48000)")
+    p.set_defaults(run=_warmup)
     p = sub.add_parser("map", help="a track or folders of one-shots onto a map (map.json, map.png)")
     p.add_argument("paths", nargs="+", help="audio files (sliced) and folders of one-shots (one sound each)")
     p.add_argument("--out", required=True, help="folder for map.json and map.png")

@@ -1,4 +1,5 @@
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -85,3 +86,57 @@ def test_commands_do_not_print_tracebacks(argv, capsys):
     except SystemExit:
         pass
     assert "Traceback" not in capsys.readouterr().err
+
+
+def _hidden_portaudio_command(argv):
+    """``argv`` run where the PortAudio library cannot load: in a mount
+    namespace of its own, every libportaudio file is an empty one (as on a
+    machine without libportaudio2), the rest of the system as it is."""
+    import glob
+    import shlex
+    import shutil
+
+    libs = sorted(p for p in glob.glob("/usr/lib/**/libportaudio.so*", recursive=True) if not os.path.islink(p))
+    if not libs:
+        pytest.skip("PortAudio is not installed, so there is nothing to hide")
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("hiding a library needs root and unshare (a mount namespace)")
+    hide = "; ".join(f"mount --bind /dev/null {shlex.quote(p)}" for p in libs)
+    return ["unshare", "--mount", "sh", "-c", f"{hide}; exec {shlex.join(argv)}"]
+
+
+def test_devices_without_portaudio_is_one_line_and_exit_1():
+    r = subprocess.run(_hidden_portaudio_command([sys.executable, "-m", "livemappr", "devices"]),
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.splitlines() == ["livemappr: error: PortAudio not found: install it with apt install libportaudio2"]
+
+
+def test_the_portaudio_check_sees_a_present_library():
+    # the other side: with the library there, devices runs (JACK may be absent: then no devices)
+    r = subprocess.run([sys.executable, "-m", "livemappr", "devices"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "PortAudio not found" not in r.stderr
+
+
+def test_warmup_shows_each_step_once_then_the_cache_is_known_warm():
+    from livemappr.session import kernels
+
+    marker = pathlib.Path(os.environ["NUMBA_CACHE_DIR"]) / kernels.MARKER  # the tests' cache (conftest)
+    marker.unlink(missing_ok=True)
+    first = subprocess.run([sys.executable, "-m", "livemappr", "warmup"], capture_output=True, text=True,
+                           timeout=1200)
+    assert first.returncode == 0, first.stderr
+    lines = first.stderr.splitlines()
+    assert lines[0].startswith("livemappr: compiling the engine's kernels, once after an install")
+    steps = [line.split(" ", 2)[1] for line in lines if line.startswith("livemappr: [")]
+    assert steps == ["[1/3]", "[1/3]", "[2/3]", "[2/3]", "[3/3]", "[3/3]"]
+    assert lines[-1].startswith("livemappr: kernels ready in") and marker.exists()
+    again = subprocess.run([sys.executable, "-m", "livemappr", "warmup"], capture_output=True, text=True,
+                           timeout=1200)
+    assert again.returncode == 0
+    assert "compiled already" in again.stderr and "[1/3]" not in again.stderr
+
+
+def test_warmup_refuses_a_bad_rate(capsys):
+    assert main(["warmup", "--samplerate", "5"]) == 2
+    assert capsys.readouterr().err.strip() == "livemappr: error: --samplerate must be in 8000..384000, got 5"

@@ -12,7 +12,6 @@ private API, so pyproject pins sounddevice's minor version and
 import sys
 
 import numpy as np
-import sounddevice as sd
 
 from livemappr.audio.engine import Engine
 from livemappr.errors import DeviceError, UsageError
@@ -22,10 +21,26 @@ from livemappr.realtime.callback import compile_callback
 
 COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
 
+sd = None  # sounddevice, once _portaudio() has loaded it
+
+
+def _portaudio():
+    """sounddevice, loaded on first use. Without the PortAudio library a
+    session still runs with no sound card, and ``devices`` says what to install."""
+    global sd
+    if sd is None:
+        try:
+            import sounddevice
+        except OSError:  # sounddevice's "PortAudio library not found"
+            raise DeviceError("PortAudio not found: install it with apt install libportaudio2") from None
+        sd = sounddevice
+    return sd
+
 
 def refresh_devices():
     """Re-scan audio devices (PortAudio lists only what existed at start-up,
     e.g. a JACK server started later)."""
+    _portaudio()
     sd._terminate()
     sd._initialize()
 
@@ -33,6 +48,7 @@ def refresh_devices():
 def list_devices():
     """Audio devices as dicts with ``index``, ``name``, ``hostapi``,
     ``inputs``, ``outputs`` and ``samplerate`` (the device default)."""
+    _portaudio()
     apis = sd.query_hostapis()
     return [
         {"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
@@ -40,6 +56,14 @@ def list_devices():
          "samplerate": d["default_samplerate"]}
         for i, d in enumerate(sd.query_devices())
     ]
+
+
+def has_sound_card():
+    """True when a device can both record and play; False without PortAudio."""
+    try:
+        return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
+    except DeviceError:
+        return False
 
 
 def _describe(devices):
@@ -55,6 +79,7 @@ def resolve_device(spec, *, inputs=1, outputs=1):
     devices that exist when ``spec`` matches none, more than one, or one
     without enough channels.
     """
+    _portaudio()
     devices = list_devices()
     if spec is None or spec == "":
         try:

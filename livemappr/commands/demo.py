@@ -18,17 +18,12 @@ import time
 import numpy as np
 
 from livemappr.audio.config import EngineConfig
+from livemappr.audio.stream import has_sound_card
 from livemappr.session.session import Session, SessionConfig
 
 MIC = pathlib.Path(__file__).parent.parent / "data" / "demo_mic.flac"
 BPM = 92.0
 SAMPLERATE = 48000
-
-
-def _has_card():
-    from livemappr.audio.stream import list_devices
-
-    return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
 
 
 def _wait(predicate, timeout):
@@ -84,7 +79,7 @@ def run(out_dir="out", play=True, log=print):
     # The demo's session is its own scratch: a second run starts afresh
     # rather than resuming the first one's take.
     shutil.rmtree(out_dir / "session", ignore_errors=True)
-    card = play and _has_card()
+    card = play and has_sound_card()
     config = SessionConfig(directory=str(out_dir / "session"), input=str(MIC), output=str(remix),
                            device=None if card else "none", osc_port=0, midi=False, clusters=8, web_port=0,
                            speed=1.0 if card else 8.0)

@@ -7,6 +7,7 @@ import sys
 
 
 def run(args):
+    from livemappr.audio.stream import has_sound_card
     from livemappr.session import settings
     from livemappr.audio.config import EngineConfig
     from livemappr.session.session import Session, SessionConfig
@@ -21,7 +22,7 @@ def run(args):
     }
     loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
     session_cfg = loaded["session"]
-    if session_cfg.device is None and not _has_sound_card():
+    if session_cfg.device is None and not has_sound_card():
         print("livemappr: no sound card: running without one (--device none)", file=sys.stderr)
         session_cfg = settings.build(SessionConfig, "session", {**session_cfg.__dict__, "device": "none"})
     session = Session(loaded["engine"], session_cfg).start()
@@ -30,9 +31,3 @@ def run(args):
     finally:
         session.stop()
     return 0
-
-
-def _has_sound_card():
-    from livemappr.audio.stream import list_devices
-
-    return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())

@@ -143,15 +143,10 @@ class Session:
         return self
 
     def _compile(self):
-        from livemappr.analysis.warmup import compile_kernels as compile_analysis
-        from livemappr.mapping.livemap import warm_up
-        from livemappr.audio.stream import compile_kernels
+        from livemappr.session.kernels import compile_all
 
-        t0 = time.monotonic()
-        compile_kernels()
-        compile_analysis(self.engine_config.samplerate)
-        warm_up()  # the live map's kernels: compiling holds the GIL, never once the stream runs
-        self.log(f"livemappr: kernels ready in {time.monotonic() - t0:.1f} s")
+        seconds = compile_all(self.engine_config.samplerate, log=self.log)
+        self.log(f"livemappr: kernels ready in {seconds:.1f} s")
 
     def _start_workers(self):
         from livemappr.analysis.worker import AnalysisWorker
