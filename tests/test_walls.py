@@ -26,7 +26,8 @@ WALLS = {
               "livemappr.errors", "livemappr.validate"},
     # control threads: OSC, MIDI, triggers, tempo, patterns, feedback
     "control": {"stdlib", "numpy", "pythonosc", "rtmidi", "soundfile", "livemappr.control",
-                "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.validate"},
+                "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.threads",
+                "livemappr.validate"},
     # users' files: audio files, map.json, the map picture, text config
     "files": {"stdlib", "numpy", "soundfile", "soxr", "livemappr.files", "livemappr.errors",
               "livemappr.validate"},
