@@ -17,13 +17,13 @@ WALLS = {
     "realtime": {"numpy", "numba", "llvmlite", "typing", "collections", "livemappr.realtime"},
     # the analysis worker: slicing, features, the bank it fills
     "analysis": {"stdlib", "numpy", "numba", "livemappr.analysis", "livemappr.realtime",
-                 "livemappr.errors", "livemappr.validate"},
+                 "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # the map worker: k-NN, t-SNE, clusters, the snippet table
     "mapping": {"stdlib", "numpy", "numba", "pynndescent", "livemappr.mapping", "livemappr.analysis",
-                "livemappr.errors", "livemappr.validate"},
+                "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # the control side's handle on the engine: engine state, stream, offline renderer, config
     "audio": {"stdlib", "numpy", "numba", "sounddevice", "livemappr.audio", "livemappr.realtime",
-              "livemappr.errors", "livemappr.validate"},
+              "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # control threads: OSC, MIDI, triggers, tempo, patterns, feedback
     "control": {"stdlib", "numpy", "pythonosc", "rtmidi", "soundfile", "livemappr.control",
                 "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.threads",
@@ -37,7 +37,7 @@ WALLS = {
     # the main thread of a live session: starts and stops every part
     "session": {"stdlib", "numpy", "soundfile", "livemappr.session"}
                | {f"livemappr.{f}" for f in ALL if f not in ("session", "commands")}
-               | {"livemappr.errors", "livemappr.validate"},
+               | {"livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # one module a command: may use every part
     "commands": {"stdlib", "numpy", "soundfile", "livemappr.commands", "livemappr.session"}
                 | {f"livemappr.{f}" for f in ALL} | {"livemappr.errors", "livemappr.validate"},
