@@ -33,7 +33,7 @@ WALLS = {
               "livemappr.validate"},
     # the web thread: the map view and its WebSocket
     "web": {"stdlib", "numpy", "websockets", "livemappr.web", "livemappr.control", "livemappr.audio",
-            "livemappr.files", "livemappr.errors", "livemappr.validate"},
+            "livemappr.files", "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # the main thread of a live session: starts and stops every part
     "session": {"stdlib", "numpy", "soundfile", "livemappr.session"}
                | {f"livemappr.{f}" for f in ALL if f not in ("session", "commands")}
