@@ -173,9 +173,9 @@ def test_an_idle_controller_costs_callback_delivery_next_to_nothing(jack_server)
         midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, delivery=delivery, idle_poll_ms=0.5).start()
         try:
             time.sleep(0.2)
-            before = _cpu_ns(midi._thread)
+            before = _cpu_ns(midi._thread.thread)
             time.sleep(1.5)
-            used[delivery] = _cpu_ns(midi._thread) - before
+            used[delivery] = _cpu_ns(midi._thread.thread) - before
         finally:
             midi.close()
     assert used["poll"] > 10 * used["callback"], used
@@ -193,9 +193,9 @@ def test_an_idle_jack_controller_is_polled_less_often_until_it_plays(jack_server
                          idle_poll_ms=idle_poll_ms, idle_after_s=0.1).start()
         try:
             time.sleep(0.3)
-            before = _cpu_ns(midi._thread)
+            before = _cpu_ns(midi._thread.thread)
             time.sleep(1.5)
-            used[idle_poll_ms] = _cpu_ns(midi._thread) - before
+            used[idle_poll_ms] = _cpu_ns(midi._thread.thread) - before
             if idle_poll_ms == 5.0:
                 assert midi.poll_interval() == 0.005
                 subprocess.run([sys.executable, "-c", SENDER], check=True, timeout=30)

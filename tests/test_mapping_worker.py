@@ -200,9 +200,10 @@ def test_a_cpu_share_holds_the_settling_of_a_large_map_to_it():
         w._budget = None  # settle from the start (a resumed map would rest)
         w.start()
         time.sleep(1.0)  # warmed up, the saved-up credit spent
-        c0, t0, steps0 = _thread_cpu_s(w._thread), time.monotonic(), w.stats["steps"]
+        thread = w._thread.thread
+        c0, t0, steps0 = _thread_cpu_s(thread), time.monotonic(), w.stats["steps"]
         time.sleep(3.0)
-        seen[cpu_share] = ((_thread_cpu_s(w._thread) - c0) / (time.monotonic() - t0), w.stats["steps"] - steps0)
+        seen[cpu_share] = ((_thread_cpu_s(thread) - c0) / (time.monotonic() - t0), w.stats["steps"] - steps0)
         w.stop()
     (free, free_steps), (held, held_steps) = seen[None], seen[0.03]
     assert held <= 0.03 + 0.1 / 3 + 0.02, seen  # the share, and at most the credit it may save up

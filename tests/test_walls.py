@@ -17,34 +17,35 @@ WALLS = {
     "realtime": {"numpy", "numba", "llvmlite", "typing", "collections", "livemappr.realtime"},
     # the analysis worker: slicing, features, the bank it fills
     "analysis": {"stdlib", "numpy", "numba", "livemappr.analysis", "livemappr.realtime",
-                 "livemappr.errors", "livemappr.validate"},
+                 "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # the map worker: k-NN, t-SNE, clusters, the snippet table
     "mapping": {"stdlib", "numpy", "numba", "pynndescent", "livemappr.mapping", "livemappr.analysis",
-                "livemappr.errors", "livemappr.validate"},
+                "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # the control side's handle on the engine: engine state, stream, offline renderer, config
     "audio": {"stdlib", "numpy", "numba", "sounddevice", "livemappr.audio", "livemappr.realtime",
-              "livemappr.errors", "livemappr.validate"},
+              "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # control threads: OSC, MIDI, triggers, tempo, patterns, feedback
     "control": {"stdlib", "numpy", "pythonosc", "rtmidi", "soundfile", "livemappr.control",
-                "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.validate"},
+                "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.threads",
+                "livemappr.validate"},
     # users' files: audio files, map.json, the map picture, text config
     "files": {"stdlib", "numpy", "soundfile", "soxr", "livemappr.files", "livemappr.errors",
               "livemappr.validate"},
     # the web thread: the map view and its WebSocket
     "web": {"stdlib", "numpy", "websockets", "livemappr.web", "livemappr.control", "livemappr.audio",
-            "livemappr.files", "livemappr.errors", "livemappr.validate"},
+            "livemappr.files", "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # the main thread of a live session: starts and stops every part
     "session": {"stdlib", "numpy", "soundfile", "livemappr.session"}
                | {f"livemappr.{f}" for f in ALL if f not in ("session", "commands")}
-               | {"livemappr.errors", "livemappr.validate"},
+               | {"livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # one module a command: may use every part
     "commands": {"stdlib", "numpy", "soundfile", "livemappr.commands", "livemappr.session"}
                 | {f"livemappr.{f}" for f in ALL} | {"livemappr.errors", "livemappr.validate"},
     # the bundled demo take and the script that made it
     "data": {"stdlib", "numpy", "soundfile"},
 }
-# The top floor: the entry points, and the modules every part uses.
-TOP_FLOOR = {"__init__.py", "__main__.py", "cli.py", "errors.py", "validate.py"}
+# The top floor: the entry points, and the modules every part uses (threads: all but the audio thread).
+TOP_FLOOR = {"__init__.py", "__main__.py", "cli.py", "errors.py", "threads.py", "validate.py"}
 
 def imports_of(path):
     tree = ast.parse(path.read_text(), str(path))

@@ -15,7 +15,6 @@ snippet is counted by kind, reported once, and analysis goes on.
 
 import itertools
 import queue
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +22,7 @@ import numpy as np
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.realtime.bank import BankFull
+from livemappr.threads import Daemon
 
 
 @dataclass(frozen=True)
@@ -100,19 +100,17 @@ class AnalysisWorker:
         self.errors = {}
         self.recording = True  # whether the mic feeds the map (/livemappr/record)
         self._ids = itertools.count(first_id)
-        self._stop = threading.Event()
-        self._thread = None
+        self._thread = Daemon("livemappr-analysis", self._run,
+                              on_error=lambda message: self._error("thread", message))
+        self._stop = self._thread.stopping
 
     # -- thread -----------------------------------------------------------------
     def start(self):
-        self._thread = threading.Thread(target=self._run, name="livemappr-analysis", daemon=True)
         self._thread.start()
 
     def stop(self):
         """Analyse what is captured, close the last snippet, and stop."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
         self.step()
         self._handle(self.slicer.flush())
 

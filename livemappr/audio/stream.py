@@ -274,7 +274,7 @@ class PacedStream:
     """
 
     def __init__(self, engine, speed=1.0, readers=(), source=None):
-        import threading
+        from livemappr.threads import Daemon
 
         self.engine = engine
         self.speed = speed
@@ -282,12 +282,12 @@ class PacedStream:
         self.source = source
         self.device = None
         self.blocksize = engine.config.blocksize
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="livemappr-paced-stream", daemon=True)
+        self._thread = Daemon("livemappr-paced-stream", self._run)
+        self._stop = self._thread.stopping
 
     @property
     def active(self):
-        return self._thread.is_alive()
+        return self._thread.alive
 
     def start(self):
         compile_kernels()
@@ -315,9 +315,7 @@ class PacedStream:
                     next_at = time.monotonic()
 
     def stop(self):
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        self._thread.stop()
 
     def close(self):
         self.stop()

@@ -17,6 +17,7 @@ import threading
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livemappr.control import addresses as _a
+from livemappr.threads import Daemon
 
 MAX_SUBSCRIBERS = 16
 POINTS_PER_MESSAGE = 64  # 64 * 3 floats: well under any UDP size limit
@@ -94,8 +95,9 @@ class Feedback:
         self._lock = threading.Lock()
         self._version = None
         self._meters = None
-        self._stop = threading.Event()
-        self._thread = None
+        self._thread = Daemon("livemappr-feedback", self._run,
+                              on_error=lambda message: errors.count("feedback_thread", message))
+        self._stop = self._thread.stopping
         errors.listeners.append(self._error)
 
     def subscribe(self, address):
@@ -124,14 +126,11 @@ class Feedback:
             self._pending.append(message("/livemappr/error", kind, text[:200]))
 
     def start(self):
-        self._thread = threading.Thread(target=self._run, name="livemappr-feedback", daemon=True)
         self._thread.start()
         return self
 
     def close(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
 
     def _run(self):
         while not self._stop.wait(self.interval):

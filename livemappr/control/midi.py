@@ -43,6 +43,7 @@ from livemappr.control.addresses import LEARN_TARGETS, MIDI
 from livemappr.control.report import ErrorCounts
 from livemappr.control.priority import raise_priority
 from livemappr.errors import UsageError
+from livemappr.threads import Daemon
 
 _DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
 _COMMON_DATA = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0}
@@ -250,8 +251,9 @@ class MidiInput:
             self.connect(text)
         self.lights = PadLights(self.api, client_name + "-lights") if lights else None
         self._lit_version = None
-        self._stop = threading.Event()
-        self._thread = None
+        self._thread = Daemon("livemappr-midi", self._run,
+                              on_error=lambda message: self.errors.count("midi_thread", message))
+        self._stop = self._thread.stopping
 
     def connect(self, text):
         """Connect every hardware input whose name contains ``text``; returns their names."""
@@ -278,7 +280,6 @@ class MidiInput:
         if self.delivery == "callback":
             for k, port in enumerate(self.ports):
                 port.set_callback(self._on_message, k)
-        self._thread = threading.Thread(target=self._run, name="livemappr-midi", daemon=True)
         self._thread.start()
         return self
 
@@ -292,8 +293,7 @@ class MidiInput:
     def close(self):
         with self._handling:
             self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
         for p in self.ports:
             if self.delivery == "callback":
                 p.cancel_callback()

@@ -23,7 +23,6 @@ is given at the next process cycle, so ticks out carry up to one period of
 jitter (1.3 ms at 64 frames and 48 kHz); drum machines smooth their clock.
 """
 
-import threading
 import time
 from collections import deque
 from fractions import Fraction
@@ -33,6 +32,7 @@ import numpy as np
 from livemappr.control.report import ErrorCounts
 from livemappr.control.tempo import MAX_BPM, MIN_BPM
 from livemappr.control.priority import raise_priority
+from livemappr.threads import Daemon
 
 TICK, START, CONTINUE, STOP, SPP = 0xF8, 0xFA, 0xFB, 0xFC, 0xF2
 PPQN = 24
@@ -203,8 +203,8 @@ class ClockSender:
         self.priority = priority
         self.sent = 0
         self._running = False
-        self._stop = threading.Event()
-        self._thread = None
+        self._thread = Daemon("livemappr-midiclock", self._run)
+        self._stop = self._thread.stopping
 
     def ns_at(self, frame):
         """Monotonic ns when the audio thread reaches ``frame``."""
@@ -212,16 +212,11 @@ class ClockSender:
         return now_ns + (frame - self.clock.now(now_ns)) * 1e9 / self.clock.samplerate
 
     def start(self):
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="livemappr-midiclock", daemon=True)
         self._thread.start()
         return self
 
     def close(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._thread.stop()
 
     def _run(self):
         raise_priority("MIDI clock", self.priority)

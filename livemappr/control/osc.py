@@ -33,6 +33,7 @@ from livemappr.control.report import ErrorCounts
 from livemappr.control.priority import raise_priority
 from livemappr.validate import number, whole
 from livemappr.errors import CommandQueueFull
+from livemappr.threads import Daemon
 
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 _IMMEDIATELY = 1
@@ -195,21 +196,19 @@ class OscServer:
         if transport is not None:
             self.feedback.loop_position = transport.loop_position
             self.feedback.extras.append(transport.feedback)
-        self._stop = threading.Event()
-        self._thread = None
+        self._thread = Daemon("livemappr-osc", self.serve,
+                              on_error=lambda message: self.errors.count("osc_thread", message))
+        self._stop = self._thread.stopping
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self):
         """Start the server thread and the feedback thread. Returns self."""
-        self._thread = threading.Thread(target=self.serve, name="livemappr-osc", daemon=True)
         self._thread.start()
         self.feedback.start()
         return self
 
     def close(self):
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
         self.feedback.close()
         self.sock.close()
 

@@ -21,6 +21,7 @@ from fractions import Fraction
 from livemappr.control import midifile
 from livemappr.control.addresses import MIDI
 from livemappr.control.priority import raise_priority
+from livemappr.threads import Daemon
 from livemappr.validate import whole
 
 STORES = ("cluster", "snippet")
@@ -80,8 +81,10 @@ class PatternLooper:
         self._pending = None
         self._until = None  # beat up to which playback has been sent
         self._lock = threading.RLock()
-        self._stop = threading.Event()
-        self._thread = None
+        self._interval = 0.005  # seconds between passes while playing (start's)
+        report = None if errors is None else (lambda message: errors.count("patterns_thread", message))
+        self._thread = Daemon("livemappr-patterns", self._run, on_error=report)
+        self._stop = self._thread.stopping
         trigger.listeners.append(self.on_hit)
 
     @property
@@ -233,21 +236,18 @@ class PatternLooper:
 
     def start(self, interval=0.005):
         """Start the pattern thread. Returns self."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, args=(interval,), name="livemappr-patterns",
-                                            daemon=True)
-            self._thread.start()
+        if self._thread.thread is None:
+            self._interval = interval
+        self._thread.start()
         return self
 
     def close(self):
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._thread.stop()
 
-    def _run(self, interval):
+    def _run(self):
+        interval = self._interval
         raise_priority("patterns")
         while not self._stop.is_set():
             if self.playing and self.clock.running():

@@ -40,6 +40,7 @@ from livemappr.control.clock import FrameClock
 from livemappr.control.playable import SnapshotRef
 from livemappr.control.priority import raise_priority
 from livemappr.audio.engine import ASAP
+from livemappr.threads import Daemon
 from livemappr.validate import number, whole
 
 TIMINGS = ("asap", "steady")
@@ -97,9 +98,9 @@ class Trigger:
         self._keys = {}  # key -> tag (gate mode)
         self._held = {}  # key -> _Held (hold mode)
         self._next_tag = _TAG_BASE
-        self._stop = threading.Event()
+        self._stepper = Daemon("livemappr-stepper", self._step_loop)
+        self._stop = self._stepper.stopping
         self._wake = threading.Event()  # set when a key is held: the stepper idles until then
-        self._stepper = None
         self.quantizer = None  # a Quantizer (the Time and loops transport sets it)
         # callables(frame, cluster, snippet, velocity, origin) told of every hit
         # (the pattern looper records from here); frame is approximate for ASAP.
@@ -212,18 +213,13 @@ class Trigger:
     # -- hold mode's stepper --------------------------------------------------------
     def start(self):
         """Start the stepper thread (hold mode). Returns self."""
-        if self._stepper is None:
-            self._stop.clear()
-            self._stepper = threading.Thread(target=self._step_loop, name="livemappr-stepper", daemon=True)
-            self._stepper.start()
+        self._stepper.start()
         return self
 
     def close(self):
         self._stop.set()
         self._wake.set()
-        if self._stepper is not None:
-            self._stepper.join()
-            self._stepper = None
+        self._stepper.stop()
 
     def step(self, lookahead_frames=None):
         """Send the next snippet of every held key due within ``lookahead_frames``.

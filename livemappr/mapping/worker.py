@@ -24,13 +24,13 @@ The map's neighbour index keeps the one copy of each snippet's feature vector
 """
 
 import queue
-import threading
 import time
 
 import numba
 import numpy as np
 
 from livemappr.mapping.snippettable import SnippetTable
+from livemappr.threads import Daemon
 
 
 class MapWorker:
@@ -86,8 +86,8 @@ class MapWorker:
         self.stats = {"added": 0, "steps": 0, "errors": 0, "step_ms_max": 0.0, "steps_waited": 0}
         self.errors = {}
         self._step_ms = []
-        self._stop = threading.Event()
-        self._thread = None
+        self._thread = Daemon("livemappr-map", self._run, on_error=lambda message: self._error("thread", message))
+        self._stop = self._thread.stopping
 
     def reserve(self, capacity, n_features):
         """Take the memory for ``capacity`` snippets of ``n_features`` now, the
@@ -99,14 +99,11 @@ class MapWorker:
         return self
 
     def start(self):
-        self._thread = threading.Thread(target=self._run, name="livemappr-map", daemon=True)
         self._thread.start()
 
     def stop(self):
         """Add what is queued, publish, stop."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
         self.run_once(block=False)
 
     def _run(self):

@@ -21,6 +21,8 @@ from collections import deque
 
 import numpy as np
 
+from livemappr.threads import Daemon
+
 AUDIO_FILE = "capture.f32"
 MANIFEST = "capture.json"
 FORMAT = "livemappr-capture"
@@ -56,9 +58,9 @@ class Journal:
         self.missed = 0  # frames the ring lost before the journal read them
         self.errors = {}  # kind -> count
         self._pending = deque()  # chunks not yet on disk
-        self._stop = threading.Event()
+        self._thread = Daemon("livemappr-journal", self._run, on_error=lambda message: self._error("thread", message))
+        self._stop = self._thread.stopping
         self._lock = threading.Lock()  # flush may also be called from outside the thread
-        self._thread = None
         self._path = self.directory / AUDIO_FILE
         self._file = None
 
@@ -74,14 +76,11 @@ class Journal:
             _truncate_to(self._path, self.frames_on_disk, self.channels)
         self._write_manifest(start_frame)
         self._file = open(self._path, "ab")
-        self._thread = threading.Thread(target=self._run, name="livemappr-journal", daemon=True)
         self._thread.start()
 
     def stop(self):
         """Write everything captured so far and stop."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._thread.stop()
         self.flush()
         if self._file is not None:
             self._file.close()

@@ -24,6 +24,7 @@ from livemappr.files import audiofile, mapfile, picture
 from livemappr.audio.config import EngineConfig
 from livemappr.audio.engine import Engine
 from livemappr.errors import UsageError
+from livemappr.threads import Daemon
 
 SLICINGS = ("onset", "grid")
 
@@ -406,12 +407,11 @@ class _Every:
         self.seconds, self.fn, self.name = seconds, fn, name
         self.on_error = on_error or (lambda message: None)
         self._told = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._thread = Daemon(name, self._run, self.on_error)
+        self._thread.start()  # once set: the body waits on it
 
     def _run(self):
-        while not self._stop.wait(self.seconds):
+        while not self._thread.stopping.wait(self.seconds):
             try:
                 self.fn()
             except Exception as e:  # e.g. a disk that filled up: try again next time
@@ -421,8 +421,7 @@ class _Every:
                                   "trying again")
 
     def stop(self):
-        self._stop.set()
-        self._thread.join()
+        self._thread.stop()
 
 
 class _OutputWriter:

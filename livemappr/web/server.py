@@ -36,6 +36,7 @@ import urllib.parse
 from livemappr.control.allowlist import AllowList
 from livemappr.control.report import ErrorCounts
 from livemappr.errors import UsageError
+from livemappr.threads import Daemon
 from livemappr.web import actions
 from livemappr.web.frames import MapState, Peaks
 from livemappr.web.page import live_page
@@ -137,7 +138,7 @@ class WebView:
         self._page = live_page().encode()
         self._clients = set()
         self._numbers = 0
-        self._thread = None
+        self._thread = Daemon("livemappr-web", self._run)
         self._loop = None
         self._stopping = None
         self._ready = threading.Event()
@@ -152,24 +153,19 @@ class WebView:
         UsageError
             When the address cannot be bound (port in use, no such address).
         """
-        self._thread = threading.Thread(target=self._run, name="livemappr-web", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout) or self._failure is not None:
-            self._thread.join(timeout)
-            self._thread = None
+            self._thread.stop(timeout)
             raise UsageError(f"cannot serve the web view on {self.host}:{self.port}: "
                              f"{self._failure or 'timed out'} (choose another --web-port or --web-host)")
         return self
 
     def close(self):
         """Drop every client and stop the thread."""
-        if self._thread is None:
-            return
         loop, stopping = self._loop, self._stopping
-        if loop is not None and stopping is not None:
+        if self._thread.alive and loop is not None and stopping is not None:
             loop.call_soon_threadsafe(stopping.set)
-        self._thread.join()
-        self._thread = None
+        self._thread.stop()
 
     stop = close
 
@@ -192,12 +188,11 @@ class WebView:
     def _run(self):
         try:
             asyncio.run(self._main())
-        except Exception as e:  # reported to start(); after start, logged
-            if not self._ready.is_set():
-                self._failure = e
-                self._ready.set()
-            else:
-                log.exception("web view stopped")
+        except Exception as e:  # reported to start(); after start, the Daemon logs it
+            if self._ready.is_set():
+                raise
+            self._failure = e
+            self._ready.set()
 
     async def _main(self):
         from websockets.asyncio.server import serve
