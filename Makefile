@@ -4,6 +4,8 @@
 # Both install what they need: Debian packages through apt-get (sudo when not
 # root, only the ones missing) and a virtual environment in .venv. The demo
 # needs only the engine's; the tests add JACK, Pure Data, Chromium and more.
+# tests/test_debian_packages.py fails when the code, the tests or the
+# benchmarks use a Debian package that these lists do not install.
 
 PYTHON ?= python3
 VENV := .venv
