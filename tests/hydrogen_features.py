@@ -1,4 +1,4 @@
-"""Labelled drum one-shots from Debian's hydrogen-drumkits, with stand-in features.
+"""Labelled drum one-shots from Debian's hydrogen kits (``drumkits.KITS``), with stand-in features.
 
 The features are a deliberately simple stand-in (mean and std over frames of librosa
 log-mel bands of the first 0.5 s of each file) until the numba features from
@@ -20,7 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-DRUMKITS = Path("/usr/share/hydrogen/data/drumkits")
+if __package__:
+    from .drumkits import KITS_DIR as DRUMKITS, kit_files
+else:  # the benchmarks put tests/ on sys.path
+    from drumkits import KITS_DIR as DRUMKITS, kit_files
 CLASSES = ("kick", "snare", "hihat", "tom", "cymbal")
 
 # Order matters: "Snare Roll" is a snare, "Ride Bell" a cymbal, "Hi-Hat" before "hat".
@@ -47,9 +50,10 @@ def _local(tag: str) -> str:
 
 
 def list_one_shots(root: Path = DRUMKITS) -> list[tuple[str, str, Path]]:
-    """(kit, label, path) for every labelled sample file of every kit, sorted."""
+    """(kit, label, path) for every labelled sample file of the kits in
+    ``drumkits.KITS``, sorted."""
     rows = []
-    for xml in sorted(root.glob("*/drumkit.xml")):
+    for xml in kit_files(root):
         kit = xml.parent.name
         tree = ET.parse(xml)
         for inst in tree.iter():

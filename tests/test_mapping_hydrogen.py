@@ -1,4 +1,4 @@
-"""Real drum one-shots (Debian hydrogen-drumkits): does the map separate drum types?
+"""Real drum one-shots (Debian hydrogen-drumkits and hydrogen-data): does the map separate drum types?
 
 Features are the stand-in in hydrogen_features.py (cached after the first run).
 Neighbours from the same kit are excluded when scoring: velocity layers of one
@@ -8,7 +8,7 @@ MusicMappr recipe: scikit-learn's TSNE, then KMeans on the 2-D map.
 
 import numpy as np
 import pytest
-from tests.hydrogen_features import CLASSES, DRUMKITS, load_hydrogen
+from tests.hydrogen_features import CLASSES, load_hydrogen
 from sklearn.cluster import KMeans
 from sklearn.manifold import TSNE
 
@@ -17,12 +17,9 @@ from livemappr.mapping.embedding import IncrementalTSNE
 from livemappr.mapping.livemap import LiveMap
 from livemappr.mapping.quality import _agreement, cluster_ari, knn_agreement
 
-if not DRUMKITS.is_dir():  # CI installs hydrogen-drumkits through the Makefile
-    pytest.fail(f"{DRUMKITS} missing: install the Debian package hydrogen-drumkits")
-
-
 @pytest.fixture(scope="module")
 def drums():
+    # The kits of tests/drumkits.KITS; a missing one fails here, named.
     return load_hydrogen()
 
 

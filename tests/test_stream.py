@@ -15,7 +15,8 @@ from livemappr.errors import DeviceError
 from livemappr.audio.stream import AudioStream, resolve_device
 from tests.jackserver import CycleCounter, Player, Recorder, engine_ports, wait_until
 
-HYDROGEN = pathlib.Path("/usr/share/hydrogen/data/drumkits")
+# A tom of hydrogen-drumkits' Audiophob kit (tests/drumkits.KITS).
+HIT = pathlib.Path("/usr/share/hydrogen/data/drumkits/Audiophob/101450__menegass__tomh.wav")
 
 
 def test_sounddevice_private_api_we_rely_on_is_there():
@@ -28,14 +29,13 @@ def test_sounddevice_private_api_we_rely_on_is_there():
 
 
 def mic_file(tmp_path, seconds, samplerate):
-    """A WAV to play as the mic: a real drum hit if Debian's kits are there, then noise."""
+    """A WAV to play as the mic: a real drum hit, then noise."""
     rng = np.random.default_rng(5)
     sig = (rng.standard_normal(int(seconds * samplerate)) * 0.05).astype(np.float32)
-    hits = sorted(HYDROGEN.glob("*/*.wav")) + sorted(HYDROGEN.glob("*/*.flac"))
-    if hits:
-        hit, _ = soundfile.read(hits[0], dtype="float32", always_2d=True)
-        n = min(hit.shape[0], sig.shape[0] // 2)
-        sig[1000:1000 + n] += hit[:n, 0]
+    assert HIT.is_file(), f"{HIT} missing: the Debian package hydrogen-drumkits installs it (make test-deps)"
+    hit, _ = soundfile.read(HIT, dtype="float32", always_2d=True)
+    n = min(hit.shape[0], sig.shape[0] // 2)
+    sig[1000:1000 + n] += hit[:n, 0]
     path = tmp_path / "mic.wav"
     soundfile.write(path, sig, samplerate, subtype="FLOAT")
     return path
