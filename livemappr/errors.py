@@ -29,5 +29,11 @@ class DeviceError(UsageError):
     """An unknown audio device or settings it cannot do."""
 
 
+class MissingLibrary(DeviceError):
+    """A system library the engine needs is not installed (a run-time failure, exit 1)."""
+
+    exit_status = 1
+
+
 class CommandQueueFull(LivemapprError):
     """The audio thread is not taking commands as fast as they come."""

@@ -92,11 +92,12 @@ def _hidden_portaudio_command(argv):
     """``argv`` run where the PortAudio library cannot load: in a mount
     namespace of its own, every libportaudio file is an empty one (as on a
     machine without libportaudio2), the rest of the system as it is."""
-    import glob
     import shlex
     import shutil
 
-    libs = sorted(p for p in glob.glob("/usr/lib/**/libportaudio.so*", recursive=True) if not os.path.islink(p))
+    # the files the dynamic linker would load for PortAudio (ldconfig's cache), links resolved
+    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.splitlines()
+    libs = sorted({os.path.realpath(line.split(" => ")[-1].strip()) for line in cache if "libportaudio" in line})
     if not libs:
         pytest.skip("PortAudio is not installed, so there is nothing to hide")
     if os.geteuid() != 0 or shutil.which("unshare") is None:

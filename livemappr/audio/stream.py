@@ -14,7 +14,7 @@ import sys
 import numpy as np
 
 from livemappr.audio.engine import Engine
-from livemappr.errors import DeviceError, UsageError
+from livemappr.errors import DeviceError, MissingLibrary, UsageError
 from livemappr.audio.offline import render
 from livemappr.realtime import meters as _m
 from livemappr.realtime.callback import compile_callback
@@ -32,7 +32,7 @@ def _portaudio():
         try:
             import sounddevice
         except OSError:  # sounddevice's "PortAudio library not found"
-            raise DeviceError("PortAudio not found: install it with apt install libportaudio2") from None
+            raise MissingLibrary("PortAudio not found: install it with apt install libportaudio2") from None
         sd = sounddevice
     return sd
 
