@@ -75,7 +75,13 @@ $(VENV)/.installed-test: $(VENV)/.installed $(VENV)/.apt-test requirements/test.
 test: test-deps
 	$(VPY) -m pytest -q
 
-demo: deps
+# Compiling the kernels is an install step: once a version of the source
+# (minutes on a Raspberry Pi), so the demo and the first `live` start in seconds.
+$(VENV)/.warm: $(VENV)/.installed $(shell find livemappr -name '*.py')
+	$(VENV)/bin/livemappr warmup
+	@touch $@
+
+demo: deps $(VENV)/.warm
 	$(VENV)/bin/livemappr demo
 
 # Benchmark peers: cyclictest (rt-tests); a C JACK client built with gcc

@@ -35,5 +35,14 @@ class MissingLibrary(DeviceError):
     exit_status = 1
 
 
+class MissingExtra(LivemapprError):
+    """A feature needs an optional dependency that is not installed."""
+
+    def __init__(self, what, module, extra):
+        super().__init__(f"{what} needs {module}, which is not installed: "
+                         f"pip install 'livemappr[{extra}]'")
+        self.module, self.extra = module, extra
+
+
 class CommandQueueFull(LivemapprError):
     """The audio thread is not taking commands as fast as they come."""

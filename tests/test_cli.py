@@ -1,5 +1,6 @@
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -141,3 +142,29 @@ def test_warmup_shows_each_step_once_then_the_cache_is_known_warm():
 def test_warmup_refuses_a_bad_rate(capsys):
     assert main(["warmup", "--samplerate", "5"]) == 2
     assert capsys.readouterr().err.strip() == "livemappr: error: --samplerate must be in 8000..384000, got 5"
+
+
+def test_make_demo_compiles_the_kernels_as_an_install_step_before_the_demo(tmp_path):
+    # make's dry run in a copy of the tree with a venv it thinks is installed:
+    # warmup runs before the demo, and not again until the source changes.
+    root = pathlib.Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "livemappr", tmp_path / "livemappr",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.nbi", "*.nbc"))
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(root / name, tmp_path / name)
+    shutil.copytree(root / "requirements", tmp_path / "requirements")
+    venv = tmp_path / ".venv"
+    venv.mkdir()
+    for stamp in (".apt-runtime", ".installed"):
+        (venv / stamp).touch()
+
+    def dry_run():
+        out = subprocess.run(["make", "-n", "demo"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+        return [line for line in out.splitlines() if "bin/livemappr" in line]
+
+    assert dry_run() == [".venv/bin/livemappr warmup", ".venv/bin/livemappr demo"]
+    (venv / ".warm").touch()
+    assert dry_run() == [".venv/bin/livemappr demo"]
+    os.utime(tmp_path / "livemappr" / "cli.py")  # an update: newer than the stamp
+    assert dry_run()[0] == ".venv/bin/livemappr warmup"

@@ -1,5 +1,7 @@
 """k-NN (exact, growing, background approximate) and incremental affinities."""
 
+import logging
+import sys
 import threading
 
 import numpy as np
@@ -8,7 +10,8 @@ from sklearn.neighbors import NearestNeighbors
 from tests.synthetic import gaussian_mixture
 
 from livemappr.mapping.affinity import Affinities, joint_csr
-from livemappr.mapping.neighbors import NeighborIndex, exact_knn
+from livemappr.errors import MissingExtra
+from livemappr.mapping.neighbors import NeighborIndex, approximate_knn, exact_knn
 
 
 def test_exact_knn_matches_sklearn_brute_force():
@@ -87,6 +90,28 @@ def test_background_index_is_built_off_the_query_path_then_takes_over():
     index.extend(X[700:800])
     index.wait_for_builder(5)
     assert index.built_sizes == [520, 800]
+
+
+def test_without_the_library_extra_a_map_says_which_extra_or_stays_exact(monkeypatch, caplog):
+    # pynndescent not installed (a None in sys.modules makes its import fail)
+    monkeypatch.setitem(sys.modules, "pynndescent", None)
+    X, _ = gaussian_mixture(700, n_features=16, random_state=4)
+    with pytest.raises(MissingExtra) as e:
+        approximate_knn(X, 10)
+    assert str(e.value) == ("approximate neighbours of 700 sounds needs pynndescent, which is not "
+                            "installed: pip install 'livemappr[library]'")
+    # Live: the background build gives up once, says so, and exact answers go on.
+    index = NeighborIndex(16, ann_threshold=300, warm_at=200)
+    with caplog.at_level(logging.WARNING, logger="livemappr.mapping"):
+        index.extend(X[:250])
+        index.wait_for_builder(5)
+        index.extend(X[250:600])
+        index.wait_for_builder(5)
+    assert not index.approximate_ready and index.warm_at is None
+    assert [r.getMessage().count("livemappr[library]") for r in caplog.records] == [1]
+    got_i, got_d, _ = index.query(X[650], 5)
+    d = np.sqrt(((X[:600].astype(np.float64) - X[650]) ** 2).sum(axis=1))
+    np.testing.assert_allclose(got_d, np.sort(d)[:5], rtol=1e-5)
 
 
 def _entropy(p):

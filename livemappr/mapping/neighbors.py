@@ -14,12 +14,26 @@ exact scan gets slow and keeps serving exact answers until the index is ready.
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numba
 import numpy as np
 
+from livemappr.errors import MissingExtra
+
 from .growth import grown_capacity, prefault
+
+log = logging.getLogger("livemappr.mapping")
+
+
+def _nndescent(what):
+    """pynndescent's ``NNDescent``, or MissingExtra naming the ``library`` extra."""
+    try:
+        from pynndescent import NNDescent
+    except ImportError:
+        raise MissingExtra(what, "pynndescent", "library") from None
+    return NNDescent
 
 # Rows per block in the offline all-pairs search: 256 x 20000 float64 distances is
 # 41 MB, small enough to stay out of the way and big enough for BLAS to be fast.
@@ -147,10 +161,9 @@ def approximate_knn(X, n_neighbors, random_state=None, n_jobs=None):
     indices, distances : ndarray of shape (n_samples, n_neighbors)
         As :func:`exact_knn` (self excluded, euclidean), up to approximation.
     """
-    from pynndescent import NNDescent
-
     X = np.ascontiguousarray(X, dtype=np.float32)
     _check_k(n_neighbors, X.shape[0])
+    NNDescent = _nndescent(f"approximate neighbours of {X.shape[0]} sounds")
     index = NNDescent(X, n_neighbors=n_neighbors + 1, metric="euclidean",
                       random_state=random_state, n_jobs=n_jobs)
     idx, dist = index.neighbor_graph
@@ -310,7 +323,14 @@ class NeighborIndex:
         self._builder.start()
 
     def _build(self, data):
-        index = self._make_index(data)
+        try:
+            index = self._make_index(data)
+        except MissingExtra as e:
+            # Without the extra the exact scan serves every query: slower past
+            # ann_threshold, never wrong. Say so once and stop trying.
+            self.warm_at = None
+            log.warning("livemappr: %s; the map stays exact (slower)", e)
+            return
         self._ann = (index, data.shape[0])  # one reference swap: readers never lock
 
     def _make_index(self, data):
@@ -320,8 +340,7 @@ class NeighborIndex:
         Tests substitute a double here; pynndescent's first prepare compiles for
         tens of seconds, which is exactly why it happens off the query path.
         """
-        from pynndescent import NNDescent
-
+        NNDescent = _nndescent(f"a fast map past {self.ann_threshold} sounds")
         index = NNDescent(data, n_neighbors=30, metric="euclidean",
                           random_state=self.random_state)
         index.prepare()
