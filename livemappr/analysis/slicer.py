@@ -19,6 +19,7 @@ snippet where the input stopped and starts afresh at the new frame
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,25 @@ class SlicerConfig:
     batch_frames : int
         Detection runs once this many frames are ready (1..64): snippets are
         reported up to batch_frames hops later, the result is the same.
+    peak_seconds : float
+        An onset's level is the sample peak (dBFS) of this long from its
+        attack; onsets are acted on once this much input has arrived.
+    quiet_gate : bool
+        Whether an onset well under the recent hits (``quiet_db``) is a mouth
+        noise, a breath or a tail rather than a sound: it ends the snippet
+        before it but starts none (``OnsetSlicer.n_quiet`` counts them).
+    quiet_db : float
+        How far under the running level of recent hits an onset is quiet.
+        The running level is a decaying maximum of the hits' levels; the
+        first onset (and the first after ``flush``) has none and is a hit.
+    level_decay_db_per_second : float
+        How fast the running level falls, so that it follows a performer who
+        gets softer (it follows one who gets louder at once).
+    merge_seconds, merge_rise_db : float
+        An onset less than ``merge_seconds`` after the onset of the open
+        snippet opens no new one unless its level is more than
+        ``merge_rise_db`` over that onset's: a plosive and its fricative
+        ("ksh", "ts", "pf") stay one sound (``OnsetSlicer.n_merged``).
     """
 
     sample_rate: int = 48000
@@ -93,8 +113,16 @@ class SlicerConfig:
     max_seconds: float = 2.0
     median_seconds: float = 0.1
     batch_frames: int = 8
+    peak_seconds: float = 0.03
+    quiet_gate: bool = True
+    quiet_db: float = 10.0
+    level_decay_db_per_second: float = 2.0
+    merge_seconds: float = 0.08
+    merge_rise_db: float = 0.0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.quiet_gate, bool):
+            raise ValueError(f"SlicerConfig.quiet_gate must be True or False, got {self.quiet_gate!r}")
         if not isinstance(self.batch_frames, int) or not 1 <= self.batch_frames <= 64:
             raise ValueError("SlicerConfig.batch_frames must be an integer in 1..64, "
                              f"got {self.batch_frames!r}")
@@ -107,9 +135,12 @@ class SlicerConfig:
                              ("gate_db", -150.0, 0.0), ("silence_db", -150.0, 0.0),
                              ("silence_seconds", 0.0, 10.0), ("min_gap_seconds", 0.0, 10.0),
                              ("pre_roll_seconds", 0.0, 1.0), ("max_seconds", 0.01, 600.0),
-                             ("median_seconds", 0.0, 10.0)):
+                             ("median_seconds", 0.0, 10.0), ("peak_seconds", 0.001, 0.5),
+                             ("quiet_db", 0.0, 100.0), ("level_decay_db_per_second", 0.0, 100.0),
+                             ("merge_seconds", 0.0, 1.0), ("merge_rise_db", -60.0, 60.0)):
             v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                    and lo <= v <= hi):
                 raise ValueError(f"SlicerConfig.{name} must be in {lo}..{hi}, got {v!r}")
         self.mel_config()  # validates sample_rate and n_mels
         self.short_mel_config()
@@ -147,6 +178,11 @@ class OnsetSlicer:
     """Snippets that start at onsets (minus a pre-roll) and end at the next
     onset, after ``silence_seconds`` under ``silence_db``, or at ``max_seconds``.
 
+    Not every onset starts a snippet: one soon after the open snippet's onset
+    and not louder joins it (``merge_seconds``), and one well under the
+    running level of recent hits is a quiet noise (``quiet_gate``): it ends
+    the open snippet and starts none. ``n_merged`` and ``n_quiet`` count them.
+
     Parameters
     ----------
     config : SlicerConfig, optional
@@ -176,8 +212,15 @@ class OnsetSlicer:
         self._max_len = round(c.max_seconds * c.sample_rate)
         # Samples kept before the next frame: its window plus the refinement reach.
         self._keep = self._reach + (self._post + 8) * self._hop
+        self._peak_len = max(1, round(c.peak_seconds * c.sample_rate))
+        self._merge_len = round(c.merge_seconds * c.sample_rate)
+        self._decay = c.level_decay_db_per_second / c.sample_rate  # dB per frame
         self.n_nonfinite = 0
         self.n_gaps = 0
+        self.n_quiet = 0
+        self.n_merged = 0
+        self._pending: deque[tuple[int, int]] = deque()  # detected, not yet acted on
+        self._ref: tuple[float, int] | None = None  # running level (dB) and its frame
         self._buf = np.zeros(1 << 16, dtype=np.float32)
         self._expected: int | None = None
         self._reset_detector(0)
@@ -192,11 +235,11 @@ class OnsetSlicer:
         self._istate[_k.I_LAST_ONSET] = -(1 << 40)
         self._flux = np.zeros(self._ring)
         self._level = np.full(self._ring, -200.0)
-        self._open: tuple[int, int] | None = None  # (start, onset)
+        self._open: tuple[int, int, float] | None = None  # (start, onset, level)
         self._floor = origin  # no snippet starts before this (the last end)
 
     def _close(self, end: int, why: str, out: list[Snippet]) -> None:
-        start, onset = self._open
+        start, onset, _ = self._open
         end = max(end, start + 1)
         out.append(Snippet(start, end, onset, why))
         self._open = None
@@ -215,6 +258,7 @@ class OnsetSlicer:
             self._reset_detector(int(start_frame))
         elif start_frame > self._expected:
             self.n_gaps += 1
+            self._drain(out, final=True)
             if self._open is not None:
                 self._close_if_long(self._expected, out)
                 if self._open is not None:
@@ -233,7 +277,10 @@ class OnsetSlicer:
         # come from undecided frames, silence from a run that may have begun
         # silence_frames ago.
         safe = self._t_next - self._post - 4 - int(self._params[8])
-        self._close_if_long(self._origin + safe * self._hop - self._reach, out)
+        upto = self._origin + safe * self._hop - self._reach
+        if self._pending:  # nothing closes before an onset not yet acted on
+            upto = min(upto, self._pending[0][1])
+        self._close_if_long(upto, out)
         return out
 
     def _run(self, last: int, out: list[Snippet]) -> None:
@@ -247,23 +294,57 @@ class OnsetSlicer:
                           self._fstate, self._istate, self._flux, self._level, events,
                           *self._short, self._work)
         self._t_next += n_ready
-        for kind, pos in events[:n_ev]:
-            self._event(int(kind), int(pos), out)
+        self._pending.extend((int(kind), int(pos)) for kind, pos in events[:n_ev])
+        self._drain(out, final=False)
 
-    def _event(self, kind: int, pos: int, out: list[Snippet]) -> None:
+    def _peak_db(self, pos: int, final: bool) -> float | None:
+        """Sample peak (dBFS) of ``[pos, pos + peak_seconds)``; None until that
+        has arrived, unless ``final`` (the input ends: what there is)."""
+        hi = min(pos + self._peak_len, self._seg0 + self._n)
+        if hi < pos + self._peak_len and not final:
+            return None
+        seg = self._buf[max(0, pos - self._seg0): max(0, hi - self._seg0)]
+        peak = float(np.abs(seg).max()) if seg.size else 0.0
+        return 20.0 * math.log10(peak + 1e-10)
+
+    def _drain(self, out: list[Snippet], final: bool) -> None:
+        """Act on detected events, in order, once their onset's level is known."""
+        while self._pending:
+            kind, pos = self._pending[0]
+            level = 0.0
+            if kind == _k.EV_ONSET:
+                level = self._peak_db(pos, final)
+                if level is None:
+                    return
+            self._pending.popleft()
+            self._event(kind, pos, level, out)
+
+    def _event(self, kind: int, pos: int, level: float, out: list[Snippet]) -> None:
         self._close_if_long(pos, out)
         if kind == _k.EV_QUIET:
             if self._open is not None:
                 self._close(pos, "silence", out)
             return
+        c = self.config
+        if (self._open is not None and pos - self._open[1] < self._merge_len
+                and level <= self._open[2] + c.merge_rise_db):
+            self.n_merged += 1  # the second part of the open snippet's sound
+            return
+        ref = None if self._ref is None else self._ref[0] - self._decay * (pos - self._ref[1])
         start = max(pos - self._pre_roll, self._floor)
         if self._open is not None:
             start = max(start, self._open[0] + 1)
             self._close(start, "onset", out)
-        self._open = (start, pos)
+        if c.quiet_gate and ref is not None and level < ref - c.quiet_db:
+            self.n_quiet += 1  # a breath, a click, a tail: no sound of its own
+            return
+        self._ref = (level if ref is None else max(ref, level), pos)
+        self._open = (start, pos, level)
 
     def _store(self, chunk: np.ndarray) -> None:
         need_from = self._origin + self._t_next * self._hop - self._keep
+        if self._pending:  # an onset whose level is still to be read
+            need_from = min(need_from, self._pending[0][1])
         drop = min(max(0, need_from - self._seg0), self._n)
         if self._n + chunk.shape[0] > self._buf.shape[0] and drop > 0:
             self._buf[: self._n - drop] = self._buf[drop: self._n]
@@ -286,9 +367,11 @@ class OnsetSlicer:
             return out
         # The last frames see zeros past the end, as librosa's centred frames do.
         self._run((self._expected - self._origin) // self._hop + self._post, out)
+        self._drain(out, final=True)
         if self._open is not None:
             self._close_if_long(self._expected, out)
             if self._open is not None:
                 self._close(self._expected, "flush", out)
         self._expected = None
+        self._ref = None  # the next feed is a new performance
         return out
