@@ -200,11 +200,14 @@ class Sequence:
 
 def sequence(shots: list[OneShot], n_hits: int, sr: int, seed: int = 0,
              min_gap_s: float = 0.08, max_gap_s: float = 0.5, lead_s: float = 0.3,
-             noise_db: float | None = -70.0, gain_db: tuple[float, float] = (-12.0, 0.0)) -> Sequence:
+             noise_db: float | None = -70.0, gain_db: tuple[float, float] = (-12.0, 0.0),
+             ghost_fraction: float = 0.0, ghost_db: float = -12.0) -> Sequence:
     """Hits drawn from ``shots`` at random gaps in ``[min_gap_s, max_gap_s]``.
 
     Each hit is normalised to a 0.7 peak, then scaled by a random gain in
-    ``gain_db``. Tails overlap the next hits (they are summed). A hit's onset is its
+    ``gain_db``; a ``ghost_fraction`` of them (drawn from their own random
+    stream, so the other hits are those of ``ghost_fraction=0``) are ghost
+    notes, ``ghost_db`` softer on top of that. Tails overlap the next hits (they are summed). A hit's onset is its
     placement plus the sample's own attack index at -30 dB from its peak.
     """
     rng = np.random.default_rng(seed)
@@ -214,8 +217,10 @@ def sequence(shots: list[OneShot], n_hits: int, sr: int, seed: int = 0,
     total = int(starts[-1] + max(len(s.audio) for s in picks) + sr * lead_s)
     y = np.zeros(total, dtype=np.float64)
     onsets = []
-    for st, s in zip(starts, picks):
+    ghost = np.random.default_rng([seed, 1]).uniform(size=n_hits) < ghost_fraction
+    for st, s, soft in zip(starts, picks, ghost):
         gain = 10 ** (rng.uniform(*gain_db) / 20) * 0.7 / max(1e-6, float(np.abs(s.audio).max()))
+        gain *= 10 ** (ghost_db / 20) if soft else 1.0
         y[st:st + len(s.audio)] += gain * s.audio
         onsets.append(st + attack_index(s.audio))
     if noise_db is not None:
