@@ -24,7 +24,13 @@ PY313_BUILD_APT := $(shell $(PYTHON) -c 'import sys; print("g++ pkg-config libas
 # tests name (GMRockKit, TR808EmulationKit, tests/drumkits.py), without which
 # three thresholds fail. chromium: the map view's tests run in Debian's
 # headless browser. lua5.1: luac checks the TouchOSC layout's Lua.
-TEST_APT := jackd2 jack-tools liblo-tools puredata-core hydrogen-drumkits hydrogen-data chromium lua5.1
+# The development corpus (tests/corpus.py): fluidsynth renders the GM drum kits
+# of timgm6mb-soundfont, csound-soundfont (sf_GMbank) and opl3-soundfont;
+# timgm6mb-soundfont goes with fluidsynth in one apt-get, else libfluidsynth3's
+# "any sf3-soundfont-gm" could bring FluidR3, held-out evaluation data.
+# espeak-ng speaks the vocal percussion proxy.
+TEST_APT := jackd2 jack-tools liblo-tools puredata-core hydrogen-drumkits hydrogen-data chromium lua5.1 \
+	fluidsynth timgm6mb-soundfont csound-soundfont opl3-soundfont espeak-ng
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -325,10 +325,12 @@ def test_the_scan_finds_what_we_know_we_use():
     programs = {u.what for u in USES if u.kind == "program"}
     paths = {u.what for u in USES if u.kind == "path"}
     assert {"jackd", "jack_wait", "oscsend", "oscdump", "pd", "luac5.1", "jack_midiseq",
-            "cyclictest", "gcc"} <= programs
+            "cyclictest", "gcc", "fluidsynth", "espeak-ng"} <= programs
     assert "/usr/bin/chromium" in paths
     assert "jack/jack.h" in {u.what for u in USES if u.kind == "header"}
     assert any(p.startswith("/usr/share/hydrogen/data/drumkits/") for p in paths)
+    assert {"TimGM6mb.sf2", "sf_GMbank.sf2", "OPL-3_FM_128M.sf2"} <= {
+        os.path.basename(p) for p in paths if p.startswith("/usr/share/sounds/sf2/")}
 
 
 def test_every_debian_package_used_is_installed_by_the_makefile(system):
@@ -357,7 +359,8 @@ def test_taking_a_package_out_of_the_makefile_fails_the_check(system):
         owners = OWNERS[use][0] or {NOT_INSTALLED_BY_MAKE_TEST.get(use.what)}
         direct |= owners & {p for names in lists.values() for p in names}
     assert {"hydrogen-data", "hydrogen-drumkits", "liblo-tools", "puredata-core", "chromium",
-            "lua5.1", "libportaudio2", "rt-tests", "gcc", "libjack-jackd2-dev"} <= direct
+            "lua5.1", "libportaudio2", "rt-tests", "gcc", "libjack-jackd2-dev", "fluidsynth",
+            "timgm6mb-soundfont", "csound-soundfont", "opl3-soundfont", "espeak-ng"} <= direct
     for package in sorted(direct):
         cut = text
         for name, packages in lists.items():
