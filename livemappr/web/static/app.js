@@ -103,7 +103,7 @@
   // changes noticeably, so the view does not twitch as points arrive.
   const fit = { cx: 0.5, cy: 0.5, w: 1, h: 1 }, shown = { cx: 0.5, cy: 0.5, w: 1, h: 1 };
   let viewMoving = false;
-  const EDGE = 12;  // CSS px kept free round the points
+  const EDGE = 16;  // CSS px kept free round the points
   function quantiles(a, m, stride) {
     const v = new Float32Array(Math.ceil(m / stride));
     for (let i = 0, k = 0; i < m; i += stride) v[k++] = a[i];
@@ -111,9 +111,9 @@
     const at = function (q) { return v[Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1))))]; };
     return [at(0), at(0.01), at(0.99), at(1)];
   }
-  // The 1st..99th percentile box, widened a bit, and out to the extremes when
-  // they are near: a few far outliers do not shrink the map to a corner (they
-  // are drawn on the canvas's edge instead).
+  // The points' box; where a few points lie far out (beyond 30% of the 1st..99th
+  // percentile box), that box widened a bit instead: far outliers do not
+  // shrink the map to a corner (they are drawn on the canvas's edge).
   function refit(force) {
     if (n === 0) return;
     const stride = Math.max(1, Math.floor(n / 4000));
@@ -121,9 +121,9 @@
     const box = [];
     for (const q of [qx, qy]) {
       const span = Math.max(q[2] - q[1], 0.02);
-      let lo = q[1] - 0.06 * span, hi = q[2] + 0.06 * span;
-      if (q[0] >= q[1] - 0.3 * span) lo = Math.min(lo, q[0]);
-      if (q[3] <= q[2] + 0.3 * span) hi = Math.max(hi, q[3]);
+      let lo = q[1] - 0.04 * span, hi = q[2] + 0.04 * span;
+      if (q[0] >= q[1] - 0.3 * span) lo = q[0];  // every point fits: EDGE is the margin
+      if (q[3] <= q[2] + 0.3 * span) hi = q[3];
       box.push([lo, hi]);
     }
     const next = { cx: (box[0][0] + box[0][1]) / 2, cy: (box[1][0] + box[1][1]) / 2,
@@ -131,7 +131,7 @@
     const size = Math.max(fit.w, fit.h, 1e-6);
     const change = Math.max(Math.abs(next.cx - next.w / 2 - (fit.cx - fit.w / 2)), Math.abs(next.cx + next.w / 2 - (fit.cx + fit.w / 2)),
                             Math.abs(next.cy - next.h / 2 - (fit.cy - fit.h / 2)), Math.abs(next.cy + next.h / 2 - (fit.cy + fit.h / 2)));
-    if (force || change > 0.1 * size) {
+    if (force || change > 0.05 * size) {
       Object.assign(fit, next); viewMoving = true; dirty = true;
     }
   }
