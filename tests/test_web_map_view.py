@@ -130,7 +130,7 @@ def test_sixteen_piled_cluster_labels_do_not_overlap_and_stay_on_the_canvas(widt
             cdp.Browser(width, height, mobile=mobile) as b:
         open_settled(b, view.url, len(pos))
         boxes = b.eval("window.livemappr.labels()")
-        size = b.eval("(() => { const r = document.getElementById('map').getBoundingClientRect(); return [r.width, r.height]; })()")
+        size = b.eval("(r => [r.width, r.height])(document.getElementById('map').getBoundingClientRect())")
         assert sorted(x["c"] for x in boxes) == list(range(16))
         centres = np.array([[x["ax"], x["ay"]] for x in boxes])
         assert np.ptp(centres, axis=0).max() < 40, "the clusters' centres should pile up on screen"

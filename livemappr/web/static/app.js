@@ -129,8 +129,8 @@
     const next = { cx: (box[0][0] + box[0][1]) / 2, cy: (box[1][0] + box[1][1]) / 2,
                    w: box[0][1] - box[0][0], h: box[1][1] - box[1][0] };
     const size = Math.max(fit.w, fit.h, 1e-6);
-    const change = Math.max(Math.abs(next.cx - next.w / 2 - (fit.cx - fit.w / 2)), Math.abs(next.cx + next.w / 2 - (fit.cx + fit.w / 2)),
-                            Math.abs(next.cy - next.h / 2 - (fit.cy - fit.h / 2)), Math.abs(next.cy + next.h / 2 - (fit.cy + fit.h / 2)));
+    const dw = Math.abs(next.w - fit.w) / 2, dh = Math.abs(next.h - fit.h) / 2;  // how far an edge moved
+    const change = Math.max(Math.abs(next.cx - fit.cx) + dw, Math.abs(next.cy - fit.cy) + dh);
     if (force || change > 0.05 * size) {
       Object.assign(fit, next); viewMoving = true; dirty = true;
     }
