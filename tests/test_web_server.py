@@ -267,3 +267,28 @@ def test_twenty_clients_get_every_map_change(rig):
                 assert f["version"] == v
         assert view.stats["dropped"] == 0 and view.errors.counts() == {}
     assert wait_until(lambda: view.clients == 0, 5)
+
+
+def test_cluster_names_pass_through_to_the_page_only_when_the_map_has_them(rig):
+    assert frames.cluster_names(None) == {}
+    assert frames.cluster_names(["kick", None, "", "  open\nhat "]) == {"0": "kick", "3": "open hat"}
+    assert frames.cluster_names({2: "x" * 99, -1: "noise"}) == {"2": "x" * frames.NAME_CHARS}
+    view, t, ref = rig
+
+    def names_messages(ws, until):
+        seen, end = [], time.monotonic() + 5
+        while time.monotonic() < end:
+            m = ws.recv(timeout=max(0.01, end - time.monotonic()))
+            if isinstance(m, str) and json.loads(m)["t"] == "names":
+                seen.append(json.loads(m)["names"])
+            elif isinstance(m, bytes) and frames.decode(m)["version"] >= until:
+                return seen
+        return seen
+
+    with connect(ws_url(view)) as ws:
+        assert names_messages(ws, 1) == []  # a map without names: no message, the page shows letters
+        ref.publish(PlayableMap(np.random.default_rng(3).random((32, 2)), np.arange(32) % 4, np.full(32, -1), 2,
+                                cluster_names={1: "kick"}))
+        assert names_messages(ws, 2) == [{"1": "kick"}]
+    with connect(ws_url(view)) as ws:  # a new page gets them first thing
+        assert names_messages(ws, 2) == [{"1": "kick"}]

@@ -47,6 +47,11 @@ class PlayableMap:
     loudness : array-like of shape (n,), optional
         Any monotonic loudness measure (dB, RMS); needed by the ``velocity``
         choice only (see :func:`loudness_from_bank`).
+    cluster_names : mapping or sequence, optional
+        A name per cluster where one is known (a taught name like "kick", a
+        dominant type): ``{cluster id: name}`` or a sequence indexed by
+        cluster id (None or "" for none). Shown beside the cluster's letter
+        in the map view; None (the default) shows letters only.
     """
 
     positions: np.ndarray
@@ -54,6 +59,7 @@ class PlayableMap:
     slots: np.ndarray
     version: int = 0
     loudness: np.ndarray | None = None
+    cluster_names: object = None
     # Derived once, read by every trigger.
     unit: np.ndarray = field(init=False, repr=False)
     members: tuple = field(init=False, repr=False)
@@ -147,7 +153,7 @@ class PlayableMap:
     def with_slots(self, slots, loudness=None):
         """The same map with bank slots (and loudness) attached by the session."""
         return PlayableMap(self.positions, self.cluster_ids, slots, self.version,
-                           self.loudness if loudness is None else loudness)
+                           self.loudness if loudness is None else loudness, self.cluster_names)
 
 
 def from_published(snapshot, items):
@@ -159,7 +165,8 @@ def from_published(snapshot, items):
         What the mapping side publishes: ``version``, ``positions`` (n, 2)
         and ``cluster_ids`` (n,) (``livemappr.mapping.snapshot.MapSnapshot``;
         read by attribute, so control/ does not import the mapping thread's
-        modules).
+        modules); ``cluster_names`` too when it has one (see
+        :class:`PlayableMap`).
     items : sequence
         The snippets in map order (row ``i`` is snippet ``i``): a table whose
         ``slot`` and ``rms_db`` are arrays (the map worker's SnippetTable,
@@ -184,7 +191,8 @@ def from_published(snapshot, items):
         for i, it in enumerate(items[:m]):
             slots[i] = int(getattr(it, "slot", -1))
             loud[i] = float(getattr(it, "rms_db", -np.inf))
-    return PlayableMap(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud)
+    return PlayableMap(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud,
+                       getattr(snapshot, "cluster_names", None))
 
 
 EMPTY = PlayableMap(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)

@@ -26,6 +26,11 @@ whose quantised position or cluster changed, plus every new point; when more
 than half the map changed (t-SNE moves every point while it settles) the full
 frame is the smaller one and is sent instead. At 5,000 points a full frame
 is 25 kB.
+
+Cluster names travel as JSON text beside the frames, only when they change
+(and to each new client): ``{"t": "names", "names": {"3": "kick"}}``, the
+cluster id as a string, only the clusters that have a name (see
+:func:`cluster_names`); ``{}`` when none has.
 """
 
 import struct
@@ -114,6 +119,41 @@ def quantise(unit, cluster_ids):
     q = np.rint(u * _SCALE).astype(np.uint16)
     cid = np.clip(np.asarray(cluster_ids, np.int64), -1, 127).astype(np.int8)
     return np.ascontiguousarray(q[:, 0]), np.ascontiguousarray(q[:, 1]), cid
+
+
+NAME_CHARS = 40
+
+
+def cluster_names(names):
+    """A snapshot's ``cluster_names`` as the page gets them.
+
+    Parameters
+    ----------
+    names : mapping, sequence or None
+        ``{cluster id: name}`` or a sequence indexed by cluster id; None,
+        "" or a missing entry mean "no name".
+
+    Returns
+    -------
+    dict
+        ``{"3": "kick"}``: ids >= 0 as strings, names as text cut to
+        ``NAME_CHARS`` characters, only the non-empty ones.
+    """
+    if names is None:
+        return {}
+    items = names.items() if hasattr(names, "items") else enumerate(names)
+    out = {}
+    for c, name in items:
+        try:
+            c = int(c)
+        except (TypeError, ValueError):
+            continue
+        if c < 0 or name is None:
+            continue
+        text = " ".join(str(name).split())[:NAME_CHARS]
+        if text:
+            out[str(c)] = text
+    return out
 
 
 def decode(frame):

@@ -38,7 +38,7 @@ from livemappr.control.report import ErrorCounts
 from livemappr.errors import UsageError
 from livemappr.threads import Daemon
 from livemappr.web import actions
-from livemappr.web.frames import MapState, Peaks
+from livemappr.web.frames import MapState, Peaks, cluster_names
 from livemappr.web.page import live_page
 
 log = logging.getLogger("livemappr.web")
@@ -134,6 +134,7 @@ class WebView:
             sr = self.engine.config.samplerate
             self._peaks = Peaks(self.engine.ring_reader(0), max(1, sr // self._peaks_per_second))
         self._map = MapState()
+        self._names = "{}"  # the cluster names last sent (JSON of frames.cluster_names)
         self._last_status = None
         self._page = live_page().encode()
         self._clients = set()
@@ -261,6 +262,7 @@ class WebView:
             snap = self.trigger.snapshots.get()
             if snap.version != self._map.version:
                 self._map.update(snap.unit, snap.cluster_ids, snap.version)
+                self._names_of(snap)
         self._clients.add(c)
         self.stats["clients"] += 1
         for message in self._welcome():
@@ -330,7 +332,23 @@ class WebView:
                                     "rate": self._peaks_per_second, "peaks": list(self._peaks.bins)}))
         if self._last_status is not None:
             msgs.append(self._last_status)
+        if self._names != "{}":
+            msgs.append(self._names_message())
         return msgs
+
+    def _names_of(self, snap):
+        """Take the snapshot's cluster names (if it has any); True when they changed."""
+        try:
+            names = json.dumps(cluster_names(getattr(snap, "cluster_names", None)), sort_keys=True)
+        except Exception as e:  # a strange names object must not stop the map
+            self.errors.count("names", f"cluster names unreadable: {e}")
+            names = "{}"
+        changed = names != self._names
+        self._names = names
+        return changed
+
+    def _names_message(self):
+        return '{"t": "names", "names": ' + self._names + "}"
 
     async def _tick(self):
         """Poll the map (200 times a second: one attribute read) and send at most ``max_rate`` frames a second.
@@ -344,6 +362,8 @@ class WebView:
             now = time.monotonic()
             snap = self.trigger.snapshots.get()
             if self._clients and snap.version != self._map.version and now - last_map >= period:
+                if self._names_of(snap):  # before the frame: new clusters arrive with their names
+                    self._broadcast(self._names_message())
                 frame = self._map.update(snap.unit, snap.cluster_ids, snap.version)
                 last_map = now
                 if frame is not None:

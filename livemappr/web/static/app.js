@@ -17,7 +17,7 @@
   // -- the map: targets (t*) from the engine, display positions (d*) easing towards them
   let n = 0, cap = 0, version = 0;
   let tx, ty, dx, dy, cid, born;
-  let groups = [], sizes = [], extentX = 1, extentY = 1;
+  let groups = [], sizes = [], names = {};
   let moving = false, dirty = true, waveDirty = true;
   let hover = -1;
   const flashes = new Map(), heldClusters = new Map(), arrivals = [];
@@ -33,16 +33,14 @@
     cap = c;
   }
 
-  function regroup() {
+  function regroup(force) {
     const by = new Map();
-    extentX = 0; extentY = 0;
     for (let i = 0; i < n; i++) {
       const c = cid[i];
       if (!by.has(c)) by.set(c, []);
       by.get(c).push(i);
-      if (tx[i] > extentX) extentX = tx[i];
-      if (ty[i] > extentY) extentY = ty[i];
     }
+    refit(force);
     groups = Array.from(by.entries()).sort(function (a, b) { return a[0] - b[0]; })
       .map(function (e) { return { c: e[0], idx: Int32Array.from(e[1]), hull: e[0] >= 0 ? hullOf(e[1]) : [] }; });
     sizes = new Array(26).fill(0);
@@ -74,10 +72,11 @@
     for (let i = old; i < N; i++) {
       // A new point flies in from the middle of the map; a whole map on connect is just drawn.
       if (first) { dx[i] = tx[i]; dy[i] = ty[i]; born[i] = 0; }
-      else { dx[i] = 0.5; dy[i] = 0.5; born[i] = now; }
+      else { dx[i] = shown.cx; dy[i] = shown.cy; born[i] = now; }
     }
     n = N; version = ver; stats.frames++;
-    regroup();
+    regroup(first);
+    if (first) Object.assign(shown, fit);
     moving = true; dirty = true;
     return ver;
   }
@@ -85,7 +84,7 @@
   // -- drawing
   const canvas = document.getElementById("map"), ctx = canvas.getContext("2d");
   const wave = document.getElementById("wave"), wctx = wave.getContext("2d");
-  let W = 0, H = 0, side = 1, ox = 0, oy = 0, last = performance.now();
+  let W = 0, H = 0, last = performance.now();
 
   function resize() {
     const r = window.devicePixelRatio || 1;
@@ -95,13 +94,54 @@
       cx.setTransform(r, 0, 0, r, 0, 0);
     }
     W = canvas.clientWidth; H = canvas.clientHeight;
-    side = Math.max(1, Math.min(W, H) - 36);
-    ox = (W - side) / 2; oy = (H - side) / 2;
     dirty = waveDirty = true;
   }
-  // Unit coordinates span 0..1 on the map's longer side: centre the shorter one.
-  const sx = function (x) { return ox + (x + (1 - extentX) / 2) * side; };
-  const sy = function (y) { return oy + (1 - y - (1 - extentY) / 2) * side; };
+
+  // -- the view: the occupied part of the map fills the canvas, x and y at one
+  // scale (a map's distances mean something). `fit` is the box the points
+  // ask for; `shown` eases towards it, and `fit` only moves when the box
+  // changes noticeably, so the view does not twitch as points arrive.
+  const fit = { cx: 0.5, cy: 0.5, w: 1, h: 1 }, shown = { cx: 0.5, cy: 0.5, w: 1, h: 1 };
+  let viewMoving = false;
+  const EDGE = 16;  // CSS px kept free round the points
+  function quantiles(a, m, stride) {
+    const v = new Float32Array(Math.ceil(m / stride));
+    for (let i = 0, k = 0; i < m; i += stride) v[k++] = a[i];
+    v.sort();
+    const at = function (q) { return v[Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1))))]; };
+    return [at(0), at(0.01), at(0.99), at(1)];
+  }
+  // The points' box; where a few points lie far out (beyond 30% of the 1st..99th
+  // percentile box), that box widened a bit instead: far outliers do not
+  // shrink the map to a corner (they are drawn on the canvas's edge).
+  function refit(force) {
+    if (n === 0) return;
+    const stride = Math.max(1, Math.floor(n / 4000));
+    const qx = quantiles(tx, n, stride), qy = quantiles(ty, n, stride);
+    const box = [];
+    for (const q of [qx, qy]) {
+      const span = Math.max(q[2] - q[1], 0.02);
+      let lo = q[1] - 0.04 * span, hi = q[2] + 0.04 * span;
+      if (q[0] >= q[1] - 0.3 * span) lo = q[0];  // every point fits: EDGE is the margin
+      if (q[3] <= q[2] + 0.3 * span) hi = q[3];
+      box.push([lo, hi]);
+    }
+    const next = { cx: (box[0][0] + box[0][1]) / 2, cy: (box[1][0] + box[1][1]) / 2,
+                   w: box[0][1] - box[0][0], h: box[1][1] - box[1][0] };
+    const size = Math.max(fit.w, fit.h, 1e-6);
+    const dw = Math.abs(next.w - fit.w) / 2, dh = Math.abs(next.h - fit.h) / 2;  // how far an edge moved
+    const change = Math.max(Math.abs(next.cx - fit.cx) + dw, Math.abs(next.cy - fit.cy) + dh);
+    if (force || change > 0.05 * size) {
+      Object.assign(fit, next); viewMoving = true; dirty = true;
+    }
+  }
+  function scale() {
+    return Math.max(1e-6, Math.min((W - 2 * EDGE) / Math.max(shown.w, 1e-6), (H - 2 * EDGE) / Math.max(shown.h, 1e-6)));
+  }
+  let k = 1;  // the scale of the frame being drawn (set by draw)
+  const clamp = function (v, lo, hi) { return v < lo ? lo : v > hi ? hi : v; };
+  const sx = function (x) { return clamp(W / 2 + (x - shown.cx) * k, 4, W - 4); };
+  const sy = function (y) { return clamp(H / 2 - (y - shown.cy) * k, 4, H - 4); };
 
   // Which points outline a cluster: found on the targets when a frame arrives
   // (a sort per cluster), then drawn through the points' eased positions every
@@ -121,11 +161,67 @@
     return lo.slice(0, -1).concat(up.slice(0, -1));
   }
 
+  // -- cluster labels: at the cluster's centre, or, when that box is taken,
+  // at the nearest free place round it (rings of candidate offsets, wider
+  // than tall as labels are); the biggest clusters choose first, and a label
+  // keeps last frame's place while it is free, so labels do not hop about.
+  const LABEL_H = 20;
+  const RINGS = (function () {
+    const out = [];
+    for (let r = 1; r <= 48; r++) {
+      const m = 8 * r;
+      for (let j = 0; j < m; j++) {
+        const a = 2 * Math.PI * j / m;
+        out.push([Math.round(r * 16 * Math.cos(a)), Math.round(r * (LABEL_H + 2) / 2 * Math.sin(a))]);
+      }
+    }
+    return out;
+  })();
+  let labelBoxes = [];
+  const lastOffset = new Map();
+  function labelText(c) {
+    const base = KEYS[c] ? KEYS[c].toUpperCase() + (c < PADS ? " " + (c + 1) : "") : String(c);
+    const name = names[c];
+    return typeof name === "string" && name ? base + " · " + name : base;
+  }
+  function placeLabels(items) {
+    items.sort(function (a, b) { return b.size - a.size || a.c - b.c; });
+    const placed = [];
+    const overlap = function (x, y, w, h) {
+      let s = 0;
+      for (const p of placed) {
+        const ox = Math.min(x + w, p.x + p.w) - Math.max(x, p.x), oy = Math.min(y + h, p.y + p.h) - Math.max(y, p.y);
+        if (ox > 0 && oy > 0) s += ox * oy;
+      }
+      return s;
+    };
+    for (const it of items) {
+      const text = labelText(it.c), w = Math.min(W - 4, Math.ceil(ctx.measureText(text).width) + 8), h = LABEL_H;
+      const prev = lastOffset.get(it.c);
+      let best = null, bestCost = Infinity;
+      const tryAt = function (ox, oy) {
+        const x = clamp(it.ax + ox - w / 2, 2, W - w - 2), y = clamp(it.ay + oy - h / 2, 2, H - h - 2);
+        const cost = overlap(x, y, w, h);
+        if (cost < bestCost) { bestCost = cost; best = [x, y]; }
+        return cost === 0;
+      };
+      if (!tryAt(0, 0) && !(prev && tryAt(prev[0], prev[1]))) {
+        for (const o of RINGS) if (tryAt(o[0], o[1])) break;
+      }
+      const b = { c: it.c, text: text, x: best[0], y: best[1], w: w, h: h, ax: it.ax, ay: it.ay };
+      const ox = b.x + w / 2 - it.ax, oy = b.y + h / 2 - it.ay;
+      b.moved = Math.abs(ox) > 1 || Math.abs(oy) > 1;
+      lastOffset.set(it.c, [ox, oy]);
+      placed.push(b);
+    }
+    labelBoxes = placed;
+  }
+
   function draw(t) {
     requestAnimationFrame(draw);
     const dt = Math.min(0.1, (t - last) / 1000); last = t;
     if (waveDirty) drawWave();
-    if (!moving && !dirty && flashes.size === 0 && heldClusters.size === 0) return;
+    if (!moving && !viewMoving && !dirty && flashes.size === 0 && heldClusters.size === 0) return;
     dirty = false;
     if (moving) {
       const a = 1 - Math.exp(-dt * 8);
@@ -137,15 +233,25 @@
       }
       moving = far > 2e-4;
     }
+    if (viewMoving) {
+      const a = 1 - Math.exp(-dt * 5);
+      let far = 0;
+      for (const key of ["cx", "cy", "w", "h"]) {
+        const e = fit[key] - shown[key];
+        shown[key] += e * a; far = Math.max(far, Math.abs(e));
+      }
+      if (far < 1e-4) { Object.assign(shown, fit); viewMoving = false; }
+    }
+    k = scale();
     ctx.fillStyle = BG; ctx.fillRect(0, 0, W, H);
     ctx.font = "600 15px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
     const labels = [];
     for (const g of groups) {
       if (g.c < 0 || g.idx.length === 0) continue;
       const h = g.hull.map(function (i) { return [sx(dx[i]), sy(dy[i])]; });
-      let cx = 0, cy = 0;
-      for (const q of h) { cx += q[0]; cy += q[1]; }
-      cx /= h.length; cy /= h.length;
+      let cx = 0, cy = 0;  // the label's anchor: the members' mean
+      for (let j = 0; j < g.idx.length; j++) { cx += sx(dx[g.idx[j]]); cy += sy(dy[g.idx[j]]); }
+      cx /= g.idx.length; cy /= g.idx.length;
       if (h.length >= 3) {
         ctx.beginPath(); ctx.moveTo(h[0][0], h[0][1]);
         for (const q of h) ctx.lineTo(q[0], q[1]);
@@ -155,7 +261,7 @@
         ctx.strokeStyle = colour(g.c); ctx.globalAlpha = heldClusters.has(g.c) ? 1 : 0.55; ctx.lineWidth = 1.5;
         ctx.stroke(); ctx.globalAlpha = 1;
       }
-      labels.push([g.c, cx, cy]);
+      labels.push({ c: g.c, ax: cx, ay: cy, size: g.idx.length });
     }
     const r = n > 2000 ? 1.6 : n > 400 ? 2.2 : 3.2;
     for (const g of groups) {
@@ -187,10 +293,18 @@
     if (hover >= 0 && hover < n) {
       ctx.strokeStyle = "#fff"; ctx.beginPath(); ctx.arc(sx(dx[hover]), sy(dy[hover]), 6, 0, 2 * Math.PI); ctx.stroke();
     }
-    for (const [c, x, y] of labels) {
-      const text = KEYS[c] ? KEYS[c].toUpperCase() + (c < PADS ? " " + (c + 1) : "") : String(c);
-      ctx.lineWidth = 4; ctx.strokeStyle = BG; ctx.strokeText(text, x, y);
-      ctx.fillStyle = "#fff"; ctx.fillText(text, x, y);
+    placeLabels(labels);
+    ctx.lineWidth = 1; ctx.strokeStyle = "rgba(255,255,255,0.6)"; ctx.fillStyle = "rgba(255,255,255,0.8)";
+    for (const b of labelBoxes) {  // a label pushed off its cluster: a thin line back to the centre
+      if (!b.moved) continue;
+      const ex = clamp(b.ax, b.x, b.x + b.w), ey = clamp(b.ay, b.y, b.y + b.h);
+      ctx.beginPath(); ctx.moveTo(b.ax, b.ay); ctx.lineTo(ex, ey); ctx.stroke();
+      ctx.beginPath(); ctx.arc(b.ax, b.ay, 2, 0, 2 * Math.PI); ctx.fill();
+    }
+    for (const b of labelBoxes) {
+      const x = b.x + b.w / 2, y = b.y + b.h / 2;
+      ctx.lineWidth = 4; ctx.strokeStyle = BG; ctx.strokeText(b.text, x, y);
+      ctx.fillStyle = "#fff"; ctx.fillText(b.text, x, y);
     }
     for (const c of heldClusters.keys()) if (now - heldClusters.get(c) > 30000) heldClusters.delete(c);
   }
@@ -343,7 +457,8 @@
         for (const p of m.peaks) peaks.push(p);
       } else if (m.first <= peaksFirst) { peaks = m.peaks.slice(); peaksFirst = m.first; }
       waveDirty = true;
-    } else if (m.t === "hello") { peaks = []; peaksFirst = 0; }
+    } else if (m.t === "names") { names = m.names && typeof m.names === "object" ? m.names : {}; dirty = true; }
+    else if (m.t === "hello") { peaks = []; peaksFirst = 0; names = {}; }
   }
 
   function connect() {
@@ -376,7 +491,10 @@
       cid[i] = Math.max(-1, Math.min(127, p.cluster)); born[i] = 0;
     });
     n = s.length; version = 1;
-    regroup();
+    names = {};
+    for (const c of map.clusters || []) if (c && typeof c.name === "string" && c.name) names[c.id] = c.name;
+    regroup(true);
+    Object.assign(shown, fit);
     offline = s;
     const nc = (map.clusters || []).length;
     $("status").textContent = (C.title ? C.title + ": " : "") + n + " snippets · " + nc + " clusters · offline map";
@@ -397,10 +515,19 @@
       const r = canvas.getBoundingClientRect();
       return [r.left + sx(dx[i]), r.top + sy(dy[i])];
     },
-    settled: function () { return !moving; },
+    settled: function () { return !moving && !viewMoving; },
+    // The view as drawn: canvas size, the scale (CSS px per map unit) and the
+    // label boxes of the last frame (CSS px from the canvas's top left).
+    view: function () { return { W: W, H: H, scale: k, fit: Object.assign({}, fit), shown: Object.assign({}, shown) }; },
+    labels: function () { return labelBoxes.map(function (b) { return Object.assign({}, b); }); },
+    get names() { return Object.assign({}, names); },
   };
 
   window.addEventListener("resize", resize);
+  // The canvas also changes size without the window (the status line wraps, the pads show).
+  if (window.ResizeObserver) new ResizeObserver(function () {
+    if (canvas.clientWidth !== W || canvas.clientHeight !== H) resize();
+  }).observe(canvas);
   resize();
   if (LIVE) connect();
   else { document.body.classList.add("offline"); loadOffline(C.map || {}); }
