@@ -18,7 +18,7 @@ import numpy as np
 
 from livemappr.analysis.fft import fft_tables, work_size
 
-__all__ = ["MelConfig", "MelPlan", "mel_plan", "hz_to_mel", "mel_to_hz", "WINDOWS"]
+__all__ = ["MelConfig", "MelPlan", "mel_plan", "band_centres", "hz_to_mel", "mel_to_hz", "WINDOWS"]
 
 #: Window name -> cosine-sum coefficients (scipy's periodic definitions).
 WINDOWS = {
@@ -157,6 +157,15 @@ def _window(config: MelConfig) -> np.ndarray:
     lpad = (config.n_fft - wl) // 2
     full[lpad:lpad + wl] = w
     return full
+
+
+def band_centres(config: MelConfig) -> np.ndarray:
+    """Centre frequency of each mel band in Hz, ndarray of shape (n_mels,)
+    (``librosa.mel_frequencies(n_mels + 2, ...)[1:-1]``)."""
+    edges = mel_to_hz(np.linspace(hz_to_mel(config.fmin, config.htk),
+                                  hz_to_mel(config.fmax_hz, config.htk),
+                                  config.n_mels + 2), config.htk)
+    return np.ascontiguousarray(edges[1:-1], dtype=np.float64)
 
 
 def _filterbank(config: MelConfig) -> np.ndarray:
