@@ -5,7 +5,7 @@ import pytest
 from sklearn.manifold import trustworthiness as sk_trust
 from sklearn.metrics import adjusted_rand_score
 
-from livemappr.mapping.quality import cluster_ari, knn_agreement, trustworthiness
+from livemappr.mapping.quality import cluster_ari, cluster_purity, knn_agreement, trustworthiness
 
 
 def test_trustworthiness_matches_sklearn():
@@ -58,3 +58,15 @@ def test_cluster_ari_matches_sklearn():
     for ids, ref in [(one, one), (each, each), (one, each), (each, one)]:
         assert cluster_ari(ids, ref) == adjusted_rand_score(ref, ids)
     assert cluster_ari(["x", "y", "y"], [2.0, 1.0, 1.0]) == 1.0
+
+
+def test_cluster_purity():
+    assert cluster_purity([0, 0, 1, 1], ["a", "a", "b", "b"]) == 1.0
+    # cluster 0 holds a,a,b (2 of 3 its majority), cluster 1 holds b: 3 of 4
+    assert cluster_purity([0, 0, 0, 1], ["a", "a", "b", "b"]) == 0.75
+    # one cluster for everything: the majority share
+    assert cluster_purity([5, 5, 5, 5, 5], list("aaabb")) == 0.6
+    # singletons are pure, whatever the labels
+    assert cluster_purity(np.arange(4), list("abab")) == 1.0
+    with pytest.raises(ValueError):
+        cluster_purity([0, 1], ["a"])

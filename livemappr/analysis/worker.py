@@ -96,7 +96,7 @@ class AnalysisWorker:
         self.poll_seconds = poll_seconds
         self.on_error = on_error or (lambda message: None)
         self.stats = {"snippets": 0, "frames": 0, "missed_frames": 0, "lost_snippets": 0, "bank_full": 0,
-                      "backpressure": 0, "errors": 0}
+                      "backpressure": 0, "errors": 0, "quiet_onsets": 0, "merged_onsets": 0}
         self.errors = {}
         self.recording = True  # whether the mic feeds the map (/livemappr/record)
         self._ids = itertools.count(first_id)
@@ -142,6 +142,9 @@ class AnalysisWorker:
             self._error(type(e).__name__, f"slicing failed: {e}")
             return n
         self.stats["frames"] += n
+        # onsets the slicer kept off the pads: mouth noises under the running level, second halves of "ksh"
+        self.stats["quiet_onsets"] = getattr(self.slicer, "n_quiet", 0)
+        self.stats["merged_onsets"] = getattr(self.slicer, "n_merged", 0)
         self._handle(snippets)
         return n
 

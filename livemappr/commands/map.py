@@ -128,7 +128,7 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         raise UsageError(f"only {len(rows)} sound(s) could be read: a map needs at least 2")
     X = np.stack([r[3] for r in rows]).astype(np.float64)
     t0 = time.monotonic()
-    live = LiveMap(n_clusters=min(clusters, len(rows)), random_state=seed).fit(X)
+    live = LiveMap.of_sounds(min(clusters, len(rows)), extractor, random_state=seed).fit(X)
     snap = live.snapshot
     fit_s = time.monotonic() - t0
     ids = np.asarray(snap.cluster_ids)
@@ -170,6 +170,7 @@ def _report(X, snap, rows, labels, out_dir):
         "trustworthiness": round(float(quality.trustworthiness(X[keep], P, n_neighbors=10)), 4),
         "knn_agreement": round(float(quality.knn_agreement(P, y, n_neighbors=10)), 4),
         "cluster_ari": round(float(quality.cluster_ari(np.asarray(snap.cluster_ids)[keep], y)), 4),
+        "cluster_purity": round(float(quality.cluster_purity(np.asarray(snap.cluster_ids)[keep], y)), 4),
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=1))
     print("report: " + ", ".join(f"{k} {v}" for k, v in report.items()))

@@ -140,6 +140,11 @@ class StableKMeans(Params):
         A split is kept when it leaves less than this fraction of the cluster's
         sum of squares.
     min_cluster_size : int, default 5
+    min_separation : float or None
+        A split is kept only when the two halves' centres are at least this far
+        apart: "two clusters are really different sounds". Meaningful in a
+        space whose unit is the spread within one kind of sound (the learned
+        projection's, analysis/projection.py); None: no such test.
     hysteresis : float in [0, 1), default 0.3
     n_iter : int, default 1
         Lloyd iterations per :meth:`update`.
@@ -155,8 +160,9 @@ class StableKMeans(Params):
     """
 
     def __init__(self, n_clusters=16, split_threshold=0.75, min_cluster_size=5,
-                 hysteresis=0.3, n_iter=1, random_state=None):
+                 hysteresis=0.3, n_iter=1, min_separation=None, random_state=None):
         self.n_clusters = n_clusters
+        self.min_separation = min_separation
         self.split_threshold = split_threshold
         self.min_cluster_size = min_cluster_size
         self.hysteresis = hysteresis
@@ -172,6 +178,8 @@ class StableKMeans(Params):
             raise ValueError(f"hysteresis must be in [0, 1), got {self.hysteresis!r}")
         if self.min_cluster_size < 1:
             raise ValueError(f"min_cluster_size must be >= 1, got {self.min_cluster_size!r}")
+        if self.min_separation is not None and not self.min_separation >= 0:
+            raise ValueError(f"min_separation must be None or >= 0, got {self.min_separation!r}")
         X = np.ascontiguousarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
@@ -217,6 +225,8 @@ class StableKMeans(Params):
             if min(side.sum(), (~side).sum()) < self.min_cluster_size:
                 continue
             a, b = P[side].mean(axis=0), P[~side].mean(axis=0)
+            if self.min_separation is not None and ((a - b) ** 2).sum() < self.min_separation ** 2:
+                continue
             after = ((P[side] - a) ** 2).sum() + ((P[~side] - b) ** 2).sum()
             if after < self.split_threshold * sse[c]:
                 # The half nearer the old centre keeps the old id.

@@ -37,12 +37,33 @@ class LiveMap:
     random_state : int or None
     """
 
-    def __init__(self, n_clusters=16, tsne=None, clusters=None, random_state=None):
+    def __init__(self, n_clusters=16, tsne=None, clusters=None, random_state=None,
+                 cluster_on="map", min_separation=None):
+        if cluster_on not in ("map", "features"):
+            raise ValueError(f"cluster_on must be 'map' or 'features', got {cluster_on!r}")
         self.tsne = tsne if tsne is not None else IncrementalTSNE(random_state=random_state)
         self.clusters = clusters if clusters is not None else StableKMeans(
-            n_clusters, random_state=random_state)
+            n_clusters, random_state=random_state, min_separation=min_separation)
+        self.cluster_on = cluster_on
         self.publisher = SnapshotPublisher()
         self._labels = np.empty(0, np.int64)
+
+    @classmethod
+    def of_sounds(cls, n_clusters, extractor, random_state=None):
+        """The map a session and ``livemappr map`` make of the vectors ``extractor``
+        gives: clusters in that space, not on the 2-D map (leave-sources-out on
+        the development corpus, 16 clusters: drums ARI 0.43 against 0.30 on the
+        map), split only between sounds its projection tells apart
+        (``min_separation``): as many pads as kinds of sound."""
+        projection = getattr(extractor, "projection", None)
+        if projection is None:
+            return cls(n_clusters, random_state=random_state)
+        return cls(n_clusters, random_state=random_state, cluster_on="features",
+                   min_separation=projection.min_separation)
+
+    def cluster_space(self):
+        """The points the clusters are made of: the vectors, or the map's 2-D positions."""
+        return self.features if self.cluster_on == "features" else self.tsne.embedding_
 
     @property
     def features(self):
@@ -66,7 +87,7 @@ class LiveMap:
     def fit(self, X):
         """Map a library offline, cluster it and publish. X : (n_samples, n_features)."""
         self.tsne.fit(X)
-        self._labels = self.clusters.fit(self.tsne.embedding_).labels_.copy()
+        self._labels = self.clusters.fit(self.cluster_space()).labels_.copy()
         self._publish()
         return self
 
@@ -82,7 +103,7 @@ class LiveMap:
         int : the snippet's index on the map.
         """
         i = self.tsne.add(x)
-        y = self.tsne.embedding_[i]
+        y = self.cluster_space()[i]
         centres = getattr(self.clusters, "cluster_centers_", None)
         label = 0 if centres is None else int(np.argmin(((centres - y) ** 2).sum(axis=1)))
         self._labels = np.append(self._labels, label)
@@ -99,13 +120,22 @@ class LiveMap:
         if getattr(self.tsne, "n_samples_", 0) == 0:
             return 0.0  # nothing on the map yet
         moved = self.tsne.refine(n_steps)
-        self._labels = self.clusters.update(self.tsne.embedding_).copy()
+        if self.cluster_on == "map" or self._labels.shape[0] != getattr(self.clusters, "labels_", ()).__len__():
+            # on the map the points move each step; in feature space only new points change them
+            self._labels = self.clusters.update(self.cluster_space()).copy()
         self._publish()
         return moved
 
     def _publish(self):
+        Y = self.tsne.embedding_
         centres = getattr(self.clusters, "cluster_centers_", np.empty((0, 2)))
-        self.publisher.publish(self.tsne.embedding_, self._labels, centres)
+        if self.cluster_on == "features" and centres.shape[0]:
+            # where a cluster sits on the map: the mean of its points there
+            k = centres.shape[0]
+            n = np.bincount(self._labels, minlength=k).astype(np.float64)
+            at = np.stack([np.bincount(self._labels, weights=Y[:, j], minlength=k) for j in range(2)], 1)
+            centres = at / np.maximum(n, 1)[:, None]
+        self.publisher.publish(Y, self._labels, centres)
 
 
 def warm_up(n_features=8):

@@ -201,3 +201,28 @@ def cluster_ari(cluster_ids, labels):
     if den == 0:  # both all in one cluster, or both all singletons: the same partition
         return 1.0
     return float(2 * num / den)
+
+
+def cluster_purity(cluster_ids, labels):
+    """Share of points whose cluster's most common label is their own label:
+    "a pad plays one kind of sound" (1 when every cluster holds one label).
+
+    Parameters
+    ----------
+    cluster_ids, labels : array-like of shape (n_samples,), any comparable values
+
+    Returns
+    -------
+    float in (0, 1]; nan for no points
+    """
+    cluster_ids = np.asarray(cluster_ids)
+    labels = np.asarray(labels)
+    if cluster_ids.shape != labels.shape:
+        raise ValueError(f"cluster_ids {cluster_ids.shape} and labels {labels.shape} differ in shape")
+    if labels.size == 0:
+        return float("nan")
+    _, a = np.unique(labels.ravel(), return_inverse=True)
+    _, b = np.unique(cluster_ids.ravel(), return_inverse=True)
+    table = np.zeros((int(b.max()) + 1, int(a.max()) + 1), np.int64)
+    np.add.at(table, (b, a), 1)
+    return float(table.max(axis=1).sum() / labels.size)

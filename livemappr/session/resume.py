@@ -99,7 +99,7 @@ def _rebuild(live, items, labels, positions):
             live.add(X[0])
         return
     live.tsne.fit(X[:n_old], init=positions)
-    Y = live.tsne.embedding_
+    Y = np.asarray(live.cluster_space(), dtype=np.float64)
     clusters = live.clusters
     clusters.fit(Y)  # its bookkeeping; the partition is replaced by the saved one
     k = int(labels.max()) + 1

@@ -150,13 +150,15 @@ class Session:
         self.log(f"livemappr: kernels ready in {seconds:.1f} s")
 
     def _start_workers(self):
+        from livemappr.analysis.features import FeatureExtractor
         from livemappr.analysis.worker import AnalysisWorker
         from livemappr.control.playable import SnapshotRef
         from livemappr.mapping.livemap import LiveMap
         from livemappr.mapping.worker import MapWorker
 
         self.snapshots = SnapshotRef()
-        live = LiveMap(n_clusters=self.config.clusters, random_state=0)
+        # the extractor the analysis worker and resume make: the vectors this map clusters
+        live = LiveMap.of_sounds(self.config.clusters, FeatureExtractor(), random_state=0)
         items = []
         if self.config.directory:
             from livemappr.session.resume import resume
