@@ -149,7 +149,7 @@ def learn(X, labels, groups, **kw) -> Projection:
     return Projection.learn(X, kinds(labels, groups), FeatureExtractor(projection=None).config.layout, **kw)
 
 
-def ours(group: str, shrinkage: float = 0.1, seed: int = 0) -> Scores:
+def ours(group: str, seed: int = 0, **learn_kw) -> Scores:
     """Our pipeline on ``group``, each source scored by a projection that never saw it."""
     X, labels, sources, groups = whole_corpus()
     in_group = groups == group
@@ -159,7 +159,7 @@ def ours(group: str, shrinkage: float = 0.1, seed: int = 0) -> Scores:
     owned = []
     for held in folds(sg):
         out = np.isin(sources, held)
-        proj = learn(X[~out], labels[~out], groups[~out], shrinkage=shrinkage)
+        proj = learn(X[~out], labels[~out], groups[~out], **learn_kw)
         Z = proj.transform(Xg)
         live = LiveMap(N_CLUSTERS, random_state=seed).fit(Z)
         P = np.asarray(live.snapshot.positions)

@@ -1,6 +1,7 @@
 """``livemappr map`` on real drum one-shots and a drum track."""
 
 import json
+import pathlib
 import struct
 import zlib
 
@@ -69,6 +70,14 @@ def test_map_of_a_sample_folder(library, tmp_path, capsys):
     labels = [line.rsplit(",", 1)[1] for line in (library / "labels.csv").read_text().split()]
     p = np.unique(labels, return_counts=True)[1] / len(labels)
     assert report["knn_agreement"] > 1.5 * float((p ** 2).sum())
+    # a pad plays one kind of sound, and each cluster is named by the kind most of it is
+    assert report["cluster_purity"] > float(p.max()) + 0.2
+    label_of = {str(pathlib.Path(k).resolve()): v for k, v in
+                (line.rsplit(",", 1) for line in (library / "labels.csv").read_text().split())}
+    for c in m.clusters:
+        held = [label_of[str((out / s.source).resolve())] for s in m.snippets if s.cluster == c.id]
+        assert held.count(c.name) == max(held.count(x) for x in held), (c, held)
+    assert '"name"' in (out / "map.html").read_text()
 
 
 def test_map_of_a_track_cuts_it_at_the_hits(tmp_path):

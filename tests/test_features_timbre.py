@@ -89,3 +89,11 @@ def test_the_attack_block_sees_what_happens_in_the_first_40_ms():
     early[:int(0.03 * SR)] = rng.normal(size=int(0.03 * SR))  # a click before the noise
     o = 144 + 68
     assert fe.vector(early)[o:o + 16].mean() > fe.vector(late)[o:o + 16].mean() + 20
+
+
+def test_without_mfccs_the_vector_is_the_band_block_alone():
+    fe = FeatureExtractor(FeatureConfig(n_mfcc=0), projection=None)
+    y = _hit(5)
+    v = fe.vector(y)
+    assert v.shape == (144,) and fe.config.n_features == 144
+    np.testing.assert_array_equal(v, FeatureExtractor(projection=None).vector(y)[:144])

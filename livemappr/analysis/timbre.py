@@ -61,7 +61,8 @@ def dct_matrix(n_mfcc: int, n_mels: int) -> np.ndarray:
     n = np.arange(n_mels)
     k = np.arange(n_mfcc)[:, None]
     m = np.cos(np.pi * k * (2 * n + 1) / (2 * n_mels)) * math.sqrt(2.0 / n_mels)
-    m[0] /= math.sqrt(2.0)
+    if n_mfcc:
+        m[0] /= math.sqrt(2.0)
     m.setflags(write=False)
     return m
 
@@ -70,12 +71,14 @@ def dct_matrix(n_mfcc: int, n_mels: int) -> np.ndarray:
 def _mfcc_frames(db, dct, out):
     """MFCCs of a dB spectrogram db (n_mels, n_frames) into out (n_mfcc, n_frames)."""
     n_mfcc, n_mels = dct.shape
-    for t in range(db.shape[1]):
-        for k in range(n_mfcc):
-            s = 0.0
-            for b in range(n_mels):
-                s += dct[k, b] * db[b, t]
-            out[k, t] = s
+    n_frames = db.shape[1]
+    for k in range(n_mfcc):
+        for t in range(n_frames):
+            out[k, t] = 0.0
+        for b in range(n_mels):
+            c = dct[k, b]
+            for t in range(n_frames):  # contiguous: vectorised
+                out[k, t] += c * db[b, t]
 
 
 @njit(nogil=True, cache=True)
@@ -85,23 +88,23 @@ def _shape_frames(power, freqs, out):
     n_bands, n_frames = power.shape
     for t in range(n_frames):
         s = 0.0
-        for b in range(n_bands):
-            s += power[b, t]
-        tiny = s <= 1e-300
-        norm = 1.0 if tiny else s
-        c = 0.0
-        for b in range(n_bands):
-            c += freqs[b] * power[b, t] / norm
-        bw = 0.0
-        for b in range(n_bands):
-            d = freqs[b] - c
-            bw += power[b, t] / norm * d * d
+        sf = 0.0
         logs = 0.0
         lin = 0.0
         for b in range(n_bands):
-            v = max(1e-10, power[b, t])
+            p = power[b, t]
+            s += p
+            sf += freqs[b] * p
+            v = max(1e-10, p)
             logs += math.log(v)
             lin += v
+        norm = 1.0 if s <= 1e-300 else s
+        c = sf / norm
+        bw = 0.0
+        for b in range(n_bands):
+            d = freqs[b] - c
+            bw += power[b, t] * d * d
+        bw /= norm
         flat = math.exp(logs / n_bands) / (lin / n_bands)
         roll = 0.0
         acc = 0.0

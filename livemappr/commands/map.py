@@ -18,6 +18,7 @@ import os
 import pathlib
 import sys
 import time
+from collections import Counter
 
 import numpy as np
 
@@ -138,7 +139,9 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         entries.append(mapfile.SnippetEntry(i, source.replace(os.sep, "/"), a / samplerate, b / samplerate,
                                             float(snap.positions[i, 0]), float(snap.positions[i, 1]), int(ids[i])))
     sizes = np.bincount(ids[ids >= 0], minlength=1)
-    cluster_entries = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]))
+    label_of = read_labels(labels) if labels else {}
+    names = _dominant_labels(ids, [label_of.get(str(pathlib.Path(r[0]).resolve())) for r in rows])
+    cluster_entries = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]), names.get(c))
                             for c in range(len(sizes)) if sizes[c] > 0)
     mf = mapfile.MapFile(samplerate, tuple(entries), cluster_entries)
     mapfile.write(out_dir, mf)
@@ -150,10 +153,20 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     summary = {"snippets": len(rows), "clusters": len(cluster_entries), "skipped": len(skipped),
                "fit_s": round(fit_s, 2)}
     if labels:
-        summary.update(_report(X, snap, rows, read_labels(labels), out_dir))
+        summary.update(_report(X, snap, rows, label_of, out_dir))
     log(f"mapped {len(rows)} sounds into {len(cluster_entries)} clusters in {fit_s:.1f} s: "
         f"{out_dir / mapfile.FILENAME}, {out_dir / 'map.png'}, {out_dir / 'map.html'}")
     return summary
+
+
+def _dominant_labels(ids, named):
+    """Each cluster's most common label among its labelled sounds (``--labels``),
+    where it holds any: the name the map view shows beside its letter."""
+    counts = {}
+    for c, label in zip(ids.tolist(), named):
+        if label is not None and c >= 0:
+            counts.setdefault(c, Counter())[label] += 1
+    return {c: cnt.most_common(1)[0][0][:40] for c, cnt in counts.items()}
 
 
 def _report(X, snap, rows, labels, out_dir):

@@ -77,7 +77,8 @@ def vowel(rng, name):
     return y * _env(n, 0.02, 0.25)
 
 
-def take(seed=7, seconds=20.0):
+def take(seed=7, seconds=20.0, events=None):
+    """The take, float32 at SR; ``events``, a list, gets (onset seconds, kind) of each sound."""
     rng = np.random.default_rng(seed)
     out = np.zeros(int(seconds * SR) + SR)
     beat = 60.0 / BPM
@@ -93,6 +94,8 @@ def take(seed=7, seconds=20.0):
         y = y / (np.abs(y).max() + 1e-9) * rng.uniform(0.35, 0.7)
         start = int((t + rng.normal(0, 0.006)) * SR)
         out[start:start + y.size] += y
+        if events is not None:
+            events.append((start / SR, what))
         t += beat / 2
         step += 1
     out += rng.standard_normal(out.size) * 10 ** (-65 / 20)  # a room

@@ -83,12 +83,20 @@ class ClusterEntry:
     key: str
     note: int
     size: int
+    name: str | None = None  # a taught name or the dominant type, where one is known
 
     @classmethod
-    def of(cls, cid, size):
+    def of(cls, cid, size, name=None):
         """Cluster ``cid``'s entry: its key letter (a-z, then none) and MIDI
         note (pads from 36, GM kick, up)."""
-        return cls(cid, KEYS[cid] if 0 <= cid < len(KEYS) else "", min(FIRST_PAD_NOTE + cid, 127), size)
+        return cls(cid, KEYS[cid] if 0 <= cid < len(KEYS) else "", min(FIRST_PAD_NOTE + cid, 127), size,
+                   name)
+
+    def to_json(self):
+        d = asdict(self)
+        if self.name is None:
+            del d["name"]  # absent, not null: the contract's "no name"
+        return d
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,7 @@ class MapFile:
     def to_json(self):
         return {"format": FORMAT, "version": VERSION, "sample_rate": self.sample_rate,
                 "snippets": [asdict(s) for s in self.snippets],
-                "clusters": [asdict(c) for c in self.clusters]}
+                "clusters": [c.to_json() for c in self.clusters]}
 
 
 #: Snippets formatted and written at a time: what a write holds in memory
@@ -141,7 +149,7 @@ def write(directory, mapfile):
                 else:
                     lines = [_entry_line(e) for e in snippets[a:b]]
                 f.write(("\n  " if a == 0 else ",\n  ") + ",\n  ".join(lines))
-            clusters = ",\n  ".join(json.dumps(asdict(c)) for c in mapfile.clusters)
+            clusters = ",\n  ".join(json.dumps(c.to_json()) for c in mapfile.clusters)
             f.write('\n ],\n "clusters": [' + (f"\n  {clusters}\n ]" if clusters else "]") + "\n}\n")
     except BaseException:
         tmp.unlink(missing_ok=True)  # the old map.json stays as it was
@@ -212,7 +220,12 @@ def read(directory_or_file):
         note = _field(f"{w}.note", c.get("note"), "int", 0)
         if note > 127:
             raise MapFileError(f"{w}.note must be a MIDI note 0..127, got {note}")
+        name = c.get("name")
+        if name is not None:
+            name = _field(f"{w}.name", name, "str")
+            if len(name) > 40:
+                raise MapFileError(f"{w}.name must be at most 40 characters, got {len(name)}")
         out_clusters.append(ClusterEntry(_field(f"{w}.id", c.get("id"), "int", 0),
                                          _field(f"{w}.key", c.get("key"), "str"), note,
-                                         _field(f"{w}.size", c.get("size"), "int", 0)))
+                                         _field(f"{w}.size", c.get("size"), "int", 0), name))
     return MapFile(rate, tuple(out_snippets), tuple(out_clusters))
