@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -73,7 +74,12 @@ def _cache_path(corpus, what: str):
 def descriptors(corpus) -> np.ndarray:
     """Our unprojected descriptors, ndarray of shape (n, n_descriptors), float32."""
     fe = FeatureExtractor(projection=None)
-    path = _cache_path(corpus, "descriptors-" + hashlib.sha1(fe.config.layout.encode()).hexdigest()[:8])
+    # keyed by the layout and the code that computes it: an edited kernel recomputes
+    import livemappr.analysis as analysis
+
+    code = b"".join((Path(analysis.__file__).parent / f).read_bytes()
+                    for f in ("features.py", "timbre.py", "melbank.py", "plan.py", "fft.py"))
+    path = _cache_path(corpus, "descriptors-" + hashlib.sha1(fe.config.layout.encode() + code).hexdigest()[:8])
     if path.exists():
         return np.load(path)
     X = np.stack([fe.vector(np.ascontiguousarray(a, dtype=np.float32), SR) for a in corpus.audio])

@@ -306,6 +306,7 @@ class FeatureExtractor:
                                  f"these are '{self.config.layout}'")
         self.projection = projection
         self._raw = threading.local()
+        self._plans = {}  # sample rate -> _kernel_plan (read-only once made: shared by threads)
 
     @property
     def n_features(self) -> int:
@@ -349,7 +350,7 @@ class FeatureExtractor:
             raise ValueError(f"y must have dtype float32 or float64, got {y.dtype}")
         if y.shape[0] < 1:
             raise ValueError("y must have at least 1 sample, got 0")
-        plan = self._plan(sample_rate)
+        plan, args, tables = self._kernel_plan(sample_rate)
         c = plan.config
         if out is None:
             out = np.empty(self.n_features, dtype=np.float32)
@@ -361,18 +362,27 @@ class FeatureExtractor:
         n_use = min(y.shape[0], max(1, int(self.config.max_seconds * c.sample_rate)))
         stats = np.empty(4, dtype=np.float64)
         n_frames = 1 + n_use // c.hop_length
-        freqs, dct, attack, decay = _timbre_tables(self.config, c)
         work = workspace(plan.work_size + n_use + (2 * c.n_mels + self.config.n_mfcc + 6) * n_frames
                          + n_timbre(self.config.n_mfcc, self.config.n_attack))
-        _features(kernel_array(y), n_use, float(self.config.clip_level), c.hop_length,
-                  *plan.kernel_args, self.config.n_env, float(self.config.std_weight), freqs, dct,
-                  attack, decay, self.config.n_attack, raw, stats, work, DEFAULT_FFT)
+        _features(kernel_array(y), n_use, *args, *tables, raw, stats, work, DEFAULT_FFT)
         if self.projection is not None:
             self.projection.apply(raw, out)
-        with np.errstate(divide="ignore"):
-            peak_db = float(20 * np.log10(stats[2]))
-            rms_db = float(10 * np.log10(stats[3]))
+        peak_db = 20 * math.log10(stats[2]) if stats[2] > 0 else -math.inf
+        rms_db = 10 * math.log10(stats[3]) if stats[3] > 0 else -math.inf
         return SnippetFeatures(out, int(y.shape[0]), int(stats[0]), int(stats[1]), peak_db, rms_db)
+
+    def _kernel_plan(self, sample_rate):
+        """(plan, the kernel's arguments before the tables, the tables) for a
+        rate, built once per rate: a snippet costs the kernel, not its set-up."""
+        hit = self._plans.get(sample_rate)
+        if hit is None:
+            plan = self._plan(sample_rate)
+            c = plan.config
+            cfg = self.config
+            args = (float(cfg.clip_level), c.hop_length, *plan.kernel_args, cfg.n_env, float(cfg.std_weight))
+            freqs, dct, attack, decay = _timbre_tables(cfg, c)
+            hit = self._plans[sample_rate] = (plan, args, (freqs, dct, attack, decay, cfg.n_attack))
+        return hit
 
     def _raw_buffer(self) -> np.ndarray:
         buf = getattr(self._raw, "buf", None)

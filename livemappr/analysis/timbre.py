@@ -82,9 +82,12 @@ def _mfcc_frames(db, dct, out):
 
 
 @njit(nogil=True, cache=True)
-def _shape_frames(power, freqs, out):
+def _shape_frames(power, db, freqs, out):
     """Centroid, bandwidth, flatness, roll-off (Hz, Hz, ratio, Hz) of each frame of
-    a power spectrogram power (n_bands, n_frames) into out (4, n_frames)."""
+    a power spectrogram power (n_bands, n_frames) into out (4, n_frames). ``db``
+    is ``10 log10(max(power, 1e-10))`` (the flatness's logarithms, which the
+    features have already taken; a floor under it changes only bands that far
+    below the top)."""
     n_bands, n_frames = power.shape
     for t in range(n_frames):
         s = 0.0
@@ -95,9 +98,8 @@ def _shape_frames(power, freqs, out):
             p = power[b, t]
             s += p
             sf += freqs[b] * p
-            v = max(1e-10, p)
-            logs += math.log(v)
-            lin += v
+            logs += db[b, t]
+            lin += max(1e-10, p)
         norm = 1.0 if s <= 1e-300 else s
         c = sf / norm
         bw = 0.0
@@ -105,7 +107,7 @@ def _shape_frames(power, freqs, out):
             d = freqs[b] - c
             bw += power[b, t] * d * d
         bw /= norm
-        flat = math.exp(logs / n_bands) / (lin / n_bands)
+        flat = math.exp(logs * (math.log(10.0) / 10.0) / n_bands) / (lin / n_bands)
         roll = 0.0
         acc = 0.0
         for b in range(n_bands):
@@ -184,7 +186,7 @@ def timbre_block(power, db, top, freqs, dct, attack_frames, decay_frames, n_atta
             dv = math.sqrt(dv / nd)
         out[2 * n_mfcc + k] = dv
     # Shape, weighted by frame power.
-    _shape_frames(power, freqs, shape)
+    _shape_frames(power, db, freqs, shape)
     for t in range(n_frames):
         s = 0.0
         for b in range(n_mels):
