@@ -24,7 +24,11 @@ class TransportRig:
         self.osc = OscServer(self.t, host="127.0.0.1", port=0, transport=self.tr)
 
     def send(self, path, *args):
+        """Handle one datagram; an export it asks for (on the background
+        worker) has finished when this returns."""
         self.osc.handle(message(path, *args), CLIENT)
+        assert self.tr.background.idle(30), "the export did not finish in 30 s"
 
     def close(self):
         self.osc.close()
+        self.tr.background.close()

@@ -131,7 +131,8 @@ OSC = (
     Address("/livemappr/clock/out", "in", (Arg("on", "flag"),), "time",
             "Send MIDI clock (24 ppqn, start/stop/song position) from the livemappr-clock port."),
     Address("/livemappr/export", "in", (), "time",
-            "Write the loop tracks (loop_<n>.wav) and patterns (pattern_<n>.mid) to the session directory."),
+            "Write the loop tracks (loop_<n>.wav) and patterns (pattern_<n>.mid) to the session directory, "
+            "in the background (answered by /livemappr/export/done or /livemappr/export/failed)."),
     Address("/livemappr/loop/record", "in", (Arg("on", "flag"),), "time",
             "Loop track 0: start (1) or close (0) recording (see /livemappr/loop/<n>/record)."),
     Address("/livemappr/loop/play", "in", (Arg("on", "flag"),), "time", "Loop track 0: play (1) or mute (0)."),
@@ -191,6 +192,10 @@ OSC = (
     Address("/livemappr/record/state", "out", (Arg("on", "int"),), "", "Whether the mic feeds the map."),
     Address("/livemappr/error", "out", (Arg("kind", "str"), Arg("message", "str")), "",
             "The first error of each kind (later ones are only counted)."),
+    Address("/livemappr/export/done", "out", (Arg("files", "int"),), "",
+            "An export finished (it runs in the background): how many files it wrote."),
+    Address("/livemappr/export/failed", "out", (Arg("message", "str"),), "",
+            "An export failed, and why."),
 )
 
 INBOUND = tuple(a for a in OSC if a.direction == "in")

@@ -6,13 +6,36 @@ and marks changes.
 
 Feedback leaves from the server's own socket, so a client sees replies from
 the port it sends to (TouchOSC matches on that). Sends are non-blocking UDP:
-a slow or vanished client cannot hold up the engine or the server. Clients
-are limited to :data:`MAX_SUBSCRIBERS` so that spoofed subscriptions cannot
-turn the engine into a traffic amplifier.
+a slow or vanished client cannot hold up the engine or the server.
+
+Not an amplifier: a 32-byte ``/livemappr/subscribe`` (whose sender address
+anyone can forge) must not buy kilobytes. So what a subscribe answers is
+bounded, not what it asks for:
+
+- at most :data:`MAX_SUBSCRIBERS` subscribers;
+- a subscriber's whole state (the map, labels, colours, record and Time
+  state) at most once per :data:`FULL_STATE_INTERVAL` seconds, however often
+  it subscribes (repeats in between are folded into one, sent when the
+  interval is up);
+- whole states to all subscribers together at most
+  :data:`FULL_STATES_PER_SECOND` a second (a burst of
+  :data:`FULL_STATE_BURST`);
+- a new map version is sent to the subscribers at most once per
+  :data:`MAP_INTERVAL` (the newest one; the engine's own changes, not a
+  client's request).
+
+Bytes out per period are therefore bounded whatever comes in; at 260
+snippets (a 6.6 KB map) a flood of subscribes from one address gets at most
+one map per 2 s (``tests/test_control_hostile_osc.py`` measures the ratio).
+
+The feedback thread also watches the audio thread's pending table: commands
+it had to drop because it was full are counted as ``commands_dropped``
+(reported once, like every error kind).
 """
 
 import colorsys
 import threading
+import time
 
 from pythonosc.osc_message_builder import OscMessageBuilder
 
@@ -20,6 +43,10 @@ from livemappr.control import addresses as _a
 from livemappr.threads import Daemon
 
 MAX_SUBSCRIBERS = 16
+FULL_STATE_INTERVAL = 2.0  # seconds between whole states to one subscriber
+FULL_STATES_PER_SECOND = 1.0  # whole states to all subscribers together
+FULL_STATE_BURST = 4
+MAP_INTERVAL = 0.5  # seconds between map versions sent
 POINTS_PER_MESSAGE = 64  # 64 * 3 floats: well under any UDP size limit
 _GOLDEN = 0.618033988749895
 
@@ -88,34 +115,42 @@ class Feedback:
         self.record = record or (lambda: False)
         self.loop_position = loop_position
         self.extras = []  # callables returning datagrams for every subscriber (Time and loops)
+        self.extras_full = []  # callables returning the whole state of an extra, for a new subscriber
         self.subscribers = []
         self.sent = 0
-        self._fresh = []  # subscribers that need the full state
+        self.sent_bytes = 0
+        self.errors = errors
+        self._fresh = {}  # subscribers that asked for the whole state (an ordered set)
+        self._last_full = {}  # subscriber -> monotonic time its last whole state went out
+        self._tokens = float(FULL_STATE_BURST)
+        self._tokens_at = time.monotonic()
         self._pending = []  # one-off datagrams (errors, record state)
         self._lock = threading.Lock()
         self._version = None
+        self._version_at = 0.0
         self._meters = None
+        self._dropped = 0  # the pending table's drop count already reported
         self._thread = Daemon("livemappr-feedback", self._run,
                               on_error=lambda message: errors.count("feedback_thread", message))
         self._stop = self._thread.stopping
         errors.listeners.append(self._error)
 
     def subscribe(self, address):
-        """Add ``(host, port)``; False when the list is full."""
+        """Add ``(host, port)`` and ask for its whole state (sent within the
+        limits above); False when the list is full."""
         with self._lock:
-            if address in self.subscribers:
-                self._fresh.append(address)
-                return True
-            if len(self.subscribers) >= MAX_SUBSCRIBERS:
-                return False
-            self.subscribers.append(address)
-            self._fresh.append(address)
+            if address not in self.subscribers:
+                if len(self.subscribers) >= MAX_SUBSCRIBERS:
+                    return False
+                self.subscribers.append(address)
+            self._fresh[address] = None
             return True
 
     def unsubscribe(self, address):
         with self._lock:
             if address in self.subscribers:
                 self.subscribers.remove(address)
+            self._fresh.pop(address, None)
 
     def record_changed(self):
         with self._lock:
@@ -139,19 +174,56 @@ class Feedback:
             except OSError:
                 pass  # the socket closed under us at shutdown
 
+    def _due_fresh(self, now):
+        """The subscribers whose whole state goes out now (called with the lock held)."""
+        self._tokens = min(float(FULL_STATE_BURST),
+                           self._tokens + (now - self._tokens_at) * FULL_STATES_PER_SECOND)
+        self._tokens_at = now
+        out = []
+        for address in list(self._fresh):
+            if self._tokens < 1.0:
+                break
+            if now - self._last_full.get(address, -1e9) < FULL_STATE_INTERVAL:
+                continue  # folded into the one sent when its interval is up
+            del self._fresh[address]
+            self._last_full[address] = now
+            self._tokens -= 1.0
+            out.append(address)
+        if len(self._last_full) > 4 * MAX_SUBSCRIBERS:  # forged addresses must not grow it
+            self._last_full = {a: t for a, t in self._last_full.items()
+                               if now - t < FULL_STATE_INTERVAL or a in self.subscribers}
+        return out
+
+    def _check_dropped(self):
+        """Count the commands the audio thread's full pending table dropped since the last look."""
+        from livemappr.realtime.callback import PEND_DROPPED
+
+        dropped = int(self.trigger.engine.state.pend_state[PEND_DROPPED])
+        if dropped > self._dropped and self.errors is not None:
+            self.errors.count("commands_dropped", f"{dropped - self._dropped} timed command(s) dropped: the "
+                              "engine's pending table was full (the latest ones give way)", dropped - self._dropped)
+        self._dropped = dropped
+
     def tick(self):
         """Send whatever changed since the last tick (the thread calls this)."""
+        self._check_dropped()
+        now = time.monotonic()
         with self._lock:
-            subs, fresh, pending = list(self.subscribers), self._fresh, self._pending
-            self._fresh, self._pending = [], []
+            subs, pending = list(self.subscribers), self._pending
+            self._pending = []
+            fresh = self._due_fresh(now) if subs else []
         if not subs:
             return
         snap = self.trigger.snapshots.get()
         if fresh:
             state = map_messages(snap) + [message("/livemappr/record/state", int(bool(self.record())))]
+            for full in self.extras_full:
+                state += full()
             self._send(state, fresh)
-        if snap.version != self._version:
-            self._version = snap.version
+        if self._version is None:
+            self._version = snap.version  # the first look: whole states carry it
+        elif snap.version != self._version and now - self._version_at >= MAP_INTERVAL:
+            self._version, self._version_at = snap.version, now
             self._send(map_messages(snap), [s for s in subs if s not in fresh])
         m = self.trigger.engine.meters()
         meters = (m["voices"], m["xruns"], m["late_commands"])
@@ -172,5 +244,6 @@ class Feedback:
                 try:
                     self.sock.sendto(d, address)
                     self.sent += 1
+                    self.sent_bytes += len(d)
                 except OSError:
                     break  # unreachable client: try again next change

@@ -7,8 +7,14 @@ Every inbound address is dispatched from the table in
 as ints or floats wherever an int is meant (TouchOSC and Pure Data send every
 number as a float). Bundles are unpacked here rather than by python-osc's
 packet class (which logs per malformed element): a bundle whose timetag lies
-in the future plays its hits at that time, sample-accurately; a past or
-"immediately" timetag plays at once.
+in the future plays its hits at that time, sample-accurately, up to
+:data:`livemappr.control.trigger.MAX_AHEAD_SECONDS` ahead (further is
+refused and counted as ``too_far_ahead``); a past or "immediately" timetag
+plays at once.
+
+Slow work does not run on the receive thread: ``/livemappr/export`` is handed
+to the Transport's background worker (:mod:`livemappr.control.background`),
+so a burst of exports cannot delay the plays behind it.
 
 Who can reach the port: the server binds ``0.0.0.0:8000`` by default so the
 performer's phone on the LAN can play. Datagrams from addresses outside the
@@ -30,6 +36,7 @@ from livemappr.control import addresses as _a
 from livemappr.control.allowlist import DEFAULT_ALLOW, AllowList  # noqa: F401 (DEFAULT_ALLOW: public here too)
 from livemappr.control.feedback import Feedback
 from livemappr.control.report import ErrorCounts
+from livemappr.control.trigger import TooFarAhead
 from livemappr.control.priority import raise_priority
 from livemappr.validate import number, whole
 from livemappr.errors import CommandQueueFull
@@ -196,6 +203,7 @@ class OscServer:
         if transport is not None:
             self.feedback.loop_position = transport.loop_position
             self.feedback.extras.append(transport.feedback)
+            self.feedback.extras_full.append(transport.full_feedback)
         self._thread = Daemon("livemappr-osc", self.serve,
                               on_error=lambda message: self.errors.count("osc_thread", message))
         self._stop = self._thread.stopping
@@ -255,6 +263,8 @@ class OscServer:
                 self.errors.count(e.kind, str(e))
             except CommandQueueFull as e:
                 self.errors.count("queue_full", str(e))
+            except TooFarAhead as e:  # a timetag beyond the look-ahead horizon
+                self.errors.count(e.kind, str(e))
             except ValueError as e:  # the trigger's range checks
                 self.errors.count("out_of_range", str(e))
             except Exception as e:  # noqa: BLE001 -- a surface must outlive its bugs
@@ -321,8 +331,6 @@ class OscServer:
         self.feedback.record_changed()
 
     def _on_subscribe(self, args, client, **_):
-        if self.transport is not None:
-            self.transport.forget_sent()
         if not self.feedback.subscribe((client[0], args[0])):
             self.errors.count("too_many_subscribers", f"{len(self.feedback.subscribers)} already subscribed")
 

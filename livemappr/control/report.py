@@ -22,12 +22,13 @@ class ErrorCounts:
         self._first = {}
         self.listeners = []  # callables (kind, message), called once per kind
 
-    def count(self, kind, message=""):
-        """Count one ``kind``; log and tell listeners the first time. Returns the count."""
+    def count(self, kind, message="", n=1):
+        """Count ``n`` (default one) of ``kind``; log and tell listeners the first time. Returns the count."""
         with self._lock:
-            n = self._counts.get(kind, 0) + 1
+            before = self._counts.get(kind, 0)
+            n = before + n
             self._counts[kind] = n
-            first = n == 1
+            first = before == 0
             if first:
                 self._first[kind] = message
         if first:

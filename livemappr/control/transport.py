@@ -8,12 +8,21 @@ One object a session builds per engine and hands to :class:`Surfaces`; the
 OSC addresses and MIDI notes it answers are in the one table,
 :mod:`livemappr.control.addresses`. Bad values raise ``ValueError`` naming
 the field, the value and the range; the surfaces count them per kind.
+
+``/livemappr/export`` writes files, which takes milliseconds to seconds: it
+runs on the Transport's :class:`~livemappr.control.background.Background`
+worker, never on the OSC thread. Exports asked for while one waits are folded
+into it. Each export that ran is reported to subscribers as
+``/livemappr/export/done files`` or ``/livemappr/export/failed message`` (the
+failure is also counted as ``export_failed``).
 """
 
 import pathlib
+import threading
 
 from livemappr.control import addresses as _a
 from livemappr.control import feedback as _fb
+from livemappr.control.background import Background
 from livemappr.control.loops import LoopControl
 from livemappr.control.midiclock import ClockFollower, ClockSender, open_port
 from livemappr.control.patterns import PatternLooper
@@ -73,6 +82,9 @@ class Transport:
         self._close_port = None
         self._want_clock_out = clock_out
         self._sent_state = {}
+        self.background = Background(on_error=lambda message: self.errors.count("background_thread", message))
+        self._news_lock = threading.Lock()
+        self._news = []  # datagrams telling how exports ended, for the next feedback
 
     # -- lifecycle ------------------------------------------------------------------------
     def attach(self, midi_input):
@@ -91,6 +103,7 @@ class Transport:
     def close(self):
         self.clock_out(False)
         self.patterns.close()
+        self.background.close()
 
     def clock_out(self, on):
         """Start or stop sending MIDI clock."""
@@ -124,6 +137,33 @@ class Transport:
                 paths.append(self.patterns.export_midi(self.export_dir / f"pattern_{i}.mid", i))
         return paths
 
+    def request_export(self):
+        """Export on the background worker (see the module's notes); returns at once.
+
+        Returns False when an export was already waiting (this one is folded into it).
+        """
+        if self.export_dir is None:
+            raise ValueError("export needs a session directory (Transport export_dir), got None")
+        return self.background.submit("export", self.export, self._export_done, self._export_failed)
+
+    def _export_done(self, paths):
+        self._tell(_fb.message("/livemappr/export/done", len(paths)))
+
+    def _export_failed(self, e):
+        text = f"export failed: {type(e).__name__}: {e}"
+        self.errors.count("export_failed", text)
+        self._tell(_fb.message("/livemappr/export/failed", text[:200]))
+
+    def _tell(self, datagram):
+        with self._news_lock:
+            if len(self._news) < 16:  # the worker runs at most one export at a time; never unbounded
+                self._news.append(datagram)
+
+    def _export_news(self):
+        with self._news_lock:
+            news, self._news = self._news, []
+        return news
+
     # -- OSC -------------------------------------------------------------------------------
     def osc(self, path, n, args):
         """Act on a Time and loops address (already checked against the table)."""
@@ -140,7 +180,7 @@ class Transport:
         if head == "clock":
             return self.run(args[0]) if tail == "run" else self.clock_out(args[0])
         if head == "export":
-            return self.export()
+            return self.request_export()
         if head == "pattern":
             return self._pattern(tail, args)
         if head == "loop":
@@ -220,7 +260,20 @@ class Transport:
         return phase
 
     def feedback(self):
-        """Datagrams for what changed since the last call (tempo, beat, track and pattern states)."""
+        """Datagrams for what changed since the last call (tempo, beat, track and pattern states),
+        and how the exports asked for since then ended."""
+        out = []
+        for key, value in self._state().items():
+            if self._sent_state.get(key) != value:
+                self._sent_state[key] = value
+                out.append(self._encode(key, value))
+        return out + self._export_news()
+
+    def full_feedback(self):
+        """The whole Time and loops state, for a new subscriber (changes nothing)."""
+        return [self._encode(key, value) for key, value in self._state().items()]
+
+    def _state(self):
         t = self.tempo
         now = self.clock.now()
         p = self.patterns
@@ -230,19 +283,17 @@ class Transport:
         for i, s in enumerate(self.loops.states()):
             state[f"loop{i}"] = s
         state["pattern"] = (p.current, int(p.playing), int(p.recording or p.overdubbing), len(p.pattern.layers))
-        out = []
-        for key, value in state.items():
-            if self._sent_state.get(key) != value:
-                self._sent_state[key] = value
-                if key == "tempo":
-                    out.append(_fb.message("/livemappr/tempo/state", float(value[0]), value[1], value[2]))
-                elif key == "beat":
-                    out.append(_fb.message("/livemappr/beat", *value))
-                elif key == "pattern":
-                    out.append(_fb.message("/livemappr/pattern/state", *value))
-                else:
-                    out.append(_fb.message(f"/livemappr/loop/{key[4:]}/state", value))
-        return out
+        return state
+
+    @staticmethod
+    def _encode(key, value):
+        if key == "tempo":
+            return _fb.message("/livemappr/tempo/state", float(value[0]), value[1], value[2])
+        if key == "beat":
+            return _fb.message("/livemappr/beat", *value)
+        if key == "pattern":
+            return _fb.message("/livemappr/pattern/state", *value)
+        return _fb.message(f"/livemappr/loop/{key[4:]}/state", value)
 
     def forget_sent(self):
         """A new subscriber: send the whole state on the next call."""

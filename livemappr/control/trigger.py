@@ -29,6 +29,16 @@ What a hit does:
    the previous one ends (MusicMappr's held key).
 
 Velocity sets the gain linearly (velocity 1 is unity gain).
+
+**How far ahead** (the look-ahead bound): a hit, release or volume change may
+be timed at most :data:`MAX_AHEAD_SECONDS` after the engine's now, whether by
+an OSC bundle's timetag (``wall``) or an explicit frame (``at``). Further
+ahead raises :class:`TooFarAhead` (a ``ValueError``; the OSC server counts it
+as ``too_far_ahead`` and feeds the first back as ``/livemappr/error``) and
+nothing is sent: a bundle a day ahead, or from a phone whose clock runs ahead
+of this machine's, cannot park commands in the audio thread's pending table
+and cannot come back later as a burst. The quantizer's snap moves a hit by at
+most one grid step and is not bounded here.
 """
 
 import random
@@ -44,6 +54,13 @@ from livemappr.threads import Daemon
 from livemappr.validate import number, whole
 
 TIMINGS = ("asap", "steady")
+MAX_AHEAD_SECONDS = 4.0  # the look-ahead horizon: timed commands further ahead are refused
+
+
+class TooFarAhead(ValueError):
+    """A timed command further ahead than :data:`MAX_AHEAD_SECONDS`."""
+
+    kind = "too_far_ahead"
 _TAG_BASE = 1 << 20  # tags below are left to other users of the engine
 _CHOKE_EXPLICIT = MAX_CLUSTERS + 1  # explicit groups sit above the per-cluster ones
 
@@ -129,7 +146,8 @@ class Trigger:
         self.selector = number("position", position, 0.0, 1.0)
 
     def set_volume(self, gain, at=ASAP):
-        self.engine.set_param("master_gain", number("gain", gain, 0.0, 2.0), at=at)
+        gain = number("gain", gain, 0.0, 2.0)
+        self.engine.set_param("master_gain", gain, at=self._bounded(whole("at", at, ASAP), "at"))
 
     # -- playing ------------------------------------------------------------------
     def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None, origin="surface"):
@@ -154,10 +172,10 @@ class Trigger:
         velocity = number("velocity", velocity, 0.0, 1.0)
         snap = self.snapshots.get()
         with self._lock:
+            frame = self._frame(at, wall, steady=self.hold and key is not None)  # first: a refusal takes no turn
             snippet = self._choose(snap, cluster, velocity)
             if snippet < 0:
                 return -1
-            frame = self._frame(at, wall, steady=self.hold and key is not None)
             tag = self._play(snap, snippet, velocity, frame, self._choke(cluster))
             if key is not None:
                 if self.gate:
@@ -290,9 +308,20 @@ class Trigger:
             for listener in list(self.listeners):
                 listener(frame, cluster, snippet, velocity, origin)
 
+    def _bounded(self, frame, what):
+        """``frame`` if it is within the look-ahead horizon (or ASAP), else raise :class:`TooFarAhead`."""
+        clock = self.clock
+        if frame == ASAP:
+            return frame
+        ahead = (frame - clock.now()) / clock.samplerate
+        if ahead > MAX_AHEAD_SECONDS:
+            raise TooFarAhead(f"{what} is {ahead:.3g} s ahead, more than the {MAX_AHEAD_SECONDS:g} s look-ahead "
+                              "(is the sender's clock ahead of this machine's?); not played")
+        return frame
+
     def _frame(self, at, wall, steady=False):
         if at is not None:
-            return whole("at", at, ASAP)
+            return self._bounded(whole("at", at, ASAP), "at")
         q = self.quantizer
         if q is not None and q.active:
             frame = self._unquantized(wall, True)
@@ -306,7 +335,7 @@ class Trigger:
         if wall is not None:
             target = clock.at_wall(float(wall))
             if target > clock.now() + clock.blocksize:
-                return int(round(target))
+                return self._bounded(int(round(target)), "the timetag")
         if self.timing == "steady" or steady:
             return int(round(clock.now() + self.steady_frames))
         return ASAP

@@ -15,8 +15,22 @@ engine.
 Commands carry a target frame. ``process`` renders the voices up to that
 frame, applies the command there, and goes on, so what it outputs does not
 depend on the block size. Commands for a later block wait in a small pending
-table; commands whose frame has passed start at the block's first frame and
-are counted as late.
+table (``pending_capacity`` rows, 256 by default); commands whose frame has
+passed start at the block's first frame and are counted as late.
+
+The pending table contract (what a full table does): every block drains the
+whole command queue, so a command due now (``ASAP``, or a frame in this
+block) is never stuck behind commands for later. When the table is full, the
+command due last is the one given up: an arriving command due earlier than the
+latest pending one that is not due this block takes that one's row (the later
+one is dropped); an arriving command due no earlier than every pending one is
+itself dropped if those are for later blocks, and waits in the queue for the
+next block if they are all due in this one (they free their rows now). Each
+dropped command adds one to ``pend_state[PEND_DROPPED]``, which the control
+side reports (:class:`livemappr.control.feedback.Feedback` counts it as
+``commands_dropped``). How far ahead commands may be is the control side's
+bound (:data:`livemappr.control.trigger.MAX_AHEAD_SECONDS`); the table only
+guarantees that nothing, however far ahead, can keep due commands out.
 """
 
 from collections import namedtuple
@@ -62,6 +76,7 @@ SETTABLE_PARAMS = 4  # params below this index may be set by commands
 CFG_SAMPLERATE, CFG_IN_CHANNELS, CFG_OUT_CHANNELS = range(3)
 N_CONFIG = 4
 PEND_COUNT = 0  # pend_state index: commands waiting for their frame
+PEND_DROPPED = 1  # pend_state index: commands given up because the table was full (only grows)
 # inj_state (int64): the input player, a file played as the mic
 INJ_POS, INJ_FRAMES, INJ_ACTIVE, INJ_SILENCE_AFTER = range(4)
 N_INJ = 4
@@ -152,6 +167,49 @@ def _remove_pending(st, k):
     for i in range(st.pend_floats.shape[1]):
         st.pend_floats[k, i] = st.pend_floats[last, i]
     st.pend_state[PEND_COUNT] = last
+
+
+@audio_kernel
+def _latest_pending(st, block_start):
+    """Index of the pending command due last (ties: the newest), and its frame."""
+    best, best_frame, best_seq = -1, 0, 0
+    for k in range(st.pend_state[PEND_COUNT]):
+        frame = max(st.pend_ints[k, _cmd.C_TARGET], block_start)
+        seq = st.pend_ints[k, _cmd.C_SEQ]
+        if best < 0 or frame > best_frame or (frame == best_frame and seq > best_seq):
+            best, best_frame, best_seq = k, frame, seq
+    return best, best_frame
+
+
+@audio_kernel
+def _take_commands(st, block_start, block_end):
+    """Move the queued commands into the pending table (see the module's
+    contract for a full table). Bounded: at most the queue's capacity."""
+    capacity = st.pend_ints.shape[0]
+    while True:
+        n = st.pend_state[PEND_COUNT]
+        if n < capacity:
+            if not _cmd.pop_command(st.cmd_ints, st.cmd_floats, st.cmd_state, st.pend_ints, st.pend_floats, n):
+                return
+            st.pend_state[PEND_COUNT] = n + 1
+            continue
+        if _cmd.queue_length(st.cmd_state) == 0:
+            return
+        latest, latest_frame = _latest_pending(st, block_start)
+        if latest_frame < block_end:
+            return  # all due in this block: their rows free up now; the rest waits a block
+        # The queue's oldest record, read in place (the consumer owns it until popped).
+        row = st.cmd_state[_cmd.POPPED] & (st.cmd_ints.shape[0] - 1)
+        incoming = max(st.cmd_ints[row, _cmd.C_TARGET], block_start)
+        if incoming < latest_frame:
+            _remove_pending(st, latest)  # the later one gives way
+            st.pend_state[PEND_DROPPED] += 1
+            n = st.pend_state[PEND_COUNT]
+            _cmd.pop_command(st.cmd_ints, st.cmd_floats, st.cmd_state, st.pend_ints, st.pend_floats, n)
+            st.pend_state[PEND_COUNT] = n + 1
+        else:  # the arriving command is the later one: it is dropped (consumed unread)
+            store_release(st.cmd_state, _cmd.POPPED, st.cmd_state[_cmd.POPPED] + 1)
+            st.pend_state[PEND_DROPPED] += 1
 
 
 @audio_kernel
@@ -274,10 +332,7 @@ def process(st, inp, out, frames, status):
         inp = inp[:0]  # the file was the mic; after it, silence
     ring_write(st.ring_buf, st.ring_state, inp, frames)
 
-    capacity = st.pend_ints.shape[0]
-    while st.pend_state[PEND_COUNT] < capacity and _cmd.pop_command(
-            st.cmd_ints, st.cmd_floats, st.cmd_state, st.pend_ints, st.pend_floats, st.pend_state[PEND_COUNT]):
-        st.pend_state[PEND_COUNT] += 1
+    _take_commands(st, block_start, block_start + frames)
 
     chunk = st.mix.shape[0]
     done = 0
