@@ -20,6 +20,14 @@ Anything else (not JSON, not an object, an unknown type, a value out of
 range, binary data) is counted by kind in ``WebView.errors`` and ignored,
 never answered: a broken or hostile page cannot slow the engine or the
 other clients.
+
+Bounds, checked before or while parsing (a page's messages are flat
+objects of a few short values): at most :data:`MAX_MESSAGE` characters and
+brackets nested at most :data:`MAX_DEPTH` deep (``malformed``; the depth is
+looked at before the parser, which would recurse), numbers of at most
+:data:`MAX_NUMBER_CHARS` characters (``out_of_range``; never converted at
+length) and no NaN or Infinity (``malformed``). Whatever else goes wrong handling a message is counted
+(``failed``), one line; :func:`handle` never raises.
 """
 
 import json
@@ -28,6 +36,12 @@ from livemappr.control.addresses import MAX_CLUSTERS
 from livemappr.audio.engine import LOOP_ACTIONS
 from livemappr.errors import CommandQueueFull
 
+#: Longest message looked at, in characters (the server's frame limit is 4096 bytes).
+MAX_MESSAGE = 4096
+#: Deepest nesting of ``[`` and ``{`` a message may have (the page's are 1 deep).
+MAX_DEPTH = 8
+#: Longest number, in characters (a 64-bit integer has 20; a double's shortest repr 24).
+MAX_NUMBER_CHARS = 32
 KEYS = "abcdefghijklmnopqrstuvwxyz"
 PADS = 16
 # The looper actions a button can send; "gain" takes a value the page has no control for.
@@ -43,31 +57,105 @@ class BadMessage(Exception):
 def handle(view, client, message):
     """Carry out one message from ``client``; count it if it is bad. Never raises."""
     try:
-        if isinstance(message, bytes):
-            raise BadMessage("binary", f"binary message of {len(message)} bytes (the page sends JSON text)")
-        try:
-            m = json.loads(message)
-        except ValueError as e:
-            raise BadMessage("malformed", f"not JSON: {e}") from None
-        if not isinstance(m, dict):
-            raise BadMessage("malformed", f"message must be a JSON object, got {type(m).__name__}")
-        kind = m.get("t")
-        fn = _HANDLERS.get(kind) if isinstance(kind, str) else None
-        if fn is None:
-            raise BadMessage("unknown_message", f"t must be one of {', '.join(_HANDLERS)}, got {kind!r}")
+        fn, m = parse(message)
         fn(view, client, m)
     except BadMessage as e:
-        view.errors.count(e.kind, str(e))
-    except (ValueError, TypeError) as e:  # the trigger's range checks name the field and the range
-        view.errors.count("out_of_range", str(e))
+        view.errors.count(e.kind, _line(str(e)))
+    except (ValueError, TypeError, OverflowError) as e:  # the trigger's range checks name the field and the range
+        view.errors.count("out_of_range", _line(str(e)))
     except CommandQueueFull as e:
-        view.errors.count("queue_full", str(e))
+        view.errors.count("queue_full", _line(str(e)))
+    except Exception as e:  # RecursionError, MemoryError, a hook that failed: one line, the page plays on
+        view.errors.count("failed", _line(f"{type(e).__name__}: {e}"))
+
+
+def parse(message):
+    """``(handler, message dict)`` for one message from a page; raises :class:`BadMessage` for
+    anything else (never RecursionError, never a number's digits converted at length)."""
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        raise BadMessage("binary", f"binary message of {len(message)} bytes (the page sends JSON text)")
+    if not isinstance(message, str):
+        raise BadMessage("malformed", f"message must be text, got {type(message).__name__}")
+    if len(message) > MAX_MESSAGE:
+        raise BadMessage("malformed", f"message of {len(message)} characters (at most {MAX_MESSAGE})")
+    depth = _depth(message)
+    if depth > MAX_DEPTH:
+        raise BadMessage("malformed", f"message nested {depth} deep (at most {MAX_DEPTH})")
+    try:
+        m = json.loads(message, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except ValueError as e:
+        raise BadMessage("malformed", f"not JSON: {e}") from None
+    if not isinstance(m, dict):
+        raise BadMessage("malformed", f"message must be a JSON object, got {type(m).__name__}")
+    kind = m.get("t")
+    fn = _HANDLERS.get(kind) if isinstance(kind, str) else None
+    if fn is None:
+        raise BadMessage("unknown_message", f"t must be one of {', '.join(_HANDLERS)}, got {_show(kind)}")
+    return fn, m
+
+
+def _depth(text):
+    """How deep ``[`` and ``{`` nest in ``text`` outside JSON strings (an upper bound where it is not JSON)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0  # cannot be deeper: the common case costs two counts
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _int(digits):
+    if len(digits) > MAX_NUMBER_CHARS:
+        raise BadMessage("out_of_range", f"a number of {len(digits)} digits (at most {MAX_NUMBER_CHARS})")
+    return int(digits)
+
+
+def _float(text):
+    if len(text) > MAX_NUMBER_CHARS:
+        raise BadMessage("out_of_range", f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})")
+    return float(text)
+
+
+def _constant(name):
+    raise BadMessage("malformed", f"not JSON: {name} is not a number JSON has")
+
+
+def _show(value, limit=40):
+    """``repr(value)`` cut to ``limit`` characters, for a log line."""
+    try:
+        text = repr(value)
+    except Exception:  # an int past Python's digit limit, say
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _line(text, limit=200):
+    """A message as one line of at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _field(m, name, types, what):
     value = m.get(name)
     if not isinstance(value, types) or isinstance(value, bool) and bool not in types:
-        raise BadMessage("wrong_argument_type", f"{m.get('t')}: {name} must be {what}, got {value!r}")
+        raise BadMessage("wrong_argument_type", f"{m.get('t')}: {name} must be {what}, got {_show(value)}")
     return value
 
 
@@ -97,7 +185,7 @@ def _press(view, client, m, cluster, key):
 def _key(view, client, m):
     k = _field(m, "k", (str,), "a letter a-z")
     if len(k) != 1 or k not in KEYS:
-        raise BadMessage("out_of_range", f"key: k must be a letter a-z, got {k!r}")
+        raise BadMessage("out_of_range", f"key: k must be a letter a-z, got {_show(k)}")
     cluster = KEYS.index(k)
     if cluster >= MAX_CLUSTERS:
         raise BadMessage("out_of_range", f"key: {k!r} is beyond the {MAX_CLUSTERS} clusters")
@@ -127,7 +215,7 @@ def _loop(view, client, m):
     action = _field(m, "action", (str,), "a looper action")
     if action not in PAGE_LOOP_ACTIONS:
         raise BadMessage("out_of_range", f"loop: action must be one of {', '.join(PAGE_LOOP_ACTIONS)}, "
-                                         f"got {action!r}")
+                                         f"got {_show(action)}")
     hook = view.hooks.get("loop")
     if hook is not None:
         hook(action)

@@ -11,9 +11,22 @@ queue).
 Who can connect: the server binds ``0.0.0.0:8080`` by default so a phone on
 the LAN can play, and admits only the OSC server's allow-list (loopback and
 private networks; see :mod:`livemappr.control.osc`): requests from other
-addresses get 403 before anything else. A WebSocket whose ``Origin`` is not
-the page's own host is refused too, so a web page elsewhere cannot play the
-instrument through a performer's browser.
+addresses get 403 before anything else. A request must name this server in
+its one ``Host`` header (:mod:`livemappr.web.hosts`: loopback, this
+machine's names and addresses, what the user allowed), so a DNS-rebinding
+page (``Host: evil.example:8080``) gets 403 and neither the page nor the
+WebSocket. A WebSocket whose ``Origin`` is not the page's own host is refused
+too, so a web page elsewhere cannot play the instrument through a
+performer's browser. docs/web.md is the contract.
+
+How many: at most ``max_clients`` WebSocket clients (32 by default; the
+next gets 503) and ``max_clients + 16`` open connections in all (page loads
+and handshakes under way; the next is cut as soon as it is accepted), so a
+flood of connections holds a bounded number of file descriptors and the
+session can still write its files. Every refusal and every bad message is
+counted by kind in :attr:`WebView.errors`: the first of a kind is one log
+line, later ones are summed in one line every ``REPORT_SECONDS``; no
+exception at the WebSocket boundary becomes a traceback.
 
 Load: map frames go out at most ``max_rate`` times a second, encoded once
 for every client (:mod:`livemappr.web.frames`). Each client has an outbox of
@@ -29,6 +42,7 @@ import collections
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 import urllib.parse
@@ -39,10 +53,19 @@ from livemappr.errors import UsageError
 from livemappr.threads import Daemon
 from livemappr.web import actions
 from livemappr.web.frames import MapState, Peaks, cluster_names
+from livemappr.web.hosts import HostList, split_host
 from livemappr.web.page import live_page
 
 log = logging.getLogger("livemappr.web")
 SEND_BUFFER = 1 << 18
+#: WebSocket clients at once, by default (a room of phones; ``max_clients``).
+MAX_CLIENTS = 32
+#: Connections beyond the clients: page loads and handshakes under way.
+SPARE_CONNECTIONS = 16
+#: Connections the kernel queues for accepting (and so the most accepted in one go).
+BACKLOG = 16
+#: Seconds between the summary lines of refusals and bad input (the first of each kind is logged at once).
+REPORT_SECONDS = 10.0
 _FULL = object()  # outbox sentinel: the current full map frame, made at send time
 
 
@@ -105,10 +128,19 @@ class WebView:
         its buffers).
     peaks_per_second : int
         Bars of the waveform strip per second of input (0: no strip).
+    max_clients : int
+        WebSocket clients at once (1..1000, default :data:`MAX_CLIENTS`); the
+        next gets 503 until one leaves. Open connections of any kind are
+        capped at ``max_clients + SPARE_CONNECTIONS``.
+    hosts : sequence of str, optional
+        Names (or addresses) a request's ``Host`` may give besides loopback,
+        this machine's names and addresses and address literals in ``allow``
+        (see :mod:`livemappr.web.hosts`), e.g. a name the LAN's DNS gives this machine.
     """
 
     def __init__(self, trigger, *, status=None, hooks=None, host="0.0.0.0", port=8080, allow=None,
-                 max_rate=30.0, max_pending_bytes=1 << 20, stall_seconds=5.0, ping_seconds=10.0, peaks_per_second=20):
+                 max_rate=30.0, max_pending_bytes=1 << 20, stall_seconds=5.0, ping_seconds=10.0, peaks_per_second=20,
+                 max_clients=MAX_CLIENTS, hosts=None):
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise UsageError(f"web port must be in 0..65535 (0: any free port), got {port!r}")
         if not 1.0 <= float(max_rate) <= 60.0:
@@ -117,6 +149,16 @@ class WebView:
             self._allow = AllowList(allow)
         except ValueError as e:
             raise UsageError(f"web allow-list: {e} (addresses or networks, e.g. 192.168.1.23 or 10.0.0.0/8)") from None
+        if isinstance(max_clients, bool) or not isinstance(max_clients, int) or not 1 <= max_clients <= 1000:
+            raise UsageError(f"web max_clients must be a whole number in 1..1000, got {max_clients!r}")
+        if isinstance(hosts, str):
+            hosts = [hosts]
+        try:
+            self._hosts = HostList(self._allow, host, hosts)
+        except (TypeError, ValueError) as e:
+            raise UsageError(f"web hosts: {e} (names or addresses this machine is reached by, e.g. stage.lan)") from None
+        self.max_clients = max_clients
+        self.max_connections = max_clients + SPARE_CONNECTIONS
         self.trigger = trigger
         self.engine = trigger.engine
         self.status = status
@@ -138,6 +180,8 @@ class WebView:
         self._last_status = None
         self._page = live_page().encode()
         self._clients = set()
+        self._connections = 0  # open TCP connections, any state
+        self._reported = {}  # error counts at the last summary line
         self._numbers = 0
         self._thread = Daemon("livemappr-web", self._run)
         self._loop = None
@@ -196,13 +240,39 @@ class WebView:
             self._ready.set()
 
     async def _main(self):
-        from websockets.asyncio.server import serve
+        from websockets.asyncio.server import ServerConnection, serve
 
         self._loop = asyncio.get_running_loop()
+        self._loop.set_exception_handler(self._loop_error)
         self._stopping = asyncio.Event()
+        view = self
+
+        class Counted(ServerConnection):
+            """A connection that counts itself, and is cut at once when there are too many."""
+
+            counted = False
+
+            def connection_made(self, transport):
+                super().connection_made(transport)
+                view._connections += 1
+                self.counted = True
+                if view._connections > view.max_connections:
+                    view.errors.count("too_many_connections",
+                                      f"more than {view.max_connections} connections open; new ones are cut "
+                                      f"(web max_clients {view.max_clients})")
+                    transport.abort()
+
+            def connection_lost(self, exc):
+                if self.counted:
+                    self.counted = False
+                    view._connections -= 1
+                super().connection_lost(exc)
+
         async with serve(self._serve_client, self.host, self.port, process_request=self._http,
+                         create_connection=Counted, backlog=BACKLOG,
                          max_size=4096, max_queue=8, write_limit=1 << 16, compression=None,
-                         ping_interval=self.ping_seconds, ping_timeout=self.ping_seconds, close_timeout=1, logger=log) as server:
+                         ping_interval=self.ping_seconds, ping_timeout=self.ping_seconds, close_timeout=1,
+                         logger=_OneLine(log, self.errors)) as server:
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             ticker = asyncio.create_task(self._tick())
@@ -223,7 +293,14 @@ class WebView:
         return self._allow.admits(host)
 
     def _http(self, connection, request):
-        """Plain GETs get the page; ``/ws`` goes on to the WebSocket handshake."""
+        """Plain GETs get the page; ``/ws`` goes on to the WebSocket handshake. Never raises."""
+        try:
+            return self._gate(connection, request)
+        except Exception as e:  # whatever a request holds, one line and a 400
+            self.errors.count("bad_request", f"request refused: {one_line(e)}")
+            return connection.respond(400, "bad request\n")
+
+    def _gate(self, connection, request):
         from websockets.datastructures import Headers
         from websockets.http11 import Response
 
@@ -231,12 +308,29 @@ class WebView:
         if not self.allowed(peer):
             self.errors.count("not_allowed", f"request from {peer}, which is not in the allow-list")
             return connection.respond(403, "not in this livemappr's allow-list\n")
+        hosts = request.headers.get_all("Host")
+        if len(hosts) != 1:
+            self.errors.count("bad_request", f"request from {peer} with {len(hosts)} Host headers (one is HTTP/1.1)")
+            return connection.respond(400, "one Host header, please\n")
+        host = split_host(hosts[0])
+        local = connection.local_address[0] if connection.local_address else None
+        if host is None or not self._hosts.admits(host[0], local):
+            self.errors.count("bad_host", f"request from {peer} for {shown(hosts[0])}, which is not a name of this "
+                                          "server (a DNS-rebinding page?); a name of yours goes in the web hosts list")
+            return connection.respond(403, "this livemappr answers only to its own names\n")
         path = urllib.parse.urlsplit(request.path).path
         if path == "/ws":
-            origin = request.headers.get("Origin")
-            if origin is not None and urllib.parse.urlsplit(origin).netloc != request.headers.get("Host"):
-                self.errors.count("bad_origin", f"WebSocket from a page at {origin}, not this server's own")
+            origins = request.headers.get_all("Origin")
+            if len(origins) > 1:
+                self.errors.count("bad_request", f"WebSocket from {peer} with {len(origins)} Origin headers")
+                return connection.respond(400, "one Origin header, please\n")
+            if origins and not _same_origin(origins[0], host):
+                self.errors.count("bad_origin", f"WebSocket from a page at {shown(origins[0])}, not this server's own")
                 return connection.respond(403, "only this livemappr's own page may connect\n")
+            if len(self._clients) >= self.max_clients:
+                self.errors.count("too_many_clients", f"{self.max_clients} pages are connected already (web "
+                                                      "max_clients); the next waits until one leaves")
+                return connection.respond(503, "too many pages connected; try again later\n")
             return None
         if path in ("/", "/index.html"):
             headers = Headers([("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
@@ -249,38 +343,51 @@ class WebView:
     async def _serve_client(self, ws):
         from websockets.exceptions import ConnectionClosed
 
+        if len(self._clients) >= self.max_clients:  # handshakes that passed the check together
+            self.errors.count("too_many_clients", f"{self.max_clients} pages are connected already (web "
+                                                  "max_clients); the next waits until one leaves")
+            ws.transport.abort()
+            return
         self._numbers += 1
         c = _Client(ws, self._numbers)
-        sock = ws.transport.get_extra_info("socket")
-        if sock is not None:
-            # The kernel would otherwise buffer megabytes for a client that
-            # never reads (loopback and LAN send buffers grow to 4 MB): a
-            # small one makes such a client block its sends, which is what
-            # the stall check sees. 256 kB is seconds of map at LAN speed.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
-        if not self._clients:  # the tick left the map alone while nobody watched
-            snap = self.trigger.snapshots.get()
-            if snap.version != self._map.version:
-                self._map.update(snap.unit, snap.cluster_ids, snap.version)
-                self._names_of(snap)
-        self._clients.add(c)
-        self.stats["clients"] += 1
-        for message in self._welcome():
-            c.push(message)
-        c.push(self._map.full(), is_map=True)
-        writer = asyncio.create_task(self._write(c))
+        writer = None
         try:
+            sock = ws.transport.get_extra_info("socket")
+            if sock is not None:
+                # The kernel would otherwise buffer megabytes for a client that
+                # never reads (loopback and LAN send buffers grow to 4 MB): a
+                # small one makes such a client block its sends, which is what
+                # the stall check sees. 256 kB is seconds of map at LAN speed.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+            if not self._clients:  # the tick left the map alone while nobody watched
+                snap = self.trigger.snapshots.get()
+                if snap.version != self._map.version:
+                    self._map.update(snap.unit, snap.cluster_ids, snap.version)
+                    self._names_of(snap)
+            self._clients.add(c)
+            self.stats["clients"] += 1
+            for message in self._welcome():
+                c.push(message)
+            c.push(self._map.full(), is_map=True)
+            writer = asyncio.create_task(self._write(c))
             async for message in ws:
                 self.stats["messages"] += 1
                 actions.handle(self, c, message)
         except ConnectionClosed as e:
             if getattr(e.sent, "reason", "") == "keepalive ping timeout":
                 self._drop(c, f"client {c.number} did not answer a ping in {self.ping_seconds:g} s")
+        except Exception as e:  # one line, and only this client goes
+            self.errors.count("client_failed", f"client {c.number}: {one_line(e)}")
+            self._drop(c, None)
         finally:
             self._clients.discard(c)
-            writer.cancel()
+            if writer is not None:
+                writer.cancel()
             for key in c.held:
-                self.trigger.release(key)
+                try:
+                    self.trigger.release(key)
+                except Exception as e:
+                    self.errors.count("client_failed", f"client {c.number}: releasing {key}: {one_line(e)}")
 
     async def _write(self, c):
         from websockets.exceptions import ConnectionClosed
@@ -302,6 +409,25 @@ class WebView:
                     c.send_started = None
         except ConnectionClosed:
             pass
+        except Exception as e:  # one line, and only this client goes
+            self.errors.count("client_failed", f"sending to client {c.number}: {one_line(e)}")
+            self._drop(c, None)
+
+    def _loop_error(self, loop, context):
+        """The event loop's errors (an accept that found no file descriptor, a task that
+        failed): counted, one line, never a traceback."""
+        exc = context.get("exception")
+        what = context.get("message") or "event loop error"
+        self.errors.count("server_error", f"{what}: {one_line(exc)}" if exc is not None else what)
+
+    def _report(self):
+        """One line for what was counted since the last (beyond each kind's first, logged already)."""
+        now = self.errors.counts()
+        grew = {k: n - self._reported.get(k, 1) for k, n in now.items() if n - self._reported.get(k, 1) > 0}
+        self._reported = now
+        if grew:
+            log.warning("web: in the last %g s also %s", REPORT_SECONDS,
+                        ", ".join(f"{k} {n}" for k, n in sorted(grew.items())))
 
     def _drop(self, c, why):
         if c.dropped:
@@ -358,8 +484,12 @@ class WebView:
         """
         period = 1.0 / self.max_rate
         last_map = last_status = 0.0
+        last_report = time.monotonic()
         while True:
             now = time.monotonic()
+            if now - last_report >= REPORT_SECONDS:
+                last_report = now
+                self._report()
             snap = self.trigger.snapshots.get()
             if self._clients and snap.version != self._map.version and now - last_map >= period:
                 if self._names_of(snap):  # before the frame: new clusters arrive with their names
@@ -398,6 +528,50 @@ class WebView:
         self._last_status = json.dumps(_plain(s), allow_nan=False)
         self._broadcast(self._last_status)
 
+
+
+class _OneLine(logging.LoggerAdapter):
+    """The websockets library's log: its warnings and errors counted in ``errors``
+    (one line for the first of each kind, no traceback); its per-connection
+    news ("connection open", ...) passed on at debug level, without tracebacks."""
+
+    def __init__(self, logger, errors):
+        super().__init__(logger, {})
+        self.errors = errors
+
+    def log(self, level, msg, *args, exc_info=None, **kwargs):
+        if level >= logging.WARNING:
+            exc = sys.exc_info()[1] if exc_info is True else exc_info if isinstance(exc_info, BaseException) else None
+            try:
+                text = msg % args if args else str(msg)
+            except Exception:
+                text = str(msg)
+            self.errors.count("websocket", f"{text}: {one_line(exc)}" if exc is not None else text)
+        elif self.isEnabledFor(logging.DEBUG):  # per-connection chatter: debug, whatever level it came at
+            kwargs.pop("stack_info", None)
+            self.logger.log(logging.DEBUG, msg, *args, **kwargs)
+
+
+def one_line(exc):
+    """An exception as one short line: its type and the start of its message."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {shown(text, 160)}" if text else type(exc).__name__
+
+
+def shown(text, limit=80):
+    """``text`` for a log line: at most ``limit`` characters, control characters escaped."""
+    text = text if isinstance(text, str) else repr(text)
+    text = text.encode("unicode_escape", "backslashreplace").decode("ascii") if not text.isprintable() else text
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+def _same_origin(origin, host):
+    """Whether ``origin`` (a page's ``Origin``) is ``http(s)://`` this request's own ``host`` (split)."""
+    try:
+        parts = urllib.parse.urlsplit(origin)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and not parts.path and split_host(parts.netloc) == host
 
 
 def _plain(value):
