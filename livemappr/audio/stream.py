@@ -258,10 +258,15 @@ class PacedStream:
     time; more: a demo nobody hears; None: as fast as it can, a benchmark).
     It has no real-time priority: it is not for playing on stage.
 
-    Faster than real time it never outruns its ring readers (the journal and
-    the analysis worker on the capture ring, ``--output`` on the output ring):
-    it waits while one of ``readers`` is more than half its ring behind, so
-    nothing captured or played is lost however fast it runs.
+    Faster than real time it does not outrun its ring readers (the journal
+    and the analysis worker on the capture ring, ``--output`` on the output
+    ring): it waits while one of ``readers`` is more than half its ring
+    behind, so nothing captured or played is lost however fast it runs. It
+    waits only on a reader that is reading: one whose cursor has not moved for
+    ``stall_seconds`` (its thread died, or hangs on a disk) is left behind, as
+    a sound card would leave it, and the engine plays on. Each such episode is
+    counted in ``stalls`` and told to ``on_stall``; what the reader lost to
+    the ring it counts itself (``RingReader.missed``) when it reads again.
 
     Parameters
     ----------
@@ -271,17 +276,31 @@ class PacedStream:
     source : callable(frames) -> ndarray of shape (frames, in_channels), optional
         Streams the input block by block (a benchmark's endless performance);
         default silence (or the engine's input player).
+    stall_seconds : float, optional
+        How long a reader may not read before the stream goes on without it
+        (default 1 s; 10 s with ``speed`` None, where waiting costs no one).
+    names : sequence of str, optional
+        The readers' names, for ``on_stall``.
+    on_stall : callable(str), optional
+        Told once each time a reader is left behind.
     """
 
-    def __init__(self, engine, speed=1.0, readers=(), source=None):
+    def __init__(self, engine, speed=1.0, readers=(), source=None, stall_seconds=None, names=None,
+                 on_stall=None):
         from livemappr.threads import Daemon
 
         self.engine = engine
         self.speed = speed
         self.readers = list(readers)
+        self.names = list(names) if names is not None else [f"reader {i}" for i in range(len(self.readers))]
         self.source = source
+        self.stall_seconds = float(stall_seconds if stall_seconds is not None else (1.0 if speed else 10.0))
+        self.on_stall = on_stall or (lambda message: None)
+        self.stalls = 0  # episodes of a reader left behind
         self.device = None
         self.blocksize = engine.config.blocksize
+        self._seen = [(r.cursor, None) for r in self.readers]  # (cursor, monotonic time it was last seen moving)
+        self._left = [False] * len(self.readers)
         self._thread = Daemon("livemappr-paced-stream", self._run)
         self._stop = self._thread.stopping
 
@@ -293,13 +312,34 @@ class PacedStream:
         compile_kernels()
         self._thread.start()
 
+    def _waits_on(self, i, now):
+        """Whether to wait for reader ``i``: behind by more than half its ring
+        and not stalled."""
+        r = self.readers[i]
+        cursor, since = self._seen[i]
+        if r.cursor != cursor or since is None:
+            self._seen[i] = (r.cursor, now)
+            if self._left[i] and r.cursor != cursor:
+                self._left[i] = False  # reading again: waited on again
+        if r.available() <= r.capacity // 2:
+            return False
+        if self._left[i]:
+            return False
+        if now - self._seen[i][1] < self.stall_seconds:
+            return True
+        self._left[i] = True
+        self.stalls += 1
+        self.on_stall(f"the {self.names[i]} has not read for {self.stall_seconds:g} s: the engine plays on "
+                      "without waiting for it (what the ring overwrites is counted)")
+        return False
+
     def _run(self):
         import time
 
         period = self.blocksize / self.engine.config.samplerate / (self.speed or 1.0)
         next_at = time.monotonic()
         while not self._stop.is_set():
-            while any(r.available() > r.capacity // 2 for r in self.readers):
+            while any([self._waits_on(i, time.monotonic()) for i in range(len(self.readers))]):
                 if self._stop.wait(0.002):  # a reader is behind: let it catch up
                     return
             if self.source is None:

@@ -1,9 +1,14 @@
 """``livemappr live``: the instrument, from the command line and a config file.
 
 Runs on: the main thread (the session starts every other thread).
+
+Exit status 1, with one line, when any of the capture could not be saved
+(a full or failing disk): never 0 having lost audio.
 """
 
 import sys
+
+from livemappr.errors import LivemapprError
 
 
 def run(args):
@@ -30,4 +35,10 @@ def run(args):
         session.run()
     finally:
         session.stop()
+    if session.unsaved_frames:  # never exit 0 having lost audio
+        sr = session.engine_config.samplerate
+        raise LivemapprError(
+            f"{session.unsaved_frames / sr:.1f} s of the capture could not be saved in {session_cfg.directory} "
+            f"({session.unsaved_reason or 'the disk failed'}); its capture.f32 holds "
+            f"{session.saved_frames / sr:.1f} s")
     return 0

@@ -111,12 +111,31 @@ class Session:
         self._picture_written_at = float("-inf")
         self._file_offset = 0  # capture-file frame of this run's stream frame 0
         self._stop = threading.Event()
+        self._dir_lock = None  # the session directory's, held from start to stop
+        #: After stop: captured frames that are not on disk (the disk refused
+        #: them, or the journal fell behind the ring), and why.
+        self.unsaved_frames = 0
+        self.unsaved_reason = None
+        self.saved_frames = 0
 
     # -- start -----------------------------------------------------------------
     def start(self, source=None):
         """Start every part. ``source`` streams the input without a sound card
         (see :class:`livemappr.audio.stream.PacedStream`)."""
+        try:
+            return self._start(source)
+        except BaseException:
+            self.stop()  # what started stops, and the session directory is let go
+            raise
+
+    def _start(self, source):
         cfg, ecfg = self.config, self.engine_config
+        if cfg.directory:
+            from livemappr.session.journal import SessionLock
+
+            # First: a second session on this directory (or one that cannot be
+            # written) fails now, before seconds of compiling.
+            self._dir_lock = SessionLock(cfg.directory)
         self._trim = _hold_less_freed_memory()  # before any worker thread allocates
         if cfg.input:
             audio = audiofile.read(cfg.input, samplerate=ecfg.samplerate, channels=ecfg.in_channels)
@@ -210,8 +229,10 @@ class Session:
         from livemappr.audio.stream import AudioStream, PacedStream
 
         if str(self.config.device).lower() == "none":
-            readers = [self.analysis.reader] + [p.reader for name, p in self.parts if name in ("journal", "output")]
-            stream = PacedStream(self.engine, speed=self.config.speed or None, readers=readers, source=source)
+            named = [("analysis", self.analysis.reader)] + [(name, p.reader) for name, p in self.parts
+                                                            if name in ("journal", "output")]
+            stream = PacedStream(self.engine, speed=self.config.speed or None, readers=[r for _, r in named],
+                                 source=source, names=[n for n, _ in named], on_stall=self._warn)
         else:
             stream = AudioStream(self.engine, device=self.config.device)
         stream.start()
@@ -287,7 +308,12 @@ class Session:
             "missed_frames": self.analysis.stats["missed_frames"],
             # sounds mapped but silent: the sample bank was full (bank_seconds)
             "bank_full": self.analysis.stats["bank_full"],
+            # the session directory's disk refusing the journal: seconds held in memory
+            "not_on_disk": self._journal_held() / self.engine_config.samplerate,
         }
+
+    def _journal_held(self):
+        return sum(p.pending_frames for name, p in self.parts if name == "journal")
 
     def _input_db(self):
         reader = self.analysis.reader
@@ -316,6 +342,8 @@ class Session:
                     line += f"  analysis behind: {s['backpressure']} waits, {s['missed_frames']} frames missed"
                 if s["bank_full"]:
                     line += f"  bank full: {s['bank_full']} sounds silent"
+                if s["not_on_disk"] >= 1.0:
+                    line += f"  not on disk: {s['not_on_disk']:.0f} s in memory"
                 if tty:
                     print("\r" + line + "   ", end="", file=sys.stderr, flush=True)
                 elif time.monotonic() - last_log >= 10:
@@ -338,17 +366,31 @@ class Session:
             try:
                 if name == "control":
                     part.close()
+                elif name == "journal":
+                    self.unsaved_frames = part.stop()
+                    self.saved_frames = part.frames_on_disk
+                    self.unsaved_reason = part.last_error
+                    if part.missed and not part.pending_frames:
+                        self.unsaved_reason = "the journal fell behind the capture ring"
                 else:
                     part.stop()
             except Exception as e:  # stopping one part must not leave the others running
                 self._warn(f"stopping {name}: {e}")
-        if self.config.directory:
+        if self.config.directory and self.engine is not None:
             self._map_version_written = None  # the last picture too, even if map.json is current
             try:
                 self.write_map(picture_now=True)
             except Exception as e:  # the journal holds every sound; a resume cuts them again
                 self._warn(f"writing the map at stop: {type(e).__name__}: {e}")
         self.parts = []
+        if self._dir_lock is not None:
+            self._dir_lock.release()
+            self._dir_lock = None
+
+    @property
+    def unsaved_seconds(self):
+        """Seconds of capture that did not reach the disk (after :meth:`stop`)."""
+        return self.unsaved_frames / self.engine_config.samplerate
 
     def _warn(self, message):
         self.log(f"livemappr: {message}")
