@@ -70,3 +70,90 @@ def test_a_huge_decode_under_the_cap_is_an_audio_error_not_a_memory_error(tmp_pa
     """, extra_bytes=300 * 1024 ** 2)
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.startswith("refused:") and "not enough memory" in r.stdout
+
+
+# -- finding 11: map.json and capture.json through export and a resume -----------------------
+
+def _session_dir(tmp_path, manifest=None, frames=4800):
+    """A session folder: a journal of silence (or the given capture.json) and no map yet."""
+    import json
+
+    from livemappr.session import journal
+
+    d = tmp_path / "session"
+    d.mkdir()
+    (d / journal.AUDIO_FILE).write_bytes(np.zeros(frames, np.float32).tobytes())
+    (d / journal.MANIFEST).write_text(manifest if manifest is not None else json.dumps(
+        {"format": journal.FORMAT, "version": 1, "samplerate": 48000, "channels": 1, "dtype": "float32",
+         "runs": [{"file_frame": 0, "stream_frame": 0}]}))
+    return d
+
+
+def _one_line_error(capsys, code, status=2):
+    err = capsys.readouterr().err.strip()
+    assert code == status, err
+    assert err.startswith("livemappr: error: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("case", sorted(crafted.BAD_MAPS))
+def test_export_of_a_crafted_map_json_is_one_line(tmp_path, capsys, case):
+    from livemappr.cli import main
+
+    d = tmp_path / "map"
+    d.mkdir()
+    (d / "map.json").write_text(crafted.BAD_MAPS[case])
+    err = _one_line_error(capsys, main(["export", str(d), "--out", str(tmp_path / "kit")]))
+    assert "map.json" in err and len(err) < 400
+    assert not (tmp_path / "kit").exists()
+
+
+class _Engine:
+    """What a resume uses of the engine, before any snippet is cut."""
+
+    class config:
+        samplerate = 48000
+
+    class bank:
+        @staticmethod
+        def add(y):
+            return 0
+
+
+@pytest.mark.parametrize("case", sorted(crafted.BAD_MAPS))
+def test_a_resume_with_a_crafted_map_json_cuts_the_journal_again_and_says_so(tmp_path, case):
+    from livemappr.session.resume import resume
+
+    d = _session_dir(tmp_path)
+    (d / "map.json").write_text(crafted.BAD_MAPS[case])
+    said = []
+    assert resume(d, _Engine, None, 0, log=said.append) == []  # silence: nothing to cut
+    assert len(said) == 1 and "map.json" in said[0] and "cut again from the journal" in said[0]
+
+
+@pytest.mark.parametrize("case", sorted(crafted.BAD_CAPTURES))
+def test_a_resume_with_a_crafted_capture_json_is_one_line(tmp_path, case):
+    from livemappr.errors import UsageError
+    from livemappr.session.resume import resume
+
+    d = _session_dir(tmp_path, crafted.BAD_CAPTURES[case])
+    with pytest.raises(UsageError) as e:
+        resume(d, _Engine, None, 0, log=lambda m: None)
+    assert "capture.json" in str(e.value) and "\n" not in str(e.value) and len(str(e.value)) < 300
+
+
+@pytest.mark.parametrize("case", sorted(crafted.BAD_CAPTURES))
+def test_export_of_a_session_with_a_crafted_capture_json_is_one_line(tmp_path, capsys, case):
+    from livemappr.cli import main
+    from livemappr.files import mapfile
+    from livemappr.session import journal
+
+    d = _session_dir(tmp_path, crafted.BAD_CAPTURES[case])
+    mapfile.write(d, mapfile.MapFile(48000, (mapfile.SnippetEntry(0, journal.AUDIO_FILE, 0.0, 0.05, 0, 0, 0),),
+                                     (mapfile.ClusterEntry.of(0, 1),)))
+    assert main(["export", str(d), "--out", str(tmp_path / "kit")]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    # the snippet whose audio is in the broken journal is skipped, the journal named
+    skipped = [line for line in captured.out.splitlines() if "skipped snippet 0" in line]
+    assert len(skipped) == 1 and "capture.json" in skipped[0] and "wrote 0 sounds" in captured.out
