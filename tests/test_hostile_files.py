@@ -157,3 +157,41 @@ def test_export_of_a_session_with_a_crafted_capture_json_is_one_line(tmp_path, c
     # the snippet whose audio is in the broken journal is skipped, the journal named
     skipped = [line for line in captured.out.splitlines() if "skipped snippet 0" in line]
     assert len(skipped) == 1 and "capture.json" in skipped[0] and "wrote 0 sounds" in captured.out
+
+
+# -- finding 11: a file name that is not UTF-8 ----------------------------------------------------
+
+def test_a_wav_whose_name_is_not_utf8_is_mapped_and_exported(tmp_path, capsys):
+    import json
+
+    import soundfile
+
+    from livemappr.cli import main
+    from livemappr.files import mapfile
+
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    raw = os.fsencode(shots) + b"/caf\xe9 kick.wav"  # Latin-1, as an old drive or a zip gives it
+    try:
+        open(raw, "wb").close()
+    except OSError:
+        pytest.skip("this file system takes only UTF-8 names")
+    sr = 48000
+    t = np.arange(int(0.3 * sr)) / sr
+    for name, freq in ((raw, 100), (os.fsencode(shots / "snare.wav"), 500), (os.fsencode(shots / "hat.wav"), 900)):
+        y = (np.sin(2 * np.pi * freq * t) * np.exp(-t * 10)).astype(np.float32)
+        with open(name, "wb") as f:
+            soundfile.write(f, y, sr, format="WAV")
+    out = tmp_path / "map"
+    assert main(["map", str(shots), "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "skipped" not in printed.out + printed.err
+    # map.json stays ASCII JSON: the byte 0xE9 as the escape \udce9 (docs/map-json.md)
+    text = (out / "map.json").read_bytes().decode("ascii")
+    assert '"../shots/caf\\udce9 kick.wav"' in text
+    sources = {s.source for s in mapfile.read(out).snippets}
+    assert os.fsencode(out / "../shots/caf\udce9 kick.wav") == os.fsencode(out) + b"/../shots/caf\xe9 kick.wav"
+    assert "../shots/caf\udce9 kick.wav" in sources and json.loads(text)["snippets"]
+    kit = tmp_path / "kit"
+    assert main(["export", str(out), "--out", str(kit)]) == 0
+    assert len(list(kit.rglob("*.wav"))) == 3
