@@ -4,7 +4,11 @@ Runs on: the main thread.
 
 Errors are one line, ``livemappr: error: ...``, naming the bad value and what
 is allowed; exit status 2 for usage, 1 for run-time failures. Never a
-traceback for a user's mistake.
+traceback for a user's mistake. What no command turned into a
+:class:`~livemappr.errors.LivemapprError` (``OSError``, ``ValueError``,
+``OverflowError``, ``RecursionError``, ``MemoryError``) is one line too, exit
+status 1; ``LIVEMAPPR_TRACEBACK=1`` shows its traceback instead, for a bug
+report. Any other exception is a bug and keeps its traceback.
 """
 
 import argparse
@@ -18,6 +22,37 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from livemappr import __version__
 from livemappr.errors import LivemapprError, UsageError
+
+
+#: Set (to anything but "" or "0") to see the traceback of an unexpected error.
+TRACEBACK_ENV = "LIVEMAPPR_TRACEBACK"
+#: Errors a command can meet at run time without a bug in it (a disk, memory,
+#: a value nobody checked yet): one line at the boundary.
+_ONE_LINE = (OSError, ValueError, OverflowError, RecursionError, MemoryError)
+
+
+def _one_line(e):
+    """``e`` as the text after ``livemappr: error:``: one line, a hint what to do."""
+    if isinstance(e, MemoryError):
+        text = "out of memory"
+    elif isinstance(e, RecursionError):
+        text = "nested too deeply (Python's recursion limit)"
+    elif isinstance(e, OSError) and e.strerror:
+        name = e.filename if e.filename is not None else ""
+        if isinstance(name, str):
+            name = os.fsencode(name)
+        name = os.fsdecode(name).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        text = f"{name}: {e.strerror}" if name else e.strerror
+    else:
+        text = str(e) or type(e).__name__
+    text = " ".join(text.split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    if isinstance(e, OSError):
+        hint = f"{TRACEBACK_ENV}=1 shows where"
+    else:
+        hint = f"unexpected {type(e).__name__}: please report it with what {TRACEBACK_ENV}=1 shows"
+    return f"{text} ({hint})"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -128,6 +163,14 @@ def main(argv=None):
         return e.exit_status
     except KeyboardInterrupt:
         return 130
+    except _ONE_LINE as e:
+        if os.environ.get(TRACEBACK_ENV, "") not in ("", "0"):
+            raise
+        try:
+            print(f"livemappr: error: {_one_line(e)}", file=sys.stderr)
+        except MemoryError:
+            print("livemappr: error: out of memory", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

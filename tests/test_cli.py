@@ -180,3 +180,52 @@ def test_make_demo_compiles_the_kernels_as_an_install_step_before_the_demo(tmp_p
     assert dry_run() == [".venv/bin/livemappr demo"]
     os.utime(tmp_path / "livemappr" / "cli.py")  # an update: newer than the stamp
     assert dry_run()[0] == ".venv/bin/livemappr warmup"
+
+
+# -- issue 16: what no command caught is one line at the boundary, a bug stays visible ------------
+
+@pytest.mark.parametrize("error, shown", [
+    (OSError(28, "No space left on device", "/media/disk/kit/a.wav"),
+     "/media/disk/kit/a.wav: No space left on device (LIVEMAPPR_TRACEBACK=1 shows where)"),
+    (ValueError("bad\nvalue"), "bad value (unexpected ValueError: please report it with what LIVEMAPPR_TRACEBACK=1"),
+    (OverflowError("cannot convert float infinity to integer"), "unexpected OverflowError"),
+    (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+    (MemoryError(), "out of memory"),
+    (OSError(2, "No such file or directory", os.fsdecode(b"/tmp/caf\xe9")), "/tmp/caf\\xe9: No such file"),
+])
+def test_remaining_errors_are_one_line_exit_1_and_a_traceback_on_request(monkeypatch, capsys, error, shown):
+    from livemappr import cli
+
+    def fails(args):
+        raise error
+
+    monkeypatch.setattr(cli, "_export", fails)
+    monkeypatch.delenv(cli.TRACEBACK_ENV, raising=False)
+    assert main(["export", "x", "--out", "y"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("livemappr: error: ") and err.count("\n") == 1 and shown in err
+    monkeypatch.setenv(cli.TRACEBACK_ENV, "1")
+    with pytest.raises(type(error)):
+        main(["export", "x", "--out", "y"])
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch):
+    from livemappr import cli
+
+    def fails(args):
+        raise TypeError("a bug")
+
+    monkeypatch.setattr(cli, "_export", fails)
+    with pytest.raises(TypeError):
+        main(["export", "x", "--out", "y"])
+
+
+def test_export_into_a_file_is_one_line(tmp_path, capsys):
+    from livemappr.files import mapfile
+
+    mapfile.write(tmp_path / "map", mapfile.MapFile(48000, (), ()))
+    (tmp_path / "kit").write_text("a file, not a folder")
+    code = main(["export", str(tmp_path / "map"), "--out", str(tmp_path / "kit")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("livemappr: error: ") and err.count("\n") == 1
+    assert "kit: Not a directory" in err

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import soundfile
 
-from livemappr.files import audiofile, mapfile
+from livemappr.files import audiofile, capturefile, mapfile
 
 from livemappr.session import journal
 from livemappr.errors import UsageError
@@ -64,7 +64,9 @@ class _Sources:
         if not path.is_absolute():
             path = self.map_dir / path
         if path.name == journal.AUDIO_FILE and (path.parent / journal.MANIFEST).exists():
-            samples, manifest = journal.load(path.parent)
+            samples, manifest = capturefile.load(path.parent) or (None, None)
+            if samples is None:
+                raise ExportError(f"{path}: the capture journal is gone")
             if manifest["samplerate"] != self.samplerate:
                 raise ExportError(f"{path} is at {manifest['samplerate']} Hz; the map says {self.samplerate}")
             return np.asarray(samples, np.float32).mean(axis=1)

@@ -17,11 +17,21 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from livemappr.errors import UsageError
-from livemappr.files.textfile import read_parsed
+from livemappr.files.textfile import loads_json, read_parsed
 
 FORMAT = "livemappr-map"
 VERSION = 1
 FILENAME = "map.json"
+
+#: Bounds on every number a map.json holds (docs/map-json.md): what the
+#: engine can act on without overflowing an int64 frame count or taking more
+#: memory than the map itself.
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1000, 768000
+MAX_SECONDS = 1e7  # times in a source: 116 days
+MAX_SNIPPET_ID = 2 ** 31 - 1
+MAX_CLUSTER_ID = 1023  # the engine has at most 64 clusters
+MAX_SIZE = 2 ** 31 - 1
+MAX_SOURCE = 4096  # characters of a path
 
 
 class MapFileError(UsageError):
@@ -165,20 +175,44 @@ def _entry_line(e):
     return template % (int(e.id), float(e.start), float(e.end), float(e.x), float(e.y), int(e.cluster))
 
 
-def _field(where, value, kind, lo=None):
+def _is_number(value):
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float)
+                                                                        and math.isfinite(value))
+
+
+def _field(where, value, kind, lo=None, hi=None):
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value),
+        "number": _is_number(value),
         "str": isinstance(value, str),
     }[kind]
-    if ok and lo is not None and value < lo:
+    if ok and kind == "str" and hi is not None:
+        ok = len(value) <= hi
+    elif ok and ((lo is not None and value < lo) or (hi is not None and value > hi)):
         ok = False
     if not ok:
         allowed = {"int": "a whole number", "number": "a finite number", "str": "a string"}[kind]
-        if lo is not None:
-            allowed += f" >= {lo}"
-        raise MapFileError(f"{where} must be {allowed}, got {value!r}")
+        if kind == "str" and hi is not None:
+            allowed += f" of at most {hi} characters"
+        else:  # the bound a number broke; both for a value of the wrong kind
+            low = [f">= {lo}"] if lo is not None else []
+            high = [f"<= {hi:g}"] if hi is not None else []
+            if _is_number(value):
+                bounds = low if lo is not None and value < lo else high
+            else:
+                bounds = low + high
+            if bounds:
+                allowed += " " + " and ".join(bounds)
+        raise MapFileError(f"{where} must be {allowed}, got {_show(value)}")
     return value
+
+
+def _show(value):
+    """``repr`` of a value, cut short: a 4,000-digit number or a huge string stays one short line."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10 ** 30:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _objects(name, key, items):
@@ -191,41 +225,49 @@ def _objects(name, key, items):
 
 
 def read(directory_or_file):
-    """Read and validate a map.json (a directory holding one, or the file)."""
+    """Read and validate a map.json (a directory holding one, or the file).
+
+    Every failure is a :class:`MapFileError` naming the file and the first
+    bad field: a missing, unreadable, too large or malformed file (nesting,
+    number length and ``NaN`` limited, see :mod:`livemappr.files.textfile`)
+    and any number outside the bounds in docs/map-json.md.
+    """
     path = pathlib.Path(directory_or_file)
     if path.is_dir():
         path = path / FILENAME
-    data = read_parsed(path, json.loads, json.JSONDecodeError, MapFileError, subject=str(path), fmt="JSON",
+    data = read_parsed(path, loads_json, json.JSONDecodeError, MapFileError, subject=str(path), fmt="JSON",
                        missing=" (make a map with livemappr map)")
     name = path.name
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise MapFileError(f"{name}: format must be {FORMAT!r}, got {data.get('format') if isinstance(data, dict) else data!r}")
+        got = data.get("format") if isinstance(data, dict) else data
+        raise MapFileError(f"{name}: format must be {FORMAT!r}, got {_show(got)}")
     if data.get("version") != VERSION:
-        raise MapFileError(f"{name}: version must be {VERSION}, got {data.get('version')!r}")
-    rate = _field(f"{name}: sample_rate", data.get("sample_rate"), "int", 1)
+        raise MapFileError(f"{name}: version must be {VERSION}, got {_show(data.get('version'))}")
+    rate = _field(f"{name}: sample_rate", data.get("sample_rate"), "int", MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
     snippets, clusters = data.get("snippets"), data.get("clusters")
     if not isinstance(snippets, list) or not isinstance(clusters, list):
         raise MapFileError(f"{name}: snippets and clusters must be lists")
     out_snippets = []
     for w, s in _objects(name, "snippets", snippets):
-        start = _field(f"{w}.start", s.get("start"), "number", 0)
+        start = _field(f"{w}.start", s.get("start"), "number", 0, MAX_SECONDS)
         entry = SnippetEntry(
-            _field(f"{w}.id", s.get("id"), "int", 0), _field(f"{w}.source", s.get("source"), "str"),
-            float(start), float(_field(f"{w}.end", s.get("end"), "number", start)),
+            _field(f"{w}.id", s.get("id"), "int", 0, MAX_SNIPPET_ID),
+            _field(f"{w}.source", s.get("source"), "str", hi=MAX_SOURCE),
+            float(start), float(_field(f"{w}.end", s.get("end"), "number", start, MAX_SECONDS)),
             float(_field(f"{w}.x", s.get("x"), "number")), float(_field(f"{w}.y", s.get("y"), "number")),
-            _field(f"{w}.cluster", s.get("cluster"), "int", -1))
+            _field(f"{w}.cluster", s.get("cluster"), "int", -1, MAX_CLUSTER_ID))
         out_snippets.append(entry)
     out_clusters = []
     for w, c in _objects(name, "clusters", clusters):
         note = _field(f"{w}.note", c.get("note"), "int", 0)
         if note > 127:
-            raise MapFileError(f"{w}.note must be a MIDI note 0..127, got {note}")
-        name = c.get("name")
-        if name is not None:
-            name = _field(f"{w}.name", name, "str")
-            if len(name) > 40:
-                raise MapFileError(f"{w}.name must be at most 40 characters, got {len(name)}")
-        out_clusters.append(ClusterEntry(_field(f"{w}.id", c.get("id"), "int", 0),
-                                         _field(f"{w}.key", c.get("key"), "str"), note,
-                                         _field(f"{w}.size", c.get("size"), "int", 0), name))
+            raise MapFileError(f"{w}.note must be a MIDI note 0..127, got {_show(note)}")
+        cname = c.get("name")
+        if cname is not None:
+            cname = _field(f"{w}.name", cname, "str")
+            if len(cname) > 40:
+                raise MapFileError(f"{w}.name must be at most 40 characters, got {len(cname)}")
+        out_clusters.append(ClusterEntry(_field(f"{w}.id", c.get("id"), "int", 0, MAX_CLUSTER_ID),
+                                         _field(f"{w}.key", c.get("key"), "str", hi=40), note,
+                                         _field(f"{w}.size", c.get("size"), "int", 0, MAX_SIZE), cname))
     return MapFile(rate, tuple(out_snippets), tuple(out_clusters))

@@ -16,11 +16,11 @@ second). After a crash or ``kill -9``:
    and keys play what they played); the ones cut again join the nearest.
 """
 
+import pathlib
+
 import numpy as np
 
-from livemappr.session import journal
-
-from livemappr.files import mapfile
+from livemappr.files import capturefile, mapfile
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.analysis.worker import AnalysedSnippet
@@ -36,17 +36,20 @@ def resume(directory, engine, live_map, file_offset, slicing="onset", log=print)
     resumed snippets carry (negative) stream frames of this run, so the session
     keeps one time base.
     """
-    try:
-        old = mapfile.read(directory)
-    except mapfile.MapFileError:
-        old = None
-    try:
-        audio, manifest = journal.load(directory)
-    except FileNotFoundError:
+    loaded = capturefile.load(directory)  # a CaptureFileError (one line) if its manifest is broken
+    if loaded is None:
         return []
+    audio, manifest = loaded
     sr = engine.config.samplerate
     if manifest["samplerate"] != sr:
-        raise ValueError(f"the session was recorded at {manifest['samplerate']} Hz; this run is at {sr}")
+        raise capturefile.CaptureFileError(f"the session in {directory} was recorded at {manifest['samplerate']} "
+                                           f"Hz; this run is at {sr}")
+    try:
+        old = mapfile.read(directory)
+    except mapfile.MapFileError as e:  # the journal holds every sound: cut them all again
+        if (pathlib.Path(directory) / mapfile.FILENAME).exists():
+            log(f"livemappr: {e}; the sounds are cut again from the journal")
+        old = None
     mono = np.asarray(audio, np.float32).mean(axis=1) if audio.shape[1] > 1 else np.asarray(audio[:, 0])
     extractor = FeatureExtractor(FeatureConfig())
     items, labels, positions = [], [], []

@@ -9,8 +9,10 @@ the value and what is allowed. Command-line options override the file.
 """
 
 import dataclasses
+import math
 import pathlib
 import tomllib
+import types
 import typing
 
 from livemappr.errors import ConfigError, UsageError
@@ -22,18 +24,52 @@ class SettingsError(UsageError):
 
 
 def _describe_type(tp):
-    return {int: "a whole number", float: "a number", str: "a string", bool: "true or false"}.get(tp, str(tp))
+    return {int: "a whole number", float: "a finite number", str: "a string", bool: "true or false"}.get(tp, str(tp))
+
+
+def _optional(tp):
+    """``X`` for ``X | None`` (``Optional[X]``), else None."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0]
+    return None
 
 
 def _coerce(section, name, value, tp):
-    """TOML gives int for ``3``; a float field accepts it. Nothing else is converted."""
+    """TOML gives int for ``3``; a float field accepts it. Nothing else is converted.
+
+    ``str | None`` (and the like) takes None or the type; a float must be
+    finite (TOML has ``inf`` and ``nan``).
+    """
+    inner = _optional(tp)
+    if inner is not None:
+        if value is None:
+            return None
+        tp = inner
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ConfigError(f"{section}.{name}", _short(value), "a finite number") from None
     if tp in (int, float, str, bool):
         ok = isinstance(value, tp) and not (tp is not bool and isinstance(value, bool))
+        if ok and tp is float:
+            ok = math.isfinite(value)
         if not ok:
-            raise ConfigError(f"{section}.{name}", value, _describe_type(tp))
+            raise ConfigError(f"{section}.{name}", _short(value), _describe_type(tp))
     return value
+
+
+def _short(value):
+    """A value for a message: a 4,000-digit number or a long string cut short."""
+    text = repr(value)
+    return value if len(text) <= 80 else _Shown(text[:77] + "...")
+
+
+class _Shown(str):
+    def __repr__(self):
+        return str(self)
 
 
 def build(cls, section, values):
