@@ -12,6 +12,7 @@ report. Any other exception is a bug and keeps its traceback.
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -92,8 +93,10 @@ def _map(args):
 
     if args.clusters < 1 or args.clusters > 64:
         raise UsageError(f"--clusters must be in 1..64, got {args.clusters}")
+    if not (math.isfinite(args.quiet_db) and 0 <= args.quiet_db <= 100):
+        raise UsageError(f"--quiet-db must be in 0..100 dB, got {args.quiet_db}")
     make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
-             labels=args.report, jobs=args.jobs)
+             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db)
     return 0
 
 
@@ -139,6 +142,9 @@ def build_parser():
     p.add_argument("--out", required=True, help="folder for map.json and map.png")
     p.add_argument("--clusters", type=int, default=16, help="clusters (16 pads; 26 for keys a-z)")
     p.add_argument("--grid", action="store_true", help="cut tracks into a fixed grid, not at onsets")
+    p.add_argument("--quiet-db", type=float, default=10.0, metavar="DB",
+                   help="an onset this far under the recent hits is no sound of its own (a breath, a "
+                        "lip noise); 0: keep every onset (drums with ghost notes: 16 or 0; default 10)")
     p.add_argument("--report", metavar="LABELS_CSV", help="path,label rows: print map quality against them")
     p.add_argument("--jobs", type=int, default=None, help="threads for decoding and features (default: cores)")
     p.set_defaults(run=_map)

@@ -95,6 +95,23 @@ def test_map_of_a_track_cuts_it_at_the_hits(tmp_path):
     assert hits >= 0.9 * len(seq.onsets) and len(m.snippets) <= 1.2 * len(seq.onsets)
 
 
+def test_quiet_db_0_keeps_a_drum_tracks_ghost_notes(tmp_path):
+    # The voice gate drops onsets well under the recent hits; a drummer's ghost
+    # notes are such onsets, and --quiet-db 0 keeps them.
+    shots = drumkits.one_shots(sr=SR, per_instrument=1, max_seconds=0.4)
+    seq = drumkits.sequence(shots, 60, SR, seed=5, min_gap_s=0.2, gain_db=(-3.0, 0.0),
+                            ghost_fraction=0.3, ghost_db=-18.0)
+    track = tmp_path / "ghosts.flac"
+    soundfile.write(track, seq.audio, SR)
+    found = {}
+    for quiet in ("10", "0"):
+        out = tmp_path / f"map{quiet}"
+        assert main(["map", str(track), "--out", str(out), "--quiet-db", quiet]) == 0
+        starts = np.array([s.start * SR for s in mapfile.read(out).snippets])
+        found[quiet] = sum(np.min(np.abs(starts - t)) < 0.03 * SR for t in seq.onsets)
+    assert found["0"] >= 0.9 * len(seq.onsets) and found["0"] > found["10"], found
+
+
 def test_grid_mode_cuts_musicmappr_chunks(tmp_path):
     y = (np.random.default_rng(0).standard_normal(16384 * 5 + 100) * 0.1).astype(np.float32)
     soundfile.write(tmp_path / "noise.wav", y, SR, subtype="FLOAT")
@@ -107,6 +124,7 @@ def test_grid_mode_cuts_musicmappr_chunks(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["map", "/nonexistent/x.wav", "--out", "o"], "/nonexistent/x.wav: no such file or folder"),
     (["map", ".", "--out", "o", "--clusters", "0"], "--clusters must be in 1..64, got 0"),
+    (["map", ".", "--out", "o", "--quiet-db", "nan"], "--quiet-db must be in 0..100 dB, got nan"),
 ])
 def test_bad_arguments_are_one_line_errors(tmp_path, capsys, argv, message, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -77,10 +77,11 @@ def _shot(path, samplerate, extractor):
     return [(path, 0, y.shape[0], extractor.vector(y, samplerate))]
 
 
-def _track(path, samplerate, extractor, slicing):
+def _track(path, samplerate, extractor, slicing, quiet_db=10.0):
     audio = audiofile.read(path, samplerate=samplerate, channels=1)
     y = audio.samples[:, 0]
-    slicer = OnsetSlicer(SlicerConfig(sample_rate=samplerate)) if slicing == "onset" else GridSlicer(GridConfig())
+    onsets = SlicerConfig(sample_rate=samplerate, quiet_gate=quiet_db > 0, quiet_db=quiet_db or 10.0)
+    slicer = OnsetSlicer(onsets) if slicing == "onset" else GridSlicer(GridConfig())
     cuts = slicer.feed(y, 0) + slicer.flush()
     return [(path, s.start, s.end, extractor.vector(np.ascontiguousarray(y[s.start:s.end]), samplerate))
             for s in cuts if s.end > s.start]
@@ -100,7 +101,7 @@ def read_labels(path):
 
 
 def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
-             seed=0, log=print):
+             seed=0, log=print, quiet_db=10.0):
     """Map ``paths`` into ``out_dir``. Returns a summary dict."""
     from livemappr.mapping.livemap import LiveMap
 
@@ -112,7 +113,7 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     rows, skipped = [], []
     progress = Progress("features", len(tracks) + len(shots))
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_track, p, samplerate, extractor, slicing): p for p in tracks}
+        futures = {pool.submit(_track, p, samplerate, extractor, slicing, quiet_db): p for p in tracks}
         futures.update({pool.submit(_shot, p, samplerate, extractor): p for p in shots})
         for fut in concurrent.futures.as_completed(futures):
             try:

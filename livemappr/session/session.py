@@ -138,7 +138,10 @@ class Session:
             self._dir_lock = SessionLock(cfg.directory)
         self._trim = _hold_less_freed_memory()  # before any worker thread allocates
         if cfg.input:
-            audio = audiofile.read(cfg.input, samplerate=ecfg.samplerate, channels=ecfg.in_channels)
+            # the engine's input limit (EngineConfig.input_seconds <= 7200) checked on the
+            # header, before a file that claims hours (or 14 Hz) is decoded
+            audio = audiofile.read(cfg.input, samplerate=ecfg.samplerate, channels=ecfg.in_channels,
+                                   max_seconds=7200.0 - 0.1)
             if audio.nonfinite:
                 self.log(f"livemappr: {cfg.input}: {audio.nonfinite} NaN/inf samples read as 0")
             self._mic = audio.samples
