@@ -129,6 +129,9 @@ def build_parser():
     p.add_argument("--no-midi", action="store_true", help="no virtual livemappr MIDI port")
     p.add_argument("--web-port", type=int, metavar="PORT", help="the map view in a browser (default 8080; 0: off)")
     p.add_argument("--web-host", metavar="ADDR", help="where the map view listens (default all interfaces)")
+    p.add_argument("--web-names", metavar="NAME[,NAME]",
+                   help="more names the map view answers to (a DNS name of this machine); others get 403")
+    p.add_argument("--web-clients", type=int, metavar="N", help="map views at once (default 32)")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")

@@ -58,6 +58,12 @@ class SessionConfig:
         The map view's port (0: off).
     web_host : str
         Where the map view listens (all interfaces: a phone on the LAN).
+    web_names : str or None
+        More names the map view answers to, comma-separated (a DNS name of
+        this machine such as ``stage.lan``); loopback, this machine's own
+        names and addresses are always answered (docs/web.md).
+    web_clients : int
+        Map views at once, 1..1000 (32).
     """
 
     directory: str | None = None
@@ -72,6 +78,8 @@ class SessionConfig:
     speed: float = 1.0
     web_port: int = 8080
     web_host: str = "0.0.0.0"
+    web_names: str | None = None
+    web_clients: int = 32
 
     def __post_init__(self):
         from livemappr.errors import ConfigError
@@ -84,6 +92,13 @@ class SessionConfig:
             raise ConfigError("session.web_port", self.web_port, "a port in 0..65535 (0: no map view)")
         if not isinstance(self.clusters, int) or not 1 <= self.clusters <= 64:
             raise ConfigError("session.clusters", self.clusters, "a whole number in 1..64")
+        if not isinstance(self.web_clients, int) or not 1 <= self.web_clients <= 1000:
+            raise ConfigError("session.web_clients", self.web_clients, "a whole number in 1..1000")
+        if self.web_names is not None and (not isinstance(self.web_names, str) or any(
+                not n.strip() or len(n.strip()) > 253 or any(c.isspace() or c in "/@" for c in n.strip())
+                for n in self.web_names.split(","))):
+            raise ConfigError("session.web_names", self.web_names,
+                              "host names separated by commas, such as 'stage.lan,192.168.1.20'")
 
 
 class Session:
@@ -224,7 +239,9 @@ class Session:
             self.web = WebView(self.surfaces.trigger,
                                status=lambda: dict(self.status(), recording=self.analysis.recording),
                                hooks={"record": self.set_recording}, host=self.config.web_host,
-                               port=self.config.web_port).start()
+                               port=self.config.web_port, max_clients=self.config.web_clients,
+                               hosts=[n.strip() for n in (self.config.web_names or "").split(",") if n.strip()]
+                               ).start()
             self.parts.append(("web", self.web))
             self.log(f"livemappr: map view on port {self.web.port} ({self.web.url} on this machine)")
 
