@@ -45,7 +45,8 @@ def perform(session, bars=4):
     clusters = [int(c) for c in np.unique(ids[ids >= 0])]
     # Play the biggest clusters: they hold the sounds the take repeats most.
     clusters.sort(key=lambda c: -int((ids == c).sum()))
-    trigger = Trigger(engine, session.snapshots, choice="round_robin")
+    # its own script, four bars ahead: past the horizon the performer's surfaces keep
+    trigger = Trigger(engine, session.snapshots, choice="round_robin", max_ahead_seconds=None)
     step = int(round(SAMPLERATE * 60.0 / BPM / 4))  # a sixteenth
     start = engine.frame + SAMPLERATE // 2
     engine.set_param("master_gain", 0.5, at=start)  # hits and the loop together stay below full scale

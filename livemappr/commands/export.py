@@ -16,7 +16,8 @@ import re
 import numpy as np
 import soundfile
 
-from livemappr.files import audiofile, capturefile, mapfile
+from livemappr.files import audiofile, mapfile
+from livemappr.session import capturefile
 
 from livemappr.session import journal
 from livemappr.errors import UsageError

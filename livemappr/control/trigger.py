@@ -89,11 +89,17 @@ class Trigger:
         Frames per callback, if it differs from the engine's configuration.
     seed : int, optional
         For the random choice.
+    max_ahead_seconds : float or None, default MAX_AHEAD_SECONDS
+        The look-ahead horizon. The performer's surfaces (OSC, MIDI, the web)
+        keep it; a script of this process that schedules its own performance
+        bars ahead (``livemappr demo``) may lift it with None.
     """
 
     def __init__(self, engine, snapshots=None, *, choice="round_robin", retrigger="overlap", timing="asap",
-                 steady_ms=None, blocksize=None, seed=None):
+                 steady_ms=None, blocksize=None, seed=None, max_ahead_seconds=MAX_AHEAD_SECONDS):
         self.engine = engine
+        self.max_ahead_seconds = (None if max_ahead_seconds is None
+                                  else number("max_ahead_seconds", max_ahead_seconds, 0.0, 3600.0))
         self.snapshots = snapshots if snapshots is not None else SnapshotRef()
         self.clock = FrameClock(engine, blocksize)
         sr = engine.config.samplerate
@@ -313,9 +319,11 @@ class Trigger:
         clock = self.clock
         if frame == ASAP:
             return frame
+        if self.max_ahead_seconds is None:
+            return frame
         ahead = (frame - clock.now()) / clock.samplerate
-        if ahead > MAX_AHEAD_SECONDS:
-            raise TooFarAhead(f"{what} is {ahead:.3g} s ahead, more than the {MAX_AHEAD_SECONDS:g} s look-ahead "
+        if ahead > self.max_ahead_seconds:
+            raise TooFarAhead(f"{what} is {ahead:.3g} s ahead, more than the {self.max_ahead_seconds:g} s look-ahead "
                               "(is the sender's clock ahead of this machine's?); not played")
         return frame
 

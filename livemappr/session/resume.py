@@ -20,7 +20,8 @@ import pathlib
 
 import numpy as np
 
-from livemappr.files import capturefile, mapfile
+from livemappr.files import mapfile
+from livemappr.session import capturefile
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.analysis.worker import AnalysedSnippet

@@ -1,6 +1,7 @@
 """A session's capture journal as a reader finds it: ``capture.json`` checked first.
 
-Runs on: the main thread (``export``, a resume).
+Runs on: the main thread (``export``, a resume). It lives with the journal it
+reads (session/), which files/ may not import.
 
 The journal (:mod:`livemappr.session.journal`) writes ``capture.json`` beside
 the raw frames of ``capture.f32``. A reader trusts neither: the manifest is
