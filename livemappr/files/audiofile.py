@@ -163,6 +163,19 @@ def _match_channels(data, channels):
     return np.tile(data, (1, reps))[:, :channels]
 
 
+def resample(samples, from_rate, to_rate):
+    """``samples`` (frames, or frames x channels) from ``from_rate`` to ``to_rate`` Hz, float32.
+
+    The same band-limited resampler (soxr, HQ) :func:`read` uses; a no-op when the rates match.
+    """
+    samples = np.asarray(samples, np.float32)
+    if int(from_rate) == int(to_rate):
+        return samples
+    data = samples[:, None] if samples.ndim == 1 else samples
+    out = _resample(data, int(from_rate), int(to_rate))
+    return out[:, 0] if samples.ndim == 1 else out
+
+
 def _resample(data, from_rate, to_rate):
     import soxr
 
