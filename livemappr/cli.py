@@ -103,7 +103,7 @@ def _map(args):
 def _export(args):
     from livemappr.commands.export import export
 
-    export(args.dir, args.out, force=args.force)
+    export(args.dir, args.out, force=args.force, rate=args.rate, bits=args.bits, hardware=args.hardware)
     return 0
 
 
@@ -155,6 +155,11 @@ def build_parser():
     p.add_argument("dir", help="a map or session folder (holding map.json)")
     p.add_argument("--out", required=True, help="the kit folder to write")
     p.add_argument("--force", action="store_true", help="write into a folder that is not empty")
+    p.add_argument("--rate", type=int, metavar="HZ",
+                   help="sample rate of the WAVs (44100, 48000, ...; default the map's)")
+    p.add_argument("--bits", type=int, metavar="N", help="16 or 24 (integer PCM) or 32 (float); default 24")
+    p.add_argument("--hardware", action="store_true",
+                   help="for hardware samplers: mono 16-bit, 44.1 or 48 kHz, numbered 8.3 names")
     p.set_defaults(run=_export)
     return parser
 

@@ -8,10 +8,27 @@ snippets as round-robin regions (hitting the key steps through the cluster,
 as the engine's round-robin trigger does). File names are built only from
 ``[a-z0-9_-]``, never a reserved device name, and every path is checked to
 lie inside the kit folder: nothing in a map can make export write elsewhere.
+
+Every SFZ region is ``loop_mode=one_shot``: a hit plays to its end whatever
+the note-off does (a pad's note-off arrives a few ms after its note-on).
+Beside the ``.sfz`` a Decent Sampler ``.dspreset`` maps the same files to the
+same notes: one ``<group>`` per cluster, round robin, ``trigger="attack"``,
+no loop, and a release as long as the group's longest sound (Decent Sampler
+has no one-shot switch: a note-off then fades nothing audible away).
+
+The WAVs are mono at ``rate`` Hz (default the map's) and ``bits`` bits (16 or
+24 integer PCM, 32 float). Sources are read straight at the kit's rate (one
+band-limited resampling, soxr, before the cut, so a snippet's edges are not
+filtered twice); integer PCM is clipped to full scale.
+``hardware=True`` writes what hardware samplers and their SD cards take: mono
+16-bit at 44.1 or 48 kHz, folders ``01_name`` .. and files ``01.wav`` ..,
+every name at most 8 characters plus a 3-letter extension.
 """
 
+import math
 import pathlib
 import re
+from xml.etree import ElementTree
 
 import numpy as np
 import soundfile
@@ -24,6 +41,9 @@ from livemappr.errors import UsageError
 
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 FADE_SECONDS = 0.002  # the end of a snippet is a cut: fade it
+RATES = (22050, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
+HARDWARE_RATES = (44100, 48000)
+SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
 
 
 class ExportError(UsageError):
@@ -46,10 +66,11 @@ def _inside(root, path):
 
 
 class _Sources:
-    """Audio of the map's sources, each opened once."""
+    """Audio of the map's sources at the kit's rate, each opened once."""
 
-    def __init__(self, map_dir, samplerate):
+    def __init__(self, map_dir, map_rate, samplerate):
         self.map_dir = map_dir
+        self.map_rate = map_rate
         self.samplerate = samplerate
         self._cache = {}
 
@@ -68,29 +89,75 @@ class _Sources:
             samples, manifest = capturefile.load(path.parent) or (None, None)
             if samples is None:
                 raise ExportError(f"{path}: the capture journal is gone")
-            if manifest["samplerate"] != self.samplerate:
-                raise ExportError(f"{path} is at {manifest['samplerate']} Hz; the map says {self.samplerate}")
-            return np.asarray(samples, np.float32).mean(axis=1)
+            if manifest["samplerate"] != self.map_rate:
+                raise ExportError(f"{path} is at {manifest['samplerate']} Hz; the map says {self.map_rate}")
+            return audiofile.resample(np.asarray(samples, np.float32).mean(axis=1), self.map_rate, self.samplerate)
         return audiofile.read(path, samplerate=self.samplerate, channels=1).samples[:, 0]
 
 
-def export(map_dir, kit_dir, force=False, log=print):
-    """Write the kit. Returns the path of the ``.sfz`` file."""
+def check_format(rate, bits, hardware, map_rate):
+    """The kit's ``(rate, bits)``; a one-line :class:`ExportError` for what no sampler should get."""
+    if hardware:
+        if bits not in (None, 16):
+            raise ExportError(f"--hardware writes 16-bit WAVs; --bits {bits} asks for another")
+        if rate is None:
+            rate = map_rate if map_rate in HARDWARE_RATES else 48000
+        elif rate not in HARDWARE_RATES:
+            raise ExportError(f"--hardware writes 44100 or 48000 Hz; --rate {rate} is neither")
+        return rate, 16
+    rate = map_rate if rate is None else rate
+    bits = 24 if bits is None else bits
+    if rate not in RATES:
+        raise ExportError(f"--rate must be one of {', '.join(map(str, RATES))}; got {rate}")
+    if bits not in SUBTYPES:
+        raise ExportError(f"--bits must be 16, 24 or 32 (float); got {bits}")
+    return rate, bits
+
+
+def _dspreset(groups):
+    """A Decent Sampler preset: ``groups`` is ``[(cluster, [(path, seconds), ...]), ...]``."""
+    root = ElementTree.Element("DecentSampler", minVersion="1.0.0")
+    xml_groups = ElementTree.SubElement(root, "groups")
+    for c, samples in groups:
+        release = math.ceil(max(seconds for _, seconds in samples) * 1000) / 1000
+        group = ElementTree.SubElement(
+            xml_groups, "group", name=f"cluster {c.id} {safe_name(c.key, 'key')}", seqMode="round_robin",
+            seqLength=str(len(samples)), trigger="attack", loopEnabled="false",
+            attack="0", decay="0", sustain="1", release=f"{release:g}")
+        for i, (path, _) in enumerate(samples):
+            ElementTree.SubElement(group, "sample", path=path, rootNote=str(c.note), loNote=str(c.note),
+                                   hiNote=str(c.note), seqPosition=str(i + 1), trigger="attack",
+                                   loopEnabled="false")
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def export(map_dir, kit_dir, force=False, log=print, *, rate=None, bits=None, hardware=False):
+    """Write the kit. Returns the path of the ``.sfz`` file.
+
+    ``rate`` (Hz, default the map's) and ``bits`` (16, 24 or 32 float; default
+    24) of the WAVs; ``hardware``: mono 16-bit at 44.1 or 48 kHz, 8.3 names.
+    """
     map_dir, kit_dir = pathlib.Path(map_dir), pathlib.Path(kit_dir)
     m = mapfile.read(map_dir)
+    rate, bits = check_format(rate, bits, hardware, m.sample_rate)
     if kit_dir.exists() and any(kit_dir.iterdir()) and not force:
         raise ExportError(f"{kit_dir} is not empty; choose another --out or add --force")
     kit_dir.mkdir(parents=True, exist_ok=True)
-    sources = _Sources(map_dir, m.sample_rate)
+    sources = _Sources(map_dir, m.sample_rate, rate)
     by_cluster = {}
     for s in m.snippets:
         by_cluster.setdefault(s.cluster, []).append(s)
-    fade = max(1, int(FADE_SECONDS * m.sample_rate))
+    fade = max(1, int(FADE_SECONDS * rate))
     lines = ["// livemappr kit: one key per cluster, round robin through its sounds", ""]
+    groups = []
     written, skipped = 0, []
     for c in sorted(m.clusters, key=lambda c: c.note):
         members = sorted(by_cluster.get(c.id, []), key=lambda s: s.id)
-        folder_name = f"{c.id:02d}_{safe_name(c.key, 'key')}"
+        if hardware:
+            folder_name = f"{len(groups) + 1:02d}_{safe_name(c.key, 'k', limit=5)}"[:8].rstrip("_-")
+        else:
+            folder_name = f"{c.id:02d}_{safe_name(c.key, 'key')}"
         folder = _inside(kit_dir, kit_dir / folder_name)
         regions = []
         for s in members:
@@ -104,23 +171,32 @@ def export(map_dir, kit_dir, force=False, log=print):
                 continue
             n = min(fade, audio.shape[0])
             audio[-n:] *= np.linspace(1.0, 0.0, n, dtype=np.float32)
+            if bits != 32:
+                np.clip(audio, -1.0, 1.0, out=audio)  # not left to the libsndfile build's conversion
             folder.mkdir(exist_ok=True)
-            name = f"{s.id:05d}_{safe_name(pathlib.Path(s.source).stem, 'snippet')}.wav"
-            soundfile.write(_inside(kit_dir, folder / name), audio, m.sample_rate, subtype="PCM_24")
-            regions.append(f"{folder_name}/{name}")
+            if hardware:
+                name = f"{len(regions) + 1:02d}.wav"
+            else:
+                name = f"{s.id:05d}_{safe_name(pathlib.Path(s.source).stem, 'snippet')}.wav"
+            soundfile.write(_inside(kit_dir, folder / name), audio, rate, subtype=SUBTYPES[bits])
+            regions.append((f"{folder_name}/{name}", audio.shape[0] / rate))
             written += 1
         if not regions:
             continue
+        groups.append((c, regions))
         lines += [f"// cluster {c.id}: key {c.key!r}, {len(regions)} sound(s)",
                   f"<group> key={c.note} seq_length={len(regions)}"]
-        lines += [f"<region> sample={r} seq_position={i + 1}" for i, r in enumerate(regions)]
+        lines += [f"<region> sample={r} seq_position={i + 1} loop_mode=one_shot" for i, (r, _) in enumerate(regions)]
         lines.append("")
-    sfz = _inside(kit_dir, kit_dir / f"{safe_name(map_dir.resolve().name, 'kit')}.sfz")
+    stem = safe_name(map_dir.resolve().name, "kit", limit=8 if hardware else 40)[:8 if hardware else None]
+    sfz = _inside(kit_dir, kit_dir / f"{stem}.sfz")
     sfz.write_text("\n".join(lines))
+    preset = _inside(kit_dir, kit_dir / f"{stem}.dspreset")
+    preset.write_text(_dspreset(groups), encoding="utf-8")
     for message in skipped[:5]:
         log(f"  skipped {message}")
     if len(skipped) > 5:
         log(f"  ... and {len(skipped) - 5} more skipped")
-    log(f"wrote {written} sounds in {sum(1 for line in lines if line.startswith('<group>'))} clusters to "
-        f"{kit_dir}; instrument: {sfz}")
+    log(f"wrote {written} sounds ({rate} Hz, {bits}-bit{' float' if bits == 32 else ''}, mono) in {len(groups)} "
+        f"clusters to {kit_dir}; instruments: {sfz}, {preset.name}")
     return sfz
