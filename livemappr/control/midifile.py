@@ -7,6 +7,9 @@ of delta-timed events, variable-length quantities), so no dependency. Notes go
 to MIDI channel 10 (index 9), General MIDI's drum channel, each cluster on the
 note that plays it from a pad (:data:`livemappr.control.addresses.MIDI`), so
 the file plays the same clusters back through livemappr.
+
+:func:`remap_notes` reads such a file back (any well-formed SMF) only to move
+its notes to other keys, for ``livemappr export``'s kits.
 """
 
 import struct
@@ -75,3 +78,82 @@ def write(path, notes, bpm, **options):
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+class MidiFileError(ValueError):
+    """Bytes that are not a standard MIDI file this module can read."""
+
+
+def _read_vlq(data, i, end):
+    n = 0
+    for _ in range(4):
+        if i >= end:
+            raise MidiFileError("a delta time or length runs past its chunk")
+        byte = data[i]
+        i += 1
+        n = (n << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            return n, i
+    raise MidiFileError("a variable-length number longer than 4 bytes")
+
+
+def remap_notes(data, notes):
+    """A standard MIDI file (bytes) with its note numbers changed by ``notes`` ({old: new}).
+
+    Note on, note off and polyphonic pressure on every channel; other notes and
+    every other byte stay as they are (the file keeps its length and timing).
+    Anything that is not a well-formed SMF is a :class:`MidiFileError`.
+    """
+    data = bytearray(data)
+    if data[:4] != b"MThd" or len(data) < 14:
+        raise MidiFileError("not a standard MIDI file (no MThd header)")
+    length, _, tracks, _ = struct.unpack(">IHHH", bytes(data[4:14]))
+    if length < 6:
+        raise MidiFileError(f"MThd length {length}, at least 6")
+    i = 8 + length
+    for _ in range(tracks):
+        if i + 8 > len(data):
+            raise MidiFileError("fewer track chunks than the header says")
+        kind, size = bytes(data[i:i + 4]), struct.unpack(">I", bytes(data[i + 4:i + 8]))[0]
+        i += 8
+        end = i + size
+        if end > len(data):
+            raise MidiFileError("a chunk runs past the end of the file")
+        if kind == b"MTrk":
+            _remap_track(data, i, end, notes)
+        i = end
+    return bytes(data)
+
+
+def _remap_track(data, i, end, notes):
+    status = None
+    while i < end:
+        _, i = _read_vlq(data, i, end)
+        if i >= end:
+            raise MidiFileError("an event runs past its track")
+        if data[i] & 0x80:
+            status = data[i]
+            i += 1
+        elif status is None or status >= 0xF0:
+            raise MidiFileError("running status without a status byte")
+        if status == 0xFF:  # meta: type, length, data
+            if i >= end:
+                raise MidiFileError("an event runs past its track")
+            length, i = _read_vlq(data, i + 1, end)
+            i += length
+            status = None
+        elif status in (0xF0, 0xF7):  # sysex: length, data
+            length, i = _read_vlq(data, i, end)
+            i += length
+            status = None
+        elif status >= 0xF0:
+            raise MidiFileError(f"status byte {status:#04x} in a track")
+        else:
+            size = 1 if status & 0xF0 in (0xC0, 0xD0) else 2
+            if i + size > end:
+                raise MidiFileError("an event runs past its track")
+            if status & 0xF0 in (0x80, 0x90, 0xA0) and data[i] in notes:
+                data[i] = notes[data[i]]
+            i += size
+    if i > end:
+        raise MidiFileError("an event runs past its track")
