@@ -203,3 +203,61 @@ def test_session_journal_is_resampled_to_the_kit_rate(tmp_path):
     assert sr == 44100 and got.size == 4410
     want = 0.4 * np.sin(2 * np.pi * 1000 * (0.1 + np.arange(got.size) / 44100))
     assert np.max(np.abs(got[64:4000] - want[64:4000])) < 1e-4
+
+
+def session_with_patterns(tmp_path, notes_of):
+    """A session folder: map.json (clusters 0 and 1 on the notes ``notes_of`` gives) and two
+    patterns the live session's /livemappr/export wrote, plus a file that only looks like one."""
+    from fractions import Fraction
+
+    from livemappr.control import midifile
+
+    d = kit_map(tmp_path)
+    doc = __import__("json").loads((d / "map.json").read_text())
+    doc["clusters"] = [{"id": 0, "key": "a", "note": notes_of(0), "size": 2},
+                       {"id": 1, "key": "b", "note": notes_of(1), "size": 2}]
+    for s in doc["snippets"]:
+        s["cluster"] = 0 if s["cluster"] == 3 else 1
+    (d / "map.json").write_text(__import__("json").dumps(doc))
+    kick, snare = 36, 37  # pads of clusters 0 and 1, as PatternLooper.midi_notes writes them
+    midifile.write(d / "pattern_0.mid", [(0, kick, 100, Fraction(1, 4)), (1, snare, 90, Fraction(1, 4)),
+                                         (Fraction(5, 2), kick, 64, Fraction(1, 4))], 120, length_beats=8)
+    midifile.write(d / "pattern_3.mid", [(Fraction(1, 3), snare, 127, Fraction(1, 4))], 96.5, length_beats=4)
+    (d / "pattern_5.mid").write_bytes(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0MTrk\x00\x00\x00\x02\x00\x90")
+    return d
+
+
+def mido_notes(path):
+    import mido
+
+    f = mido.MidiFile(path)
+    t, out = 0, []
+    for msg in f.tracks[0]:
+        t += msg.time
+        if msg.type == "note_on" and msg.velocity:
+            out.append((t, msg.channel, msg.note, msg.velocity))
+    return f.ticks_per_beat, out, [m.tempo for m in f.tracks[0] if m.type == "set_tempo"]
+
+
+def test_session_patterns_become_midi_files_that_play_the_kit(tmp_path, capsys):
+    d = session_with_patterns(tmp_path, lambda c: [50, 60][c])  # a map whose keys are not the pads'
+    kit = tmp_path / "kit"
+    assert main(["export", str(d), "--out", str(kit)]) == 0
+    assert "skipped pattern_5.mid: an event runs past its track" in capsys.readouterr().out
+    assert sorted(p.name for p in (kit / "patterns").iterdir()) == ["pattern_0.mid", "pattern_3.mid"]
+    ppq, notes, tempo = mido_notes(kit / "patterns" / "pattern_0.mid")
+    assert notes == [(0, 9, 50, 100), (ppq, 9, 60, 90), (5 * ppq // 2, 9, 50, 64)] and tempo == [500000]
+    ppq, notes, tempo = mido_notes(kit / "patterns" / "pattern_3.mid")
+    assert notes == [(ppq // 3, 9, 60, 127)] and tempo == [round(60e6 / 96.5)]
+    keys = {int(g["key"]) for g, _ in parse_sfz((kit / "mymap.sfz").read_text())}
+    assert keys == {50, 60}  # every note of the patterns has a key in the kit
+    assert set(check_dspreset(kit / "mymap.dspreset")) == keys
+
+
+def test_hardware_patterns_have_8_3_names_and_pad_notes_stay(tmp_path):
+    d = session_with_patterns(tmp_path, lambda c: 36 + c)  # a live session's own map: keys are the pads
+    kit = tmp_path / "kit"
+    assert main(["export", str(d), "--out", str(kit), "--hardware"]) == 0
+    assert sorted(p.name for p in (kit / "patterns").iterdir()) == ["pat01.mid", "pat04.mid"]
+    assert (kit / "patterns" / "pat01.mid").read_bytes() == (d / "pattern_0.mid").read_bytes()
+    assert [n[2] for n in mido_notes(kit / "patterns" / "pat04.mid")[1]] == [37]

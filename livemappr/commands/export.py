@@ -23,6 +23,10 @@ filtered twice); integer PCM is clipped to full scale.
 ``hardware=True`` writes what hardware samplers and their SD cards take: mono
 16-bit at 44.1 or 48 kHz, folders ``01_name`` .. and files ``01.wav`` ..,
 every name at most 8 characters plus a 3-letter extension.
+
+A session folder's patterns (``pattern_<n>.mid``, written by the live
+session's ``/livemappr/export``) go to ``patterns/`` with each cluster's note
+(a pad's, 36 up) moved to the key the kit gives it, so they play the kit.
 """
 
 import math
@@ -33,6 +37,8 @@ from xml.etree import ElementTree
 import numpy as np
 import soundfile
 
+from livemappr.control import midifile
+from livemappr.control.addresses import MIDI
 from livemappr.files import audiofile, mapfile
 from livemappr.session import capturefile
 
@@ -44,6 +50,8 @@ FADE_SECONDS = 0.002  # the end of a snippet is a cut: fade it
 RATES = (22050, 32000, 44100, 48000, 88200, 96000, 176400, 192000)
 HARDWARE_RATES = (44100, 48000)
 SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
+PATTERN_FILE = re.compile(r"pattern_(\d{1,3})\.mid")  # what a session's /livemappr/export writes
+MAX_PATTERN_BYTES = 1 << 20
 
 
 class ExportError(UsageError):
@@ -132,6 +140,29 @@ def _dspreset(groups):
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
 
 
+def _patterns(map_dir, kit_dir, clusters, hardware, skipped):
+    """The session's exported patterns, their notes moved to the kit's keys; returns the paths written."""
+    found = sorted((int(m.group(1)), p) for p in map_dir.iterdir()
+                   if (m := PATTERN_FILE.fullmatch(p.name)) and p.is_file())
+    notes = {MIDI.first_note + c.id: c.note for c in clusters if 0 <= MIDI.first_note + c.id <= 127}
+    written = []
+    for index, path in found:
+        try:
+            if path.stat().st_size > MAX_PATTERN_BYTES:
+                raise midifile.MidiFileError(f"larger than {MAX_PATTERN_BYTES} bytes")
+            data = midifile.remap_notes(path.read_bytes(), notes)
+        except (OSError, midifile.MidiFileError) as e:
+            skipped.append(f"{path.name}: {e}")
+            continue
+        folder = _inside(kit_dir, kit_dir / "patterns")
+        folder.mkdir(exist_ok=True)
+        name = f"pat{index + 1:02d}.mid" if hardware else f"pattern_{index}.mid"
+        out = _inside(kit_dir, folder / name)
+        out.write_bytes(data)
+        written.append(out)
+    return written
+
+
 def export(map_dir, kit_dir, force=False, log=print, *, rate=None, bits=None, hardware=False):
     """Write the kit. Returns the path of the ``.sfz`` file.
 
@@ -193,10 +224,12 @@ def export(map_dir, kit_dir, force=False, log=print, *, rate=None, bits=None, ha
     sfz.write_text("\n".join(lines))
     preset = _inside(kit_dir, kit_dir / f"{stem}.dspreset")
     preset.write_text(_dspreset(groups), encoding="utf-8")
+    patterns = _patterns(map_dir, kit_dir, m.clusters, hardware, skipped)
     for message in skipped[:5]:
         log(f"  skipped {message}")
     if len(skipped) > 5:
         log(f"  ... and {len(skipped) - 5} more skipped")
     log(f"wrote {written} sounds ({rate} Hz, {bits}-bit{' float' if bits == 32 else ''}, mono) in {len(groups)} "
-        f"clusters to {kit_dir}; instruments: {sfz}, {preset.name}")
+        f"clusters to {kit_dir}; instruments: {sfz}, {preset.name}"
+        + (f"; {len(patterns)} pattern(s) in {kit_dir / 'patterns'}" if patterns else ""))
     return sfz
