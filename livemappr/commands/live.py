@@ -23,7 +23,8 @@ def run(args):
                     "device": args.device, "osc_port": args.osc_port, "midi_in": args.midi_in,
                     "clusters": args.clusters, "slicing": "grid" if args.grid else None,
                     "midi": False if args.no_midi else None, "web_port": args.web_port,
-                    "web_host": args.web_host, "web_names": args.web_names, "web_clients": args.web_clients},
+                    "web_host": args.web_host, "web_names": args.web_names, "web_clients": args.web_clients,
+                    "quiet_db": args.quiet_db},
     }
     loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
     session_cfg = loaded["session"]

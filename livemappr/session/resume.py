@@ -30,7 +30,7 @@ from livemappr.realtime.bank import BankFull
 _FAR = 1e9  # centre of an id with no members: never the nearest
 
 
-def resume(directory, engine, live_map, file_offset, slicing="onset", log=print):
+def resume(directory, engine, live_map, file_offset, slicing="onset", log=print, quiet_db=10.0):
     """Put the journalled session back. Returns the snippets, in map order.
 
     ``file_offset`` is the capture-file frame of this run's stream frame 0;
@@ -63,7 +63,8 @@ def resume(directory, engine, live_map, file_offset, slicing="onset", log=print)
             labels.append(s.cluster)
             positions.append((s.x, s.y))
     tail_from = max((int(round(s.end * sr)) for s in listed), default=0)
-    slicer = OnsetSlicer(SlicerConfig(sample_rate=sr)) if slicing == "onset" else GridSlicer(GridConfig())
+    slicer = (OnsetSlicer(SlicerConfig(sample_rate=sr, quiet_gate=quiet_db > 0, quiet_db=float(quiet_db or 10.0)))
+              if slicing == "onset" else GridSlicer(GridConfig()))
     next_id = max((s.id for s in listed), default=-1) + 1
     for cut in slicer.feed(np.ascontiguousarray(mono[tail_from:]), tail_from) + slicer.flush():
         item = _item(next_id, cut.start, cut.end, cut.onset, cut.ended_by, mono, engine, extractor, sr,

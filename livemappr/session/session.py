@@ -58,6 +58,10 @@ class SessionConfig:
         The map view's port (0: off).
     web_host : str
         Where the map view listens (all interfaces: a phone on the LAN).
+    quiet_db : float
+        An onset this many dB under the recent hits starts no sound of its own
+        (a breath, a lip noise: analysis/slicer.py); 0 keeps every onset (a
+        drummer's ghost notes). 0..100, default 10.
     web_names : str or None
         More names the map view answers to, comma-separated (a DNS name of
         this machine such as ``stage.lan``); loopback, this machine's own
@@ -80,6 +84,7 @@ class SessionConfig:
     web_host: str = "0.0.0.0"
     web_names: str | None = None
     web_clients: int = 32
+    quiet_db: float = 10.0
 
     def __post_init__(self):
         from livemappr.errors import ConfigError
@@ -92,6 +97,9 @@ class SessionConfig:
             raise ConfigError("session.web_port", self.web_port, "a port in 0..65535 (0: no map view)")
         if not isinstance(self.clusters, int) or not 1 <= self.clusters <= 64:
             raise ConfigError("session.clusters", self.clusters, "a whole number in 1..64")
+        if (not isinstance(self.quiet_db, (int, float)) or isinstance(self.quiet_db, bool)
+                or not 0 <= self.quiet_db <= 100):
+            raise ConfigError("session.quiet_db", self.quiet_db, "a level in 0..100 dB (0: keep every onset)")
         if not isinstance(self.web_clients, int) or not 1 <= self.web_clients <= 1000:
             raise ConfigError("session.web_clients", self.web_clients, "a whole number in 1..1000")
         if self.web_names is not None and (not isinstance(self.web_names, str) or any(
@@ -99,6 +107,16 @@ class SessionConfig:
                 for n in self.web_names.split(","))):
             raise ConfigError("session.web_names", self.web_names,
                               "host names separated by commas, such as 'stage.lan,192.168.1.20'")
+
+
+def onset_config(samplerate, config):
+    """The onset slicer's settings for a session (None with grid slicing): its
+    quiet gate from ``quiet_db``, the same for the live input and a resume."""
+    from livemappr.analysis.slicer import SlicerConfig
+
+    if config.slicing != "onset":
+        return None
+    return SlicerConfig(sample_rate=samplerate, quiet_gate=config.quiet_db > 0, quiet_db=float(config.quiet_db or 10.0))
 
 
 class Session:
@@ -201,8 +219,9 @@ class Session:
             from livemappr.session.resume import resume
 
             items = resume(self.config.directory, self.engine, live, self._file_offset, self.config.slicing,
-                           log=self.log)
+                           log=self.log, quiet_db=self.config.quiet_db)
         self.analysis = AnalysisWorker(self.engine, slicing=self.config.slicing, start_frame=0,
+                                       slicer_config=onset_config(self.engine_config.samplerate, self.config),
                                        on_error=self._warn, first_id=max((it.id for it in items), default=-1) + 1)
         self.mapper = MapWorker(self.analysis.snippets, live, on_publish=self._on_publish, on_error=self._warn,
                                 items=items, cpu_share=self.MAP_CPU_SHARE)
