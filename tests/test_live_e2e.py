@@ -109,6 +109,7 @@ def test_live_session_end_to_end(jack_server, tmp_path):
     port = free_udp_port()
     env = dict(os.environ, JACK_DEFAULT_SERVER=jack_server.name)
     proc = start_live(session_dir, port, env)
+    player = recorder = None
     try:
         wait_for_live(proc)
         player = Player("performer", seq.audio, engine_ports("in"))
@@ -149,6 +150,7 @@ def test_live_session_end_to_end(jack_server, tmp_path):
         assert wait_until(lambda: np.abs(recorder.data[before_midi:recorder.n, 0]).max(initial=0) > 1e-3, 5)
         recorder.close()
         player.close()
+        recorder = player = None
 
         # kill -9, then the same session again: every hit (all recorded more
         # than a second before the kill) is back, where it was, in its cluster.
@@ -167,6 +169,11 @@ def test_live_session_end_to_end(jack_server, tmp_path):
         captured_again, _ = journal.load(session_dir)
         np.testing.assert_array_equal(captured_again[offset:offset + seq.audio.shape[0], 0], seq.audio)
     finally:
+        # JACK clients closed while their server runs: one left to the garbage
+        # collector after the server stops crashes the test process
+        for client in (recorder, player):
+            if client is not None:
+                client.close()
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGTERM)
             try:
