@@ -173,9 +173,12 @@ def test_an_idle_controller_costs_callback_delivery_next_to_nothing(jack_server)
         midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, delivery=delivery, idle_poll_ms=0.5).start()
         try:
             time.sleep(0.2)
-            before = _cpu_ns(midi._thread.thread)
-            time.sleep(1.5)
-            used[delivery] = _cpu_ns(midi._thread.thread) - before
+            windows = []
+            for _ in range(2):  # the quieter of two windows: a one-off wake-up (a collection) is not the cost
+                before = _cpu_ns(midi._thread.thread)
+                time.sleep(1.5)
+                windows.append(_cpu_ns(midi._thread.thread) - before)
+            used[delivery] = min(windows)
         finally:
             midi.close()
     assert used["poll"] > 10 * used["callback"], used
