@@ -26,8 +26,8 @@ PY313_BUILD_APT := $(shell $(PYTHON) -c 'import sys; print("g++ pkg-config libas
 # headless browser. lua5.1: luac checks the TouchOSC layout's Lua.
 # The development corpus (tests/corpus.py): fluidsynth renders the GM drum kits
 # of timgm6mb-soundfont, csound-soundfont (sf_GMbank) and opl3-soundfont;
-# timgm6mb-soundfont goes with fluidsynth in one apt-get, else libfluidsynth3's
-# "any sf3-soundfont-gm" could bring FluidR3, held-out evaluation data.
+# timgm6mb-soundfont goes with fluidsynth in one apt-get: it satisfies
+# libfluidsynth3's "any sf3-soundfont-gm", so apt picks no other soundfont.
 # espeak-ng speaks the vocal percussion proxy.
 TEST_APT := jackd2 jack-tools liblo-tools puredata-core hydrogen-drumkits hydrogen-data chromium lua5.1 \
 	fluidsynth timgm6mb-soundfont csound-soundfont opl3-soundfont espeak-ng
