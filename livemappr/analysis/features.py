@@ -390,11 +390,6 @@ class FeatureExtractor:
             buf = self._raw.buf = np.empty(self.config.n_features, dtype=np.float32)
         return buf
 
-    def descriptors(self, y: np.ndarray, sample_rate: int | None = None) -> np.ndarray:
-        """The unprojected descriptor vector, ndarray of shape (config.n_features,), float32
-        (what a projection is learned from)."""
-        return FeatureExtractor(self.config, projection=None).vector(y, sample_rate)
-
     def vector(self, y: np.ndarray, sample_rate: int | None = None) -> np.ndarray:
         """Only the vector of ``analyze``: ndarray of shape (n_features,), float32."""
         return self.analyze(y, sample_rate).vector
