@@ -96,7 +96,7 @@ def _map(args):
     if not (math.isfinite(args.quiet_db) and 0 <= args.quiet_db <= 100):
         raise UsageError(f"--quiet-db must be in 0..100 dB, got {args.quiet_db}")
     make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
-             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db)
+             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach)
     return 0
 
 
@@ -151,6 +151,9 @@ def build_parser():
                    help="an onset this far under the recent hits is no sound of its own (a breath, a "
                         "lip noise); 0: keep every onset (drums with ghost notes: 16 or 0; default 10)")
     p.add_argument("--report", metavar="LABELS_CSV", help="path,label rows: print map quality against them")
+    p.add_argument("--teach", metavar="EXAMPLES_CSV",
+                   help="example,pad rows (a file or a time in the track, a pad name or number): "
+                        "teach the pads; every snippet in map.json gets its pad")
     p.add_argument("--jobs", type=int, default=None, help="threads for decoding and features (default: cores)")
     p.set_defaults(run=_map)
     p = sub.add_parser("export", help="a map's clusters as WAV files and an .sfz instrument")

@@ -87,6 +87,30 @@ def descriptors(corpus) -> np.ndarray:
     return X
 
 
+def attack_descriptors(corpus) -> np.ndarray:
+    """The attack window's unprojected descriptors (analysis/attack.py): what
+    audio-driven triggering decides on. ndarray of shape (n, n_descriptors)."""
+    from livemappr.analysis import attack
+    import livemappr.analysis as analysis
+
+    fe = attack.attack_extractor(projection=None)
+    code = b"".join((Path(analysis.__file__).parent / f).read_bytes()
+                    for f in ("features.py", "timbre.py", "melbank.py", "plan.py", "fft.py", "attack.py"))
+    path = _cache_path(corpus, "attack-" + hashlib.sha1(fe.config.layout.encode() + code).hexdigest()[:8])
+    if path.exists():
+        return np.load(path)
+    X = np.stack([fe.vector(attack.attack_window(a, SR), SR) for a in corpus.audio])
+    np.save(path, X)
+    return X
+
+
+@functools.lru_cache(maxsize=None)
+def whole_corpus_attacks():
+    """:func:`whole_corpus` with the attack window's descriptors."""
+    X = np.concatenate([attack_descriptors(corpus_mod.load(g)) for g in GROUPS])
+    return (X,) + whole_corpus()[1:]
+
+
 def recipe_vectors(corpus) -> np.ndarray:
     """MusicMappr's vector: the mean and std over frames of a 64-band log-mel spectrogram."""
     path = _cache_path(corpus, "recipe")
@@ -151,8 +175,9 @@ def kinds(labels, groups) -> np.ndarray:
     return np.char.add(np.char.add(np.asarray(groups, str), ":"), np.asarray(labels, str))
 
 
-def learn(X, labels, groups, **kw) -> Projection:
-    return Projection.learn(X, kinds(labels, groups), FeatureExtractor(projection=None).config.layout, **kw)
+def learn(X, labels, groups, layout=None, **kw) -> Projection:
+    layout = layout or FeatureExtractor(projection=None).config.layout
+    return Projection.learn(X, kinds(labels, groups), layout, **kw)
 
 
 def ours(group: str, seed: int = 0, **learn_kw) -> Scores:

@@ -77,6 +77,24 @@ class Projection:
         return float(v) if isinstance(v, (int, float)) and v > 0 else None
 
     @property
+    def like_no_pad(self) -> float | None:
+        """How far (in this space) a sound may be from every example of the
+        taught pads and still go to the nearest (analysis/teach.py); None if
+        not recorded."""
+        v = self.info.get("like_no_pad")
+        return float(v) if isinstance(v, (int, float)) and v > 0 else None
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """A short name of this space: vectors with another digest mean other things."""
+        import hashlib
+
+        h = hashlib.sha1(self.layout.encode())
+        for a in (self.mean, self.scale, self.components):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        return h.hexdigest()[:12]
+
+    @property
     def n_in(self) -> int:
         return int(self.components.shape[0])
 

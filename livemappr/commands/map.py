@@ -101,13 +101,17 @@ def read_labels(path):
 
 
 def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
-             seed=0, log=print, quiet_db=10.0):
+             seed=0, log=print, quiet_db=10.0, teach=None):
     """Map ``paths`` into ``out_dir``. Returns a summary dict."""
     from livemappr.mapping.livemap import LiveMap
 
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tracks, shots = collect(paths)
+    if teach:  # a bad examples file fails now, not after minutes of features
+        from livemappr.commands.teach import read_teach_file
+
+        teach = read_teach_file(teach, clusters, tracks)
     extractor = FeatureExtractor(FeatureConfig())
     jobs = jobs or os.cpu_count() or 1
     rows, skipped = [], []
@@ -130,7 +134,12 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         raise UsageError(f"only {len(rows)} sound(s) could be read: a map needs at least 2")
     X = np.stack([r[3] for r in rows]).astype(np.float64)
     t0 = time.monotonic()
-    live = LiveMap.of_sounds(min(clusters, len(rows)), extractor, random_state=seed).fit(X)
+    live = LiveMap.of_sounds(clusters if teach else min(clusters, len(rows)), extractor, random_state=seed)
+    if teach:
+        from livemappr.commands.teach import teach_from_file
+
+        teach_from_file(live, teach, rows, tracks, extractor, samplerate)
+    live.fit(X)
     snap = live.snapshot
     fit_s = time.monotonic() - t0
     ids = np.asarray(snap.cluster_ids)
@@ -142,9 +151,15 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     sizes = np.bincount(ids[ids >= 0], minlength=1)
     label_of = read_labels(labels) if labels else {}
     names = _dominant_labels(ids, [label_of.get(str(pathlib.Path(r[0]).resolve())) for r in rows])
+    names.update(live.pads.names)  # a taught name over a counted one
     cluster_entries = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]), names.get(c))
                             for c in range(len(sizes)) if sizes[c] > 0)
-    mf = mapfile.MapFile(samplerate, tuple(entries), cluster_entries)
+    pads = ()
+    if teach:
+        from livemappr.commands.teach import pad_entries
+
+        pads = pad_entries(live, extractor)
+    mf = mapfile.MapFile(samplerate, tuple(entries), cluster_entries, pads)
     mapfile.write(out_dir, mf)
     from livemappr.web.page import write_offline_html
 
@@ -153,6 +168,9 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         snap.positions, ids, {c.id: c.key for c in cluster_entries}))
     summary = {"snippets": len(rows), "clusters": len(cluster_entries), "skipped": len(skipped),
                "fit_s": round(fit_s, 2)}
+    if teach:
+        summary["taught"] = {p.label: int(sizes[p.id]) if p.id < len(sizes) else 0 for p in pads if p.examples}
+        log("taught pads: " + ", ".join(f"{name} {n} sounds" for name, n in summary["taught"].items()))
     if labels:
         summary.update(_report(X, snap, rows, label_of, out_dir))
     log(f"mapped {len(rows)} sounds into {len(cluster_entries)} clusters in {fit_s:.1f} s: "

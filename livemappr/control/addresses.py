@@ -88,6 +88,13 @@ OSC = (
             "release_cluster", "End the held sound of cluster n (gate and hold modes)."),
     Address("/livemappr/pad/<n>", "in", (Arg("value", "float", 0.0, 1.0),),
             "pad", "Button style: value > 0 plays cluster n with velocity value; 0 releases it."),
+    Address("/livemappr/pad/<n>/learn", "in", (Arg("on", "flag"),),
+            "pad_learn", "Teach pad n: while held (1) each new sound becomes one of its examples; 0 lets go. "
+            "A new sound then goes to the taught pad whose examples it is nearest."),
+    Address("/livemappr/pad/<n>/forget", "in", (), "pad_forget",
+            "Forget pad n's examples and name: its sounds cluster again."),
+    Address("/livemappr/pad/<n>/name", "in", (Arg("name", "str"),), "pad_name",
+            "Name pad n (1..40 printable characters: kick, snare...), shown in the map view, map.json and kits."),
     Address("/livemappr/xy", "in", (Arg("x", "float", 0.0, 1.0), Arg("y", "float", 0.0, 1.0), _vel),
             "xy", "Play the snippet nearest the normalised map point (0..1, y up)."),
     Address("/livemappr/snippet/play", "in", (Arg("id", "int", 0, MAX_SNIPPETS - 1), _vel),

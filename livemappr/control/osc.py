@@ -292,6 +292,15 @@ class OscServer:
         else:
             self.trigger.release(("osc", n), wall=wall)
 
+    def _on_pad_learn(self, args, n, **_):
+        self._hook("pad_learn", n, args[0])
+
+    def _on_pad_forget(self, args, n, **_):
+        self._hook("pad_forget", n)
+
+    def _on_pad_name(self, args, n, **_):
+        self._hook("pad_name", n, args[0])
+
     def _on_xy(self, args, wall, **_):
         self.trigger.play_xy(args[0], args[1], args[2], wall=wall)
 

@@ -109,16 +109,57 @@ class ClusterEntry:
         return d
 
 
+MAX_PAD_EXAMPLES = 32  # analysis/teach.py's MAX_EXAMPLES
+MAX_PAD_VALUES = 1024  # values in one example vector
+MAX_SPACE = 64
+
+
+@dataclass(frozen=True)
+class PadEntry:
+    """A taught (or only named) pad: ``id`` is the cluster id it plays, its
+    examples are vectors in the feature space ``space`` names."""
+
+    id: int
+    name: str | None = None
+    examples: tuple = ()
+    space: str | None = None
+
+    @property
+    def label(self):
+        """What a snippet on this pad carries as its ``pad``: the name, or "pad N"."""
+        return self.name or f"pad {self.id + 1}"
+
+    def to_json(self):
+        d = {"id": self.id}
+        if self.name is not None:
+            d["name"] = self.name
+        d["examples"] = [list(e) for e in self.examples]
+        if self.space is not None:
+            d["space"] = self.space
+        return d
+
+
 @dataclass(frozen=True)
 class MapFile:
     sample_rate: int
     snippets: tuple
     clusters: tuple
+    pads: tuple = ()  # PadEntry: the taught pads, where any is
+
+    def pad_labels(self):
+        """``{cluster id: label}`` of the taught pads (those with examples)."""
+        return {p.id: p.label for p in self.pads if p.examples}
 
     def to_json(self):
-        return {"format": FORMAT, "version": VERSION, "sample_rate": self.sample_rate,
-                "snippets": [asdict(s) for s in self.snippets],
-                "clusters": [c.to_json() for c in self.clusters]}
+        d = {"format": FORMAT, "version": VERSION, "sample_rate": self.sample_rate,
+             "snippets": [asdict(s) for s in self.snippets],
+             "clusters": [c.to_json() for c in self.clusters]}
+        if self.pads:
+            labels = self.pad_labels()
+            for s in d["snippets"]:
+                s["pad"] = labels.get(s["cluster"])
+            d["pads"] = [p.to_json() for p in self.pads]
+        return d
 
 
 #: Snippets formatted and written at a time: what a write holds in memory
@@ -149,6 +190,7 @@ def write(directory, mapfile):
             raise ValueError(f"snippet {snippets[int(np.argmax(bad))]}: times and position must be finite")
         template = _SNIPPET.replace("SOURCE", json.dumps(snippets.source).replace("%", "%%"))
     head = {"format": FORMAT, "version": VERSION, "sample_rate": mapfile.sample_rate}
+    labels = {c: json.dumps(name) for c, name in mapfile.pad_labels().items()} if mapfile.pads else None
     try:
         with open(tmp, "w") as f:
             f.write(json.dumps(head)[:-1] + ',\n "snippets": [')
@@ -156,11 +198,20 @@ def write(directory, mapfile):
                 b = min(a + _CHUNK, len(snippets))
                 if columns:
                     lines = [template % r for r in snippets.rows(a, b)]
+                    clusters_of = snippets.cluster[a:b].tolist()
                 else:
                     lines = [_entry_line(e) for e in snippets[a:b]]
+                    clusters_of = [e.cluster for e in snippets[a:b]]
+                if labels is not None:  # "pad": the taught pad's name, or null
+                    lines = [line[:-1] + ', "pad": ' + labels.get(c, "null") + "}"
+                             for line, c in zip(lines, clusters_of)]
                 f.write(("\n  " if a == 0 else ",\n  ") + ",\n  ".join(lines))
             clusters = ",\n  ".join(json.dumps(c.to_json()) for c in mapfile.clusters)
-            f.write('\n ],\n "clusters": [' + (f"\n  {clusters}\n ]" if clusters else "]") + "\n}\n")
+            f.write('\n ],\n "clusters": [' + (f"\n  {clusters}\n ]" if clusters else "]"))
+            if mapfile.pads:
+                f.write(',\n "pads": [\n  ' + ",\n  ".join(json.dumps(p.to_json()) for p in mapfile.pads)
+                        + "\n ]")
+            f.write("\n}\n")
     except BaseException:
         tmp.unlink(missing_ok=True)  # the old map.json stays as it was
         raise
@@ -270,4 +321,37 @@ def read(directory_or_file):
         out_clusters.append(ClusterEntry(_field(f"{w}.id", c.get("id"), "int", 0, MAX_CLUSTER_ID),
                                          _field(f"{w}.key", c.get("key"), "str", hi=40), note,
                                          _field(f"{w}.size", c.get("size"), "int", 0, MAX_SIZE), cname))
-    return MapFile(rate, tuple(out_snippets), tuple(out_clusters))
+    return MapFile(rate, tuple(out_snippets), tuple(out_clusters), _pads(name, data.get("pads", [])))
+
+
+def _pads(name, pads):
+    if not isinstance(pads, list):
+        raise MapFileError(f"{name}: pads must be a list")
+    out, seen, width = [], set(), None
+    for w, p in _objects(name, "pads", pads):
+        pid = _field(f"{w}.id", p.get("id"), "int", 0, MAX_CLUSTER_ID)
+        if pid in seen:
+            raise MapFileError(f"{w}.id: pad {pid} is listed twice")
+        seen.add(pid)
+        pname = p.get("name")
+        if pname is not None:
+            pname = _field(f"{w}.name", pname, "str", hi=40)
+            if not pname.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in pname):
+                raise MapFileError(f"{w}.name must be 1..40 printable characters, got {_show(pname)}")
+        space = p.get("space")
+        if space is not None:
+            space = _field(f"{w}.space", space, "str", hi=MAX_SPACE)
+        examples = p.get("examples", [])
+        if not isinstance(examples, list) or len(examples) > MAX_PAD_EXAMPLES:
+            raise MapFileError(f"{w}.examples must be a list of at most {MAX_PAD_EXAMPLES} vectors")
+        rows = []
+        for j, e in enumerate(examples):
+            where = f"{w}.examples[{j}]"
+            if not isinstance(e, list) or not 1 <= len(e) <= MAX_PAD_VALUES:
+                raise MapFileError(f"{where} must be a list of 1..{MAX_PAD_VALUES} numbers")
+            if width is not None and len(e) != width:
+                raise MapFileError(f"{where} has {len(e)} values; the other examples have {width}")
+            width = len(e)
+            rows.append(tuple(float(_field(f"{where}[{i}]", v, "number")) for i, v in enumerate(e)))
+        out.append(PadEntry(pid, pname, tuple(rows), space))
+    return tuple(out)

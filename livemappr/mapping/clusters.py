@@ -269,7 +269,7 @@ class StableKMeans(Params):
         self.n_clusters_ = centres.shape[0]
         return self
 
-    def update(self, X):
+    def update(self, X, prev=None):
         """Follow moved and added points; ids stay, at most one new cluster appears.
 
         Parameters
@@ -277,6 +277,10 @@ class StableKMeans(Params):
         X : ndarray of shape (n_samples, n_features)
             All current points; the first ``len(labels_)`` are the ones seen before,
             in the same order.
+        prev : ndarray of shape (n_samples,), optional
+            Each point's id before (-1 for a new one), when the points are not
+            the ones labelled before plus new ones at the end (the live map's
+            untaught sounds: a sound leaves them when a pad is taught).
 
         Returns
         -------
@@ -285,9 +289,15 @@ class StableKMeans(Params):
         if not hasattr(self, "cluster_centers_"):
             return self.fit(X).labels_
         X = self._validate(X)
-        prev = np.full(X.shape[0], -1, np.int64)
-        m = min(self.labels_.shape[0], X.shape[0])
-        prev[:m] = self.labels_[:m]
+        if prev is None:
+            prev = np.full(X.shape[0], -1, np.int64)
+            m = min(self.labels_.shape[0], X.shape[0])
+            prev[:m] = self.labels_[:m]
+        else:
+            prev = np.asarray(prev, dtype=np.int64)
+            if prev.shape != (X.shape[0],):
+                raise ValueError(f"prev must have shape ({X.shape[0]},), got {prev.shape}")
+            prev = np.where(prev < self.cluster_centers_.shape[0], prev, -1)
         centres, labels, d2 = self._lloyd(X, self.cluster_centers_, prev, self.n_iter)
         grown = self._try_split(X, centres, labels, d2, self._rng)
         if grown is not None:

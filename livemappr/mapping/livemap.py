@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from livemappr.analysis.teach import PadExamples
+
 from .clusters import StableKMeans
 from .embedding import IncrementalTSNE
 from .snapshot import SnapshotPublisher
@@ -38,15 +40,23 @@ class LiveMap:
     """
 
     def __init__(self, n_clusters=16, tsne=None, clusters=None, random_state=None,
-                 cluster_on="map", min_separation=None):
+                 cluster_on="map", min_separation=None, like_no_pad=None):
         if cluster_on not in ("map", "features"):
             raise ValueError(f"cluster_on must be 'map' or 'features', got {cluster_on!r}")
         self.tsne = tsne if tsne is not None else IncrementalTSNE(random_state=random_state)
         self.clusters = clusters if clusters is not None else StableKMeans(
             n_clusters, random_state=random_state, min_separation=min_separation)
         self.cluster_on = cluster_on
+        self.n_pads = int(n_clusters)
+        #: the taught pads (analysis/teach.py): change them through teach/forget/name
+        self.pads = PadExamples(self.n_pads, like_no_pad)
+        #: a copy of the pads as last changed, for other threads (map.json's writer)
+        self.taught = self.pads.copy()
         self.publisher = SnapshotPublisher()
-        self._labels = np.empty(0, np.int64)
+        self._labels = np.empty(0, np.int64)  # each sound's pad (cluster id), published
+        self._km = np.empty(0, np.int64)  # each sound's k-means id, -1 where a taught pad took it
+        self._pad_of = {}  # k-means id -> the pad it plays
+        self._labelled = -1  # sounds at the last relabelling; -1: relabel at the next step
 
     @classmethod
     def of_sounds(cls, n_clusters, extractor, random_state=None):
@@ -59,7 +69,7 @@ class LiveMap:
         if projection is None:
             return cls(n_clusters, random_state=random_state)
         return cls(n_clusters, random_state=random_state, cluster_on="features",
-                   min_separation=projection.min_separation)
+                   min_separation=projection.min_separation, like_no_pad=projection.like_no_pad)
 
     def cluster_space(self):
         """The points the clusters are made of: the vectors, or the map's 2-D positions."""
@@ -85,14 +95,16 @@ class LiveMap:
         return self
 
     def fit(self, X):
-        """Map a library offline, cluster it and publish. X : (n_samples, n_features)."""
+        """Map a library offline, cluster it and publish. X : (n_samples, n_features).
+        Taught pads (:meth:`teach`) take their sounds first; the rest are clustered."""
         self.tsne.fit(X)
-        self._labels = self.clusters.fit(self.cluster_space()).labels_.copy()
+        self._relabel(refit=True)
         self._publish()
         return self
 
     def add(self, x):
-        """Put one snippet on the map, give it the nearest cluster's id, publish.
+        """Put one snippet on the map, give it its taught pad or the nearest
+        cluster's, publish.
 
         Parameters
         ----------
@@ -103,10 +115,15 @@ class LiveMap:
         int : the snippet's index on the map.
         """
         i = self.tsne.add(x)
-        y = self.cluster_space()[i]
-        centres = getattr(self.clusters, "cluster_centers_", None)
-        label = 0 if centres is None else int(np.argmin(((centres - y) ** 2).sum(axis=1)))
-        self._labels = np.append(self._labels, label)
+        pad = int(self.pads.classify(self.features[i])[0][0]) if len(self.pads) else -1
+        k = -1
+        if pad < 0:
+            y = self.cluster_space()[i]
+            centres = getattr(self.clusters, "cluster_centers_", None)
+            k = 0 if centres is None else int(np.argmin(((centres - y) ** 2).sum(axis=1)))
+            pad = self._pad_for(k)
+        self._labels = np.append(self._labels, pad)
+        self._km = np.append(self._km, -1)  # a new point to k-means at the next step, as before
         self._publish()
         return i
 
@@ -120,22 +137,108 @@ class LiveMap:
         if getattr(self.tsne, "n_samples_", 0) == 0:
             return 0.0  # nothing on the map yet
         moved = self.tsne.refine(n_steps)
-        if self.cluster_on == "map" or self._labels.shape[0] != getattr(self.clusters, "labels_", ()).__len__():
+        if self.cluster_on == "map" or self._labelled != self._labels.shape[0]:
             # on the map the points move each step; in feature space only new points change them
-            self._labels = self.clusters.update(self.cluster_space()).copy()
+            self._relabel()
         self._publish()
         return moved
 
+    # -- taught pads ---------------------------------------------------------------
+    def teach(self, pad, x=None, index=None):
+        """Make a sound an example of ``pad`` (0-based: the cluster id it plays):
+        the vector ``x``, or the sound on the map at ``index``. Every sound is
+        looked at again at the next :meth:`step`."""
+        if (x is None) == (index is None):
+            raise ValueError("teach needs a vector x or a map index, not both")
+        if index is not None:
+            if not 0 <= index < self.features.shape[0]:
+                raise ValueError(f"index must be 0..{self.features.shape[0] - 1}, got {index!r}")
+            x = np.array(self.features[index], dtype=np.float64)
+        self.pads.teach(pad, x)
+        self._pads_changed()
+
+    def forget(self, pad):
+        """Forget ``pad``'s examples and name: its sounds go back to the clusters."""
+        was = self.pads.forget(pad)
+        self._pads_changed()
+        return was
+
+    def name(self, pad, name):
+        """Name ``pad`` ("kick"), shown in the map view and written to map.json."""
+        self.pads.name(pad, name)
+        self.taught = self.pads.copy()
+        if getattr(self.tsne, "n_samples_", 0):
+            self._publish()
+
+    def set_pads(self, pads):
+        """Take taught pads as a whole (a resumed session's, a map.json's)."""
+        self.pads = pads
+        self._pads_changed()
+
+    def restore(self, labels):
+        """Take each sound's cluster id as saved (a resumed session's map.json)."""
+        labels = np.asarray(labels, np.int64).copy()
+        self._labels, self._km = labels, labels.copy()
+        self._pad_of = {int(c): int(c) for c in np.unique(labels[labels >= 0])}
+        self._labelled = labels.shape[0]
+
+    def _pads_changed(self):
+        self.taught = self.pads.copy()
+        taught = set(self.pads.pads)
+        # a cluster on a pad just taught moves to a free pad; the rest keep theirs
+        self._pad_of = {k: p for k, p in self._pad_of.items() if p not in taught}
+        if hasattr(self.clusters, "n_clusters"):
+            self.clusters.n_clusters = max(1, self.n_pads - len(taught))
+        self._labelled = -1
+        if self._labels.shape[0]:
+            self._relabel()
+            self._publish()
+
+    def _pad_for(self, k):
+        """The pad k-means cluster ``k`` plays: its own id while that pad is free."""
+        if k < 0:
+            return -1
+        pad = self._pad_of.get(k)
+        if pad is None:
+            used = set(self.pads.pads) | set(self._pad_of.values())
+            pad = next((p for p in [k] + list(range(self.n_pads)) if p < self.n_pads and p not in used), -1)
+            if pad >= 0:
+                self._pad_of[k] = pad
+        return pad
+
+    def _relabel(self, refit=False):
+        n = self.features.shape[0]
+        taught = self.pads.classify(self.features)[0] if len(self.pads) else np.full(n, -1, np.int64)
+        free = np.flatnonzero(taught < 0)
+        km = np.full(n, -1, np.int64)
+        if free.size:
+            S = self.cluster_space()[free]
+            if refit or not hasattr(self.clusters, "cluster_centers_"):
+                km[free] = self.clusters.fit(S).labels_
+            else:
+                prev = np.full(n, -1, np.int64)
+                m = min(n, self._km.shape[0])
+                prev[:m] = self._km[:m]
+                km[free] = self.clusters.update(S, prev=prev[free])
+        labels = taught.copy()
+        for k in np.unique(km[free]) if free.size else ():
+            labels[km == k] = self._pad_for(int(k))
+        self._km, self._labels, self._labelled = km, labels, n
+
     def _publish(self):
         Y = self.tsne.embedding_
+        labels = self._labels
+        names = self.pads.names
+        k = max(int(labels.max(initial=-1)) + 1, max(names, default=-1) + 1)
+        identity = all(k_ == p for k_, p in self._pad_of.items()) and not len(self.pads)
         centres = getattr(self.clusters, "cluster_centers_", np.empty((0, 2)))
-        if self.cluster_on == "features" and centres.shape[0]:
-            # where a cluster sits on the map: the mean of its points there
-            k = centres.shape[0]
-            n = np.bincount(self._labels, minlength=k).astype(np.float64)
-            at = np.stack([np.bincount(self._labels, weights=Y[:, j], minlength=k) for j in range(2)], 1)
+        if self.cluster_on == "features" or not identity or centres.shape[0] != k:
+            # where a pad sits on the map: the mean of its sounds there
+            on = labels >= 0
+            n = np.bincount(labels[on], minlength=k).astype(np.float64)
+            at = np.stack([np.bincount(labels[on], weights=Y[on, j], minlength=k) for j in range(2)], 1)
             centres = at / np.maximum(n, 1)[:, None]
-        self.publisher.publish(Y, self._labels, centres)
+        self.publisher.publish(Y, labels, centres, names or None)
 
 
 def warm_up(n_features=8):

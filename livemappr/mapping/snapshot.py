@@ -36,12 +36,15 @@ class MapSnapshot:
         Stable cluster id of each snippet.
     cluster_centers : ndarray of shape (n_clusters, 2), float64, read-only
         Row ``c`` is the centre of cluster id ``c``.
+    cluster_names : dict or None
+        ``{cluster id: name}`` of the named (taught) pads; None when none is.
     """
 
     version: int
     positions: np.ndarray
     cluster_ids: np.ndarray
     cluster_centers: np.ndarray
+    cluster_names: dict | None = None
 
     @property
     def n(self):
@@ -81,7 +84,7 @@ class SnapshotPublisher:
         """The most recently published snapshot (never None)."""
         return self._latest
 
-    def publish(self, positions, cluster_ids, cluster_centers):
+    def publish(self, positions, cluster_ids, cluster_centers, cluster_names=None):
         """Copy, freeze and publish a new state. Writer thread only.
 
         Parameters
@@ -89,6 +92,8 @@ class SnapshotPublisher:
         positions : ndarray of shape (n, 2)
         cluster_ids : ndarray of shape (n,)
         cluster_centers : ndarray of shape (n_clusters, 2)
+        cluster_names : dict, optional
+            ``{cluster id: name}``; copied.
 
         Returns
         -------
@@ -103,6 +108,7 @@ class SnapshotPublisher:
                              f"got {cluster_ids.shape}")
         snap = MapSnapshot(self._latest.version + 1, _frozen(positions, np.float64),
                            _frozen(cluster_ids, np.int64),
-                           _frozen(np.asarray(cluster_centers).reshape(-1, 2), np.float64))
+                           _frozen(np.asarray(cluster_centers).reshape(-1, 2), np.float64),
+                           dict(cluster_names) if cluster_names else None)
         self._latest = snap  # the one atomic reference swap readers rely on
         return snap

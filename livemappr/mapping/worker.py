@@ -88,6 +88,28 @@ class MapWorker:
         self._step_ms = []
         self._thread = Daemon("livemappr-map", self._run, on_error=lambda message: self._error("thread", message))
         self._stop = self._thread.stopping
+        #: the pad (0-based) held to teach: each new snippet becomes one of its
+        #: examples (set from any thread; read once a snippet)
+        self.learning = None
+        self._calls = queue.SimpleQueue()
+
+    def call(self, fn):
+        """Run ``fn(live_map)`` on the worker's thread at its next pass (forget
+        or name a pad from a control thread: the map has one user)."""
+        self._calls.put(fn)
+
+    def _run_calls(self):
+        ran = False
+        while True:
+            try:
+                fn = self._calls.get_nowait()
+            except queue.Empty:
+                return ran
+            try:
+                fn(self.map)
+                ran = True
+            except Exception as e:  # one bad request; the map goes on
+                self._error(type(e).__name__, f"map request failed: {e}")
 
     def reserve(self, capacity, n_features):
         """Take the memory for ``capacity`` snippets of ``n_features`` now, the
@@ -132,10 +154,14 @@ class MapWorker:
         added = 0
         try:
             t0 = time.perf_counter()
+            asked = self._run_calls()
             for item in batch:
                 try:
                     row = self.items.row(item)  # checked before the map takes it: the two stay in step
-                    self.map.add(item.vector)
+                    i = self.map.add(item.vector)
+                    pad = self.learning
+                    if pad is not None:
+                        self.map.teach(pad, index=i)
                 except Exception as e:  # this snippet only: the rest of the batch goes on
                     self._error(type(e).__name__, f"map update failed: {e}")
                     continue
@@ -161,7 +187,7 @@ class MapWorker:
             if len(self._step_ms) > 1000:
                 del self._step_ms[:500]
             self.stats["step_ms_max"] = max(self.stats["step_ms_max"], ms)
-            if batch or stepped:
+            if batch or stepped or asked:
                 self.on_publish(self.map.snapshot, self.items)
         except Exception as e:  # one failing pass must not stop the map
             self._error(type(e).__name__, f"map update failed: {e}")

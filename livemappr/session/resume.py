@@ -74,10 +74,30 @@ def resume(directory, engine, live_map, file_offset, slicing="onset", log=print,
             next_id += 1
     if items:
         _rebuild(live_map, items, np.array(labels, np.int64), np.array(positions, np.float64).reshape(-1, 2))
+    if old is not None and old.pads:
+        _restore_pads(live_map, old.pads, extractor, log)
     if items:
         log(f"livemappr: resumed {len(labels)} snippets from map.json and {len(items) - len(labels)} cut again "
             f"from the journal's last {(mono.shape[0] - tail_from) / sr:.1f} s")
     return items
+
+
+def _restore_pads(live, pads, extractor, log):
+    """The taught pads back, where their examples are in this map's space."""
+    from livemappr.analysis.teach import PadExamples
+
+    projection = extractor.projection
+    space = projection.digest if projection is not None else None
+    try:
+        taught = PadExamples.from_json([p.to_json() for p in pads], live.n_pads, live.pads.like_no_pad, space)
+    except ValueError as e:
+        log(f"livemappr: the taught pads in map.json are not used: {e}")
+        return
+    dropped = sum(1 for p in pads if p.examples and p.space not in (None, space))
+    if dropped:
+        log(f"livemappr: {dropped} taught pad(s) were taught with other features: their names stay, "
+            f"teach them again")
+    live.set_pads(taught)
 
 
 def _item(sid, a, b, onset, ended_by, mono, engine, extractor, sr, file_offset):
@@ -112,7 +132,7 @@ def _rebuild(live, items, labels, positions):
     for c in np.unique(labels[labels >= 0]):
         centres[c] = Y[labels == c].mean(axis=0)
     clusters.cluster_centers_, clusters.labels_, clusters.n_clusters_ = centres, labels.copy(), k
-    live._labels = labels.copy()
+    live.restore(labels)
     for x in X[n_old:]:
         live.add(x)
     live._publish()

@@ -248,7 +248,7 @@ class Session:
         time_options = {"export_dir": self.config.directory} if self.config.directory else {}
         self.surfaces = Surfaces(
             self.engine, self.snapshots, osc_port=self.config.osc_port or None, midi=self.config.midi,
-            midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks={"record": self.set_recording},
+            midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks=self.hooks(),
             time_options=time_options)
         self.surfaces.start()
         self.parts.append(("control", self.surfaces))
@@ -257,7 +257,7 @@ class Session:
 
             self.web = WebView(self.surfaces.trigger,
                                status=lambda: dict(self.status(), recording=self.analysis.recording),
-                               hooks={"record": self.set_recording}, host=self.config.web_host,
+                               hooks=self.hooks(), host=self.config.web_host,
                                port=self.config.web_port, max_clients=self.config.web_clients,
                                hosts=[n.strip() for n in (self.config.web_names or "").split(",") if n.strip()]
                                ).start()
@@ -279,9 +279,41 @@ class Session:
         self.parts.append(("stream", stream))
 
     # -- while running -------------------------------------------------------------
+    def hooks(self):
+        """What the control surfaces call into the session for."""
+        return {"record": self.set_recording, "pad_learn": self.learn_pad, "pad_forget": self.forget_pad,
+                "pad_name": self.name_pad}
+
     def set_recording(self, on):
         """Whether the mic feeds the map (``/livemappr/record``)."""
         self.analysis.recording = bool(on)
+
+    def learn_pad(self, pad, on):
+        """Hold (``on``) or release pad ``pad`` (0-based) for teaching: while it
+        is held, each new sound becomes one of its examples. Holding another
+        pad takes over; releasing a pad that is not held does nothing."""
+        pad = self._pad(pad)
+        if on:
+            self.mapper.learning = pad
+        elif self.mapper.learning == pad:
+            self.mapper.learning = None
+
+    def forget_pad(self, pad):
+        """Forget pad ``pad``'s examples and name: its sounds cluster again."""
+        pad = self._pad(pad)
+        self.mapper.call(lambda live: live.forget(pad))
+
+    def name_pad(self, pad, name):
+        """Name pad ``pad`` ("kick"): the map view, map.json and kits show it."""
+        from livemappr.analysis.teach import valid_pad_name
+
+        pad, name = self._pad(pad), valid_pad_name(name)  # a bad name fails here, in the caller's thread
+        self.mapper.call(lambda live: live.name(pad, name))
+
+    def _pad(self, pad):
+        if isinstance(pad, bool) or not isinstance(pad, int) or not 0 <= pad < self.mapper.map.n_pads:
+            raise ValueError(f"pad must be 0..{self.mapper.map.n_pads - 1}, got {pad!r}")
+        return pad
 
     def _on_publish(self, snapshot, items):
         from livemappr.control.playable import from_published
@@ -321,10 +353,16 @@ class Session:
         entries = mapfile.SnippetColumns("capture.f32", items.id, (off + items.start) / sr,
                                          (off + items.end) / sr, positions[:n, 0], positions[:n, 1], ids[:n])
         sizes = np.bincount(ids[ids >= 0], minlength=1)
-        clusters = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]))
+        taught = self.mapper.map.taught  # a copy the map worker swaps in whole
+        names = taught.names
+        clusters = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]), names.get(c))
                          for c in range(len(sizes)) if sizes[c])
+        projection = self.analysis.extractor.projection
+        space = projection.digest if projection is not None else None
+        pads = tuple(mapfile.PadEntry(d["id"], d.get("name"), tuple(map(tuple, d["examples"])), space)
+                     for d in taught.to_json())
         directory = pathlib.Path(self.config.directory)
-        mapfile.write(directory, mapfile.MapFile(sr, entries, clusters))
+        mapfile.write(directory, mapfile.MapFile(sr, entries, clusters, pads))
         self._map_version_written = snapshot.version
         now = time.monotonic()
         if picture_now or now - self._picture_written_at >= self.PICTURE_SECONDS:

@@ -11,6 +11,9 @@ Messages are JSON objects with a type ``t``::
     {"t": "key", "k": "d", "down": true}    key d pressed (false: let go)
     {"t": "pad", "n": 3, "down": true}      pad 3 (0..15) pressed / let go
     {"t": "record", "on": false}            whether the mic feeds the map
+    {"t": "learn", "n": 3, "on": true}      hold pad 3 to teach it (a long press); false lets go
+    {"t": "forget", "n": 3}                 forget pad 3's examples and name
+    {"t": "name", "n": 3, "name": "kick"}   name pad 3
     {"t": "hold", "on": true}               hold mode: a held key steps through its cluster
     {"t": "loop", "action": "record"}       looper track 0 (record, stop_record, play, mute, ...)
     {"t": "stop"}                           silence every voice
@@ -207,6 +210,38 @@ def _record(view, client, m):
     hook(on)
 
 
+def _pad_number(m, what):
+    n = _field(m, "n", (int,), f"a pad number 0..{PADS - 1}")
+    if not 0 <= n < PADS:
+        raise BadMessage("out_of_range", f"{what}: n must be in 0..{PADS - 1}, got {n}")
+    return n
+
+
+def _session_hook(view, name, what):
+    hook = view.hooks.get(name)
+    if hook is None:
+        raise BadMessage("unsupported", f"{what}: this engine has no taught pads")
+    return hook
+
+
+def _learn(view, client, m):
+    n = _pad_number(m, "learn")
+    _session_hook(view, "pad_learn", "learn")(n, _field(m, "on", (bool,), "true or false"))
+
+
+def _forget(view, client, m):
+    _session_hook(view, "pad_forget", "forget")(_pad_number(m, "forget"))
+
+
+def _name(view, client, m):
+    n = _pad_number(m, "name")
+    name = _field(m, "name", (str,), "a name of 1..40 printable characters")
+    try:
+        _session_hook(view, "pad_name", "name")(n, name)
+    except ValueError as e:
+        raise BadMessage("out_of_range", f"name: {e}") from None
+
+
 def _hold(view, client, m):
     view.trigger.hold = _field(m, "on", (bool,), "true or false")
 
@@ -232,7 +267,8 @@ def _resync(view, client, m):
 
 
 _HANDLERS = {"snippet": _snippet, "xy": _xy, "key": _key, "pad": _pad, "record": _record, "hold": _hold,
-             "loop": _loop, "stop": _stop, "resync": _resync}
+             "loop": _loop, "stop": _stop, "resync": _resync, "learn": _learn, "forget": _forget,
+             "name": _name}
 
 
 def loop_state(engine):
