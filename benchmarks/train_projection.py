@@ -39,7 +39,7 @@ LIKE_NO_PAD = 5.0
 
 
 # The attack window's projection (analysis/attack.py): more shrinkage, since
-# 11.6 ms descriptors are noisier (leave-sources-out teach accuracy, 4 examples:
+# 5.8 ms descriptors are noisier (leave-sources-out teach accuracy, 4 examples:
 # 0.3 and 0.7 within 0.02 of each other on every group; 0.7 ahead on drums).
 ATTACK_SHRINKAGE = 0.7
 
@@ -49,7 +49,7 @@ def learn_attack() -> Projection:
 
     X, labels, sources, groups = pq.whole_corpus_attacks()
     return pq.learn(X, labels, groups, layout=ATTACK_CONFIG.layout, shrinkage=ATTACK_SHRINKAGE, info={
-        "like_no_pad": LIKE_NO_PAD, "corpus": corpus.VERSION, "window_s": 512 / 44100,
+        "like_no_pad": LIKE_NO_PAD, "corpus": corpus.VERSION, "window_s": 256 / 44100,
         "made_by": "benchmarks/train_projection.py"})
 
 

@@ -134,6 +134,8 @@ def build_parser():
     p.add_argument("--web-clients", type=int, metavar="N", help="map views at once (default 32)")
     p.add_argument("--quiet-db", type=float, metavar="DB",
                    help="an onset this far under the recent hits is no sound of its own (default 10; 0: keep all)")
+    p.add_argument("--voice", action="store_true",
+                   help="play by voice: each onset of the input plays the taught pad it sounds like, at once")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")

@@ -96,12 +96,15 @@ def test_hold_a_pad_over_osc_and_its_kind_goes_to_it_through_a_resume(tmp_path):
     assert np.mean([p == "pad 6" for p in right["t"]]) >= 0.85, right
     assert np.mean([p is None for p in right["p"]]) >= 0.6, right  # like neither: clustered
     assert {p["id"]: p.get("name") for p in m["pads"]} == {2: "kick", 5: None}
+    # each example with its first 5.8 ms: what playing by voice decides on
+    assert [len(p["attack"]) for p in m["pads"]] == [4, 4] and all(p["attack_space"] for p in m["pads"])
 
     # resumed: the pads are back, a new "t" goes to pad 6; forget works over OSC
     s = session(tmp_path / "s")
     s.start()
     try:
         assert s.mapper.map.taught.pads == [2, 5] and s.snapshots.get().cluster_names == {2: "kick"}
+        assert s.mapper.map.taught_attack.pads == [2, 5]
         osc(s.surfaces.osc.port, "/livemappr/pad/5/forget")
         osc(s.surfaces.osc.port, "/livemappr/pad/3/name", "x" * 41)  # too long: counted, refused
         assert wait_until(lambda: s.mapper.map.taught.pads == [2], 5)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from livemappr.analysis.attack import attack_extractor, attack_window
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.realtime.bank import BankFull
@@ -54,6 +55,9 @@ class AnalysedSnippet:
     peak_db: float
     rms_db: float
     ended_by: str
+    #: the vector of its first 5.8 ms from the onset (analysis/attack.py), what
+    #: a pad taught with it is played by voice from; None where not made
+    attack: np.ndarray | None = field(default=None, repr=False)
 
 
 class AnalysisWorker:
@@ -100,6 +104,10 @@ class AnalysisWorker:
         self.errors = {}
         self.recording = True  # whether the mic feeds the map (/livemappr/record)
         self._ids = itertools.count(first_id)
+        #: audio-driven triggering (analysis/voice.py), set by the session; its
+        #: ``enabled`` switches it (and the worker then reads the ring every ms)
+        self.voice = None
+        self._attack = None  # the attack window's extractor, made at the first snippet
         self._thread = Daemon("livemappr-analysis", self._run,
                               on_error=lambda message: self._error("thread", message))
         self._stop = self._thread.stopping
@@ -117,7 +125,10 @@ class AnalysisWorker:
     def _run(self):
         while not self._stop.is_set():
             if self.step() == 0:
-                self._stop.wait(self.poll_seconds)
+                voice = self.voice
+                # a voice that plays the pads waits for its onsets' first 5.8 ms:
+                # look at the ring every millisecond then, not every 10
+                self._stop.wait(0.001 if voice is not None and voice.enabled else self.poll_seconds)
 
     # -- one pass -----------------------------------------------------------------
     def step(self):
@@ -129,14 +140,19 @@ class AnalysisWorker:
         n = read.frames
         if n == 0:
             return 0
-        if not self.recording:  # the input goes on being journalled, not mapped
-            self.reader.release(read)
+        voice = self.voice
+        if not self.recording and (voice is None or not voice.enabled):
+            self.reader.release(read)  # the input goes on being journalled, not mapped
             return n
         try:
             mono = self._mono(read)
             lost = self.reader.release(read)
             if lost:
                 self.stats["missed_frames"] += lost
+            if voice is not None:
+                self._voice(voice, mono, read.start)
+            if not self.recording:
+                return n
             snippets = self.slicer.feed(mono, read.start)
         except Exception as e:  # one bad chunk must not stop analysis
             self._error(type(e).__name__, f"slicing failed: {e}")
@@ -147,6 +163,12 @@ class AnalysisWorker:
         self.stats["merged_onsets"] = getattr(self.slicer, "n_merged", 0)
         self._handle(snippets)
         return n
+
+    def _voice(self, voice, mono, start):
+        try:
+            voice.feed(mono, start)
+        except Exception as e:  # a failing decision must not stop the slicing
+            self._error("voice_" + type(e).__name__, f"playing by voice failed: {e}")
 
     def _mono(self, read):
         channels = read.first.shape[1]
@@ -173,6 +195,7 @@ class AnalysisWorker:
         mono = audio[:, 0] if audio.shape[1] == 1 else audio.mean(axis=1, dtype=np.float32)
         mono = np.ascontiguousarray(mono)
         report = self.extractor.analyze(mono, self.samplerate)
+        attack = self._attack_vector(mono, s.onset - s.start)
         try:
             slot = self.engine.bank.add(mono)
         except BankFull as e:
@@ -181,7 +204,19 @@ class AnalysisWorker:
             self._error("bank_full", str(e))
         self.stats["snippets"] += 1
         return AnalysedSnippet(next(self._ids), s.start, s.end, s.onset, slot, report.vector.copy(),
-                               report.peak_db, report.rms_db, s.ended_by)
+                               report.peak_db, report.rms_db, s.ended_by, attack)
+
+    def _attack_vector(self, mono, at):
+        if self._attack is None:
+            try:
+                self._attack = attack_extractor()
+            except FileNotFoundError as e:  # a checkout without the trained projection
+                self._attack = False
+                self._error("no_attack_projection", str(e))
+        if not self._attack:
+            return None
+        window = attack_window(mono[max(0, at):], self.samplerate)
+        return self._attack.vector(window, self.samplerate).copy() if window.size else None
 
     def _hand_over(self, item):
         try:

@@ -95,6 +95,9 @@ OSC = (
             "Forget pad n's examples and name: its sounds cluster again."),
     Address("/livemappr/pad/<n>/name", "in", (Arg("name", "str"),), "pad_name",
             "Name pad n (1..40 printable characters: kick, snare...), shown in the map view, map.json and kits."),
+    Address("/livemappr/voice", "in", (Arg("on", "flag"),), "voice",
+            "Play by voice: each onset of the input plays the taught pad it sounds like, at once "
+            "(decided on its first 5.8 ms; untaught or unlike sounds play nothing)."),
     Address("/livemappr/xy", "in", (Arg("x", "float", 0.0, 1.0), Arg("y", "float", 0.0, 1.0), _vel),
             "xy", "Play the snippet nearest the normalised map point (0..1, y up)."),
     Address("/livemappr/snippet/play", "in", (Arg("id", "int", 0, MAX_SNIPPETS - 1), _vel),

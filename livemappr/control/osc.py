@@ -301,6 +301,9 @@ class OscServer:
     def _on_pad_name(self, args, n, **_):
         self._hook("pad_name", n, args[0])
 
+    def _on_voice(self, args, **_):
+        self._hook("voice", args[0])
+
     def _on_xy(self, args, wall, **_):
         self.trigger.play_xy(args[0], args[1], args[2], wall=wall)
 

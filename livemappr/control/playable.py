@@ -60,6 +60,7 @@ class PlayableMap:
     version: int = 0
     loudness: np.ndarray | None = None
     cluster_names: object = None
+    attacks: np.ndarray | None = None  # frames from each snippet's start to its onset (its pre-roll)
     # Derived once, read by every trigger.
     unit: np.ndarray = field(init=False, repr=False)
     members: tuple = field(init=False, repr=False)
@@ -86,6 +87,11 @@ class PlayableMap:
         set_(self, "cluster_ids", cid)
         set_(self, "slots", slots)
         set_(self, "loudness", loud)
+        if self.attacks is not None:
+            att = _frozen(self.attacks, np.int64, "attacks")
+            if att.shape[0] != n:
+                raise ValueError(f"attacks must have {n} entries, got {att.shape[0]}")
+            set_(self, "attacks", att)
         set_(self, "version", int(self.version))
         # The XY pad speaks 0..1: the map's bounding box from its lower
         # corner, scaled by its longer side (aspect kept), exactly as the
@@ -153,7 +159,7 @@ class PlayableMap:
     def with_slots(self, slots, loudness=None):
         """The same map with bank slots (and loudness) attached by the session."""
         return PlayableMap(self.positions, self.cluster_ids, slots, self.version,
-                           self.loudness if loudness is None else loudness, self.cluster_names)
+                           self.loudness if loudness is None else loudness, self.cluster_names, self.attacks)
 
 
 def from_published(snapshot, items):
@@ -182,17 +188,20 @@ def from_published(snapshot, items):
     n = len(snapshot.positions)
     slots = np.full(n, -1, np.int64)
     loud = np.full(n, -np.inf)
+    attacks = np.zeros(n, np.int64)
     m = min(n, len(items))
     if isinstance(getattr(items, "slot", None), np.ndarray):
-        items = items[:m]  # one length for both columns
+        items = items[:m]  # one length for every column
         slots[:m] = items.slot
         loud[:m] = items.rms_db
+        attacks[:m] = np.maximum(items.onset - items.start, 0)
     else:
         for i, it in enumerate(items[:m]):
             slots[i] = int(getattr(it, "slot", -1))
             loud[i] = float(getattr(it, "rms_db", -np.inf))
+            attacks[i] = max(int(getattr(it, "onset", 0)) - int(getattr(it, "start", 0)), 0)
     return PlayableMap(snapshot.positions, snapshot.cluster_ids, slots, snapshot.version, loud,
-                       getattr(snapshot, "cluster_names", None))
+                       getattr(snapshot, "cluster_names", None), attacks)
 
 
 EMPTY = PlayableMap(np.zeros((0, 2)), np.zeros(0, np.int64), np.zeros(0, np.int64), version=0)

@@ -156,7 +156,8 @@ class Trigger:
         self.engine.set_param("master_gain", gain, at=self._bounded(whole("at", at, ASAP), "at"))
 
     # -- playing ------------------------------------------------------------------
-    def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None, origin="surface"):
+    def play_cluster(self, cluster, velocity=1.0, *, key=None, at=None, wall=None, origin="surface",
+                     from_onset=False):
         """Play a snippet of ``cluster``. Returns the snippet index, or -1 if the cluster is empty.
 
         Parameters
@@ -173,6 +174,9 @@ class Trigger:
             ``time.time()`` seconds to start at (an OSC timetag).
         origin : str
             Who plays ("surface", "pattern"): passed to :attr:`listeners`.
+        from_onset : bool
+            Start a millisecond before the snippet's onset, not at its pre-roll:
+            a hit played by voice is late by its decision already.
         """
         cluster = whole("cluster", cluster, 0, MAX_CLUSTERS - 1)
         velocity = number("velocity", velocity, 0.0, 1.0)
@@ -182,7 +186,10 @@ class Trigger:
             snippet = self._choose(snap, cluster, velocity)
             if snippet < 0:
                 return -1
-            tag = self._play(snap, snippet, velocity, frame, self._choke(cluster))
+            offset = 0
+            if from_onset and snap.attacks is not None:
+                offset = max(0, int(snap.attacks[snippet]) - int(0.001 * self.clock.samplerate))
+            tag = self._play(snap, snippet, velocity, frame, self._choke(cluster), offset)
             if key is not None:
                 if self.gate:
                     self._keys[key] = tag
@@ -354,10 +361,11 @@ class Trigger:
             return _CHOKE_EXPLICIT + int(group)
         return cluster + 1 if self.retrigger == "restart" else 0
 
-    def _play(self, snap, snippet, velocity, frame, choke):
+    def _play(self, snap, snippet, velocity, frame, choke, offset=0):
         tag = self._next_tag
         self._next_tag = tag + 1 if tag < (1 << 62) else _TAG_BASE
-        self.engine.play(int(snap.slots[snippet]), gain=velocity, rate=self.rate, at=frame, tag=tag, choke=choke)
+        self.engine.play(int(snap.slots[snippet]), gain=velocity, rate=self.rate, at=frame, tag=tag, choke=choke,
+                         offset=offset)
         return tag
 
     def _length(self, snap, snippet):

@@ -123,6 +123,8 @@ class PadEntry:
     name: str | None = None
     examples: tuple = ()
     space: str | None = None
+    attack: tuple = ()  # the examples' attack-window vectors (playing by voice), where known
+    attack_space: str | None = None
 
     @property
     def label(self):
@@ -136,6 +138,10 @@ class PadEntry:
         d["examples"] = [list(e) for e in self.examples]
         if self.space is not None:
             d["space"] = self.space
+        if self.attack:
+            d["attack"] = [list(e) for e in self.attack]
+            if self.attack_space is not None:
+                d["attack_space"] = self.attack_space
         return d
 
 
@@ -327,7 +333,7 @@ def read(directory_or_file):
 def _pads(name, pads):
     if not isinstance(pads, list):
         raise MapFileError(f"{name}: pads must be a list")
-    out, seen, width = [], set(), None
+    out, seen, width, attack_width = [], set(), None, None
     for w, p in _objects(name, "pads", pads):
         pid = _field(f"{w}.id", p.get("id"), "int", 0, MAX_CLUSTER_ID)
         if pid in seen:
@@ -338,20 +344,26 @@ def _pads(name, pads):
             pname = _field(f"{w}.name", pname, "str", hi=40)
             if not pname.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in pname):
                 raise MapFileError(f"{w}.name must be 1..40 printable characters, got {_show(pname)}")
-        space = p.get("space")
-        if space is not None:
-            space = _field(f"{w}.space", space, "str", hi=MAX_SPACE)
-        examples = p.get("examples", [])
-        if not isinstance(examples, list) or len(examples) > MAX_PAD_EXAMPLES:
-            raise MapFileError(f"{w}.examples must be a list of at most {MAX_PAD_EXAMPLES} vectors")
-        rows = []
-        for j, e in enumerate(examples):
-            where = f"{w}.examples[{j}]"
-            if not isinstance(e, list) or not 1 <= len(e) <= MAX_PAD_VALUES:
-                raise MapFileError(f"{where} must be a list of 1..{MAX_PAD_VALUES} numbers")
-            if width is not None and len(e) != width:
-                raise MapFileError(f"{where} has {len(e)} values; the other examples have {width}")
-            width = len(e)
-            rows.append(tuple(float(_field(f"{where}[{i}]", v, "number")) for i, v in enumerate(e)))
-        out.append(PadEntry(pid, pname, tuple(rows), space))
+        space, attack_space = (None if p.get(k) is None else _field(f"{w}.{k}", p.get(k), "str", hi=MAX_SPACE)
+                               for k in ("space", "attack_space"))
+        rows, width = _vectors(f"{w}.examples", p.get("examples", []), width)
+        attack, attack_width = _vectors(f"{w}.attack", p.get("attack", []), attack_width)
+        out.append(PadEntry(pid, pname, rows, space, attack, attack_space))
     return tuple(out)
+
+
+def _vectors(where, items, width):
+    """A pad's list of example vectors, all of one length (``width`` when the
+    pads before gave one). Returns (rows, width)."""
+    if not isinstance(items, list) or len(items) > MAX_PAD_EXAMPLES:
+        raise MapFileError(f"{where} must be a list of at most {MAX_PAD_EXAMPLES} vectors")
+    rows = []
+    for j, e in enumerate(items):
+        at = f"{where}[{j}]"
+        if not isinstance(e, list) or not 1 <= len(e) <= MAX_PAD_VALUES:
+            raise MapFileError(f"{at} must be a list of 1..{MAX_PAD_VALUES} numbers")
+        if width is not None and len(e) != width:
+            raise MapFileError(f"{at} has {len(e)} values; the other examples have {width}")
+        width = len(e)
+        rows.append(tuple(float(_field(f"{at}[{i}]", v, "number")) for i, v in enumerate(e)))
+    return tuple(rows), width

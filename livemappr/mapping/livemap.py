@@ -50,8 +50,11 @@ class LiveMap:
         self.n_pads = int(n_clusters)
         #: the taught pads (analysis/teach.py): change them through teach/forget/name
         self.pads = PadExamples(self.n_pads, like_no_pad)
-        #: a copy of the pads as last changed, for other threads (map.json's writer)
-        self.taught = self.pads.copy()
+        #: the same pads' examples in the attack window's space (analysis/attack.py):
+        #: what playing by voice decides on
+        self.attack_pads = PadExamples(self.n_pads, like_no_pad)
+        #: copies as last changed, for other threads (map.json's writer, the voice trigger)
+        self.taught, self.taught_attack = self.pads.copy(), self.attack_pads.copy()
         self.publisher = SnapshotPublisher()
         self._labels = np.empty(0, np.int64)  # each sound's pad (cluster id), published
         self._km = np.empty(0, np.int64)  # each sound's k-means id, -1 where a taught pad took it
@@ -144,10 +147,11 @@ class LiveMap:
         return moved
 
     # -- taught pads ---------------------------------------------------------------
-    def teach(self, pad, x=None, index=None):
+    def teach(self, pad, x=None, index=None, attack=None):
         """Make a sound an example of ``pad`` (0-based: the cluster id it plays):
-        the vector ``x``, or the sound on the map at ``index``. Every sound is
-        looked at again at the next :meth:`step`."""
+        the vector ``x``, or the sound on the map at ``index``; ``attack``, its
+        attack window's vector, where playing by voice should know it. Every
+        sound is looked at again at once."""
         if (x is None) == (index is None):
             raise ValueError("teach needs a vector x or a map index, not both")
         if index is not None:
@@ -155,11 +159,14 @@ class LiveMap:
                 raise ValueError(f"index must be 0..{self.features.shape[0] - 1}, got {index!r}")
             x = np.array(self.features[index], dtype=np.float64)
         self.pads.teach(pad, x)
+        if attack is not None:
+            self.attack_pads.teach(pad, attack)
         self._pads_changed()
 
     def forget(self, pad):
         """Forget ``pad``'s examples and name: its sounds go back to the clusters."""
         was = self.pads.forget(pad)
+        self.attack_pads.forget(pad)
         self._pads_changed()
         return was
 
@@ -170,9 +177,11 @@ class LiveMap:
         if getattr(self.tsne, "n_samples_", 0):
             self._publish()
 
-    def set_pads(self, pads):
+    def set_pads(self, pads, attack_pads=None):
         """Take taught pads as a whole (a resumed session's, a map.json's)."""
         self.pads = pads
+        self.attack_pads = attack_pads if attack_pads is not None else PadExamples(self.n_pads,
+                                                                                   pads.like_no_pad)
         self._pads_changed()
 
     def restore(self, labels):
@@ -183,7 +192,7 @@ class LiveMap:
         self._labelled = labels.shape[0]
 
     def _pads_changed(self):
-        self.taught = self.pads.copy()
+        self.taught, self.taught_attack = self.pads.copy(), self.attack_pads.copy()
         taught = set(self.pads.pads)
         # a cluster on a pad just taught moves to a free pad; the rest keep theirs
         self._pad_of = {k: p for k, p in self._pad_of.items() if p not in taught}

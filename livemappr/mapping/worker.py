@@ -161,7 +161,7 @@ class MapWorker:
                     i = self.map.add(item.vector)
                     pad = self.learning
                     if pad is not None:
-                        self.map.teach(pad, index=i)
+                        self.map.teach(pad, index=i, attack=getattr(item, "attack", None))
                 except Exception as e:  # this snippet only: the rest of the batch goes on
                     self._error(type(e).__name__, f"map update failed: {e}")
                     continue

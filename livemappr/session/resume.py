@@ -86,10 +86,19 @@ def _restore_pads(live, pads, extractor, log):
     """The taught pads back, where their examples are in this map's space."""
     from livemappr.analysis.teach import PadExamples
 
+    from livemappr.analysis.attack import attack_extractor
+
     projection = extractor.projection
     space = projection.digest if projection is not None else None
     try:
+        voice = attack_extractor().projection.digest
+    except FileNotFoundError:
+        voice = None
+    try:
         taught = PadExamples.from_json([p.to_json() for p in pads], live.n_pads, live.pads.like_no_pad, space)
+        attack = PadExamples.from_json([{"id": p.id, "examples": [list(e) for e in p.attack],
+                                         "space": p.attack_space} for p in pads if p.attack],
+                                       live.n_pads, live.pads.like_no_pad, voice)
     except ValueError as e:
         log(f"livemappr: the taught pads in map.json are not used: {e}")
         return
@@ -97,7 +106,7 @@ def _restore_pads(live, pads, extractor, log):
     if dropped:
         log(f"livemappr: {dropped} taught pad(s) were taught with other features: their names stay, "
             f"teach them again")
-    live.set_pads(taught)
+    live.set_pads(taught, attack)
 
 
 def _item(sid, a, b, onset, ended_by, mono, engine, extractor, sr, file_offset):

@@ -66,6 +66,9 @@ class SessionConfig:
         More names the map view answers to, comma-separated (a DNS name of
         this machine such as ``stage.lan``); loopback, this machine's own
         names and addresses are always answered (docs/web.md).
+    voice : bool
+        ``--voice``: each onset of the input plays the taught pad it sounds like
+        at once (analysis/voice.py; ``/livemappr/voice`` switches it).
     web_clients : int
         Map views at once, 1..1000 (32).
     """
@@ -85,6 +88,7 @@ class SessionConfig:
     web_names: str | None = None
     web_clients: int = 32
     quiet_db: float = 10.0
+    voice: bool = False
 
     def __post_init__(self):
         from livemappr.errors import ConfigError
@@ -137,6 +141,8 @@ class Session:
         self.parts = []  # started parts, stopped in reverse
         self.snapshots = None
         self.surfaces = None
+        self.voice = None  # analysis/voice.py: the input plays the taught pads
+        self._voice_trigger = None
         self._mic = None
         self._published = None
         self._published_lock = threading.Lock()
@@ -225,6 +231,7 @@ class Session:
                                        on_error=self._warn, first_id=max((it.id for it in items), default=-1) + 1)
         self.mapper = MapWorker(self.analysis.snippets, live, on_publish=self._on_publish, on_error=self._warn,
                                 items=items, cpu_share=self.MAP_CPU_SHARE)
+        self._start_voice(live)
         # The map's memory for as many sounds as the bank has slots, taken now:
         # it stays the same however long the session runs (until the bank is full).
         self.mapper.reserve(max(min(self.engine_config.bank_slots, self.MAP_RESERVE_MAX), len(items)),
@@ -240,8 +247,37 @@ class Session:
         if self._trim is not None:
             self.parts.append(("memory trim", _Every(10.0, self._trim, "livemappr-memory-trim", self._warn)))
 
+    def _start_voice(self, live):
+        from livemappr.analysis.voice import VoiceTrigger
+
+        try:
+            voice = VoiceTrigger(self.engine_config.samplerate, self._play_by_voice, quiet_db=self.config.quiet_db)
+        except FileNotFoundError as e:  # a checkout without the trained attack projection
+            if self.config.voice:
+                raise UsageError(f"--voice: {e}") from None
+            return
+        voice.pads = lambda: live.taught_attack  # the map worker swaps in a copy when pads change
+        voice.enabled = bool(self.config.voice)
+        self.voice = self.analysis.voice = voice
+
+    def _play_by_voice(self, pad, velocity, onset):
+        trigger = self.surfaces.trigger if self.surfaces is not None else self._voice_trigger
+        if trigger is not None:
+            trigger.play_cluster(pad, velocity, origin="voice", from_onset=True)
+
+    def set_voice(self, on):
+        """Whether each onset of the input plays the taught pad it sounds like (``/livemappr/voice``)."""
+        if self.voice is None:
+            raise ValueError("playing by voice needs livemappr/data/attack_projection.npz")
+        self.voice.enabled = bool(on)
+
     def _start_surfaces(self):
         if not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port:
+            if self.voice is not None:  # the voice still plays through the one trigger path
+                from livemappr.control.trigger import Trigger
+
+                self._voice_trigger = Trigger(self.engine, self.snapshots).start()
+                self.parts.append(("voice trigger", self._voice_trigger))
             return
         from livemappr.control.surfaces import Surfaces
 
@@ -282,7 +318,7 @@ class Session:
     def hooks(self):
         """What the control surfaces call into the session for."""
         return {"record": self.set_recording, "pad_learn": self.learn_pad, "pad_forget": self.forget_pad,
-                "pad_name": self.name_pad}
+                "pad_name": self.name_pad, "voice": self.set_voice}
 
     def set_recording(self, on):
         """Whether the mic feeds the map (``/livemappr/record``)."""
@@ -353,13 +389,16 @@ class Session:
         entries = mapfile.SnippetColumns("capture.f32", items.id, (off + items.start) / sr,
                                          (off + items.end) / sr, positions[:n, 0], positions[:n, 1], ids[:n])
         sizes = np.bincount(ids[ids >= 0], minlength=1)
-        taught = self.mapper.map.taught  # a copy the map worker swaps in whole
+        live = self.mapper.map
+        taught, attack = live.taught, live.taught_attack  # copies the map worker swaps in whole
         names = taught.names
         clusters = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]), names.get(c))
                          for c in range(len(sizes)) if sizes[c])
         projection = self.analysis.extractor.projection
         space = projection.digest if projection is not None else None
-        pads = tuple(mapfile.PadEntry(d["id"], d.get("name"), tuple(map(tuple, d["examples"])), space)
+        voice = self.voice.extractor.projection.digest if self.voice is not None else None
+        pads = tuple(mapfile.PadEntry(d["id"], d.get("name"), tuple(map(tuple, d["examples"])), space,
+                                      tuple(map(tuple, attack.examples(d["id"]).tolist())), voice)
                      for d in taught.to_json())
         directory = pathlib.Path(self.config.directory)
         mapfile.write(directory, mapfile.MapFile(sr, entries, clusters, pads))
@@ -441,7 +480,7 @@ class Session:
         """Stop every part, newest first; everything captured reaches the disk."""
         for name, part in reversed(self.parts):
             try:
-                if name == "control":
+                if name in ("control", "voice trigger"):
                     part.close()
                 elif name == "journal":
                     self.unsaved_frames = part.stop()
