@@ -121,7 +121,14 @@ def build_parser():
     p.add_argument("--session", metavar="DIR", help="keep everything recorded here; resume it next time")
     p.add_argument("--input", metavar="FILE", help="play FILE as the mic, in real time")
     p.add_argument("--output", metavar="FILE", help="also write what the engine plays to FILE")
-    p.add_argument("--device", metavar="ID|NAME", help="audio device (see livemappr devices); none: no card")
+    p.add_argument("--device", metavar="ID|NAME",
+                   help="audio device for input and output (see livemappr devices); none: no card "
+                        "(default: JACK's when a server runs, else the system's)")
+    p.add_argument("--input-device", metavar="ID|NAME", help="the mic's device, if not --device's (default: --device)")
+    p.add_argument("--output-device", metavar="ID|NAME", help="the device played to, if not --device's "
+                                                                 "(default: --device)")
+    p.add_argument("--input-channel", type=int, metavar="N",
+                   help="the input device's channel the mic is on, from 1 (default: 1)")
     p.add_argument("--samplerate", type=int, metavar="N")
     p.add_argument("--blocksize", type=int, metavar="N")
     p.add_argument("--osc-port", type=int, metavar="PORT", help="OSC port (default 8000; 0: no OSC)")
