@@ -22,7 +22,7 @@ def _defaults(devices):
 
 
 def run(args):
-    from livemappr.audio.devices import list_devices
+    from livemappr.audio.devices import list_devices, quiet_libraries
 
     devices = list_devices()
     if not devices:
@@ -38,7 +38,8 @@ def run(args):
     from livemappr.control.midi import list_ports
 
     try:
-        midi = list_ports()
+        with quiet_libraries("MIDI"):  # libjack and libasound say where they found nothing
+            midi = list_ports()
     except UsageError as e:
         print(f"MIDI: none ({e})")
         return 0
