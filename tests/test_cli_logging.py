@@ -5,6 +5,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -112,3 +113,48 @@ def test_live_help_shows_the_config_defaults():
     for option, default in (("--samplerate N", 48000), ("--blocksize N", 128), ("--clusters N", 16),
                             ("--input-channel N", 1)):
         assert option in text and f"(default: {default})" in text.split(option, 2)[2].split(" --", 1)[0], option
+
+
+def _unprivileged(argv):
+    """``argv`` run where real-time scheduling is refused: RLIMIT_RTPRIO 0,
+    and for root CAP_SYS_NICE dropped too (root may ignore the limit)."""
+    import shutil
+
+    if shutil.which("prlimit") is None or (os.geteuid() == 0 and shutil.which("setpriv") is None):
+        pytest.skip("prlimit (and setpriv for root; Debian util-linux) are not installed")
+    drop = ["setpriv", "--inh-caps=-sys_nice", "--bounding-set=-sys_nice"] if os.geteuid() == 0 else []
+    return drop + ["prlimit", "--rtprio=0"] + argv
+
+
+@pytest.mark.parametrize("flags, hint", [([], False), (["-v"], True)])
+def test_the_real_time_priority_hint_shows_with_v(tmp_path, flags, hint):
+    from tests.jackserver import wait_until
+    from tests.test_live_e2e import free_udp_port
+
+    port = free_udp_port()
+    err = tmp_path / "stderr"
+    with open(err, "w") as sink:
+        proc = subprocess.Popen(_unprivileged([sys.executable, "-m", "livemappr", *flags, "live", "--device", "none",
+                                               "--no-midi", "--web-port", "0", "--osc-port", str(port)]),
+                                env=no_jack_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink)
+        try:
+            # the status line comes once every part has started; the threads
+            # that ask for priority get a second more to say so
+            until = "OSC server thread stays" if hint else "snippets 0"
+            assert wait_until(lambda: proc.poll() is not None or until in err.read_text(), 300, 0.2)
+            time.sleep(0 if hint else 1.0)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    lines = err.read_text().splitlines()
+    assert proc.returncode == 0, lines
+    shown = [line for line in lines if "priority" in line]
+    if hint:
+        assert ("livemappr: info: OSC server thread stays at normal priority ([Errno 1] Operation not permitted); "
+                "set an rtprio limit for steadier triggers") in shown
+    else:
+        assert shown == []
