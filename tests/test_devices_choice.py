@@ -246,3 +246,51 @@ def test_the_config_file_names_the_devices_too(jack_server, tmp_path):
     err = _refused(_live(["--config", str(config)], env))
     assert err.splitlines() == [
         "livemappr: error: input channel 4 does not exist on device 0 'system': its channels are 1..2"]
+
+
+def test_a_file_as_the_mic_plays_where_there_is_no_input_device(tmp_path):
+    # A machine with no mic (a Pi's own output only): a JACK server with no
+    # capture ports. `live --input FILE` (and the demo) open an output-only
+    # stream there; a mic asked of it is a one-line error.
+    import soundfile
+
+    from tests.jackserver import JackServer
+
+    if not JackServer.available():
+        pytest.skip("jackd (Debian jackd2) is not installed on this platform")
+    tone = (np.cos(np.arange(SR) * 2 * np.pi * 330 / SR) * 0.5).astype(np.float32)
+    soundfile.write(tmp_path / "tone.wav", tone, SR, subtype="FLOAT")
+    server = JackServer(name=f"livemappr-test-{os.getpid()}-nomic", sync=True, capture=0).start()
+    try:
+        env = dict(os.environ, JACK_DEFAULT_SERVER=server.name)
+        listing = subprocess.run([sys.executable, "-m", "livemappr", "devices"], capture_output=True, text=True,
+                                 env=env, timeout=60).stdout.splitlines()
+        assert listing[:2] == ["0 system (JACK Audio Connection Kit, 0 in, 2 out, 48000 Hz)  "
+                               "<- default output (a JACK server runs)", "no default input device"]
+        assert _refused(_live(["--input-device", "system"], env)).splitlines() == [
+            "livemappr: error: input device 0 'system' has no input channels; available: 0 'system' (0 in, 2 out)"]
+        proc = _live(["--input", str(tmp_path / "tone.wav"), "--session", str(tmp_path / "s")], env)
+        try:
+            assert wait_until(lambda: proc.poll() is not None or len(engine_ports("out")) == 2, 180, 0.2), \
+                "no PortAudio ports"
+            assert proc.poll() is None, proc.stderr.read()
+            assert engine_ports("in") == []
+            assert [connections(p) for p in engine_ports("out")] == [["system:playback_1"], ["system:playback_2"]]
+            from livemappr.session import journal
+
+            def taken():
+                try:
+                    return journal.load(tmp_path / "s")[0].shape[0] >= SR
+                except Exception:  # not written yet
+                    return False
+
+            assert wait_until(taken, 30, 0.2)
+        finally:
+            err = _stop(proc)
+    finally:
+        server.stop()
+    assert proc.returncode == 0, err
+    assert ("livemappr: audio in: none (the mic is a file); out: 0 'system' (JACK Audio Connection Kit; "
+            "a JACK server runs)") in err.splitlines()
+    captured, _ = journal.load(tmp_path / "s")
+    np.testing.assert_array_equal(captured[:SR, 0], tone)

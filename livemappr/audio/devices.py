@@ -185,7 +185,8 @@ class Choice:
     Attributes
     ----------
     input, output : dict
-        Device dicts (see :func:`list_devices`).
+        Device dicts (see :func:`list_devices`); ``input`` None for an
+        output-only stream (the mic is a file, and no input device exists).
     input_channel : int
         The device channel (1-based) the engine's first input channel records.
     input_channels : int
@@ -194,7 +195,7 @@ class Choice:
         Why the devices were chosen, when none was named.
     """
 
-    input: dict
+    input: dict | None
     output: dict
     input_channel: int
     input_channels: int
@@ -203,13 +204,17 @@ class Choice:
     def describe(self):
         """One line: which devices, and why."""
         i, o = self.input, self.output
-        text = f"audio in: {i['index']} {i['name']!r} channel {self.input_channel}"
-        text += f"; out: {o['index']} {o['name']!r}" if o["index"] != i["index"] else ", out: the same"
+        if i is None:
+            text = f"audio in: none (the mic is a file); out: {o['index']} {o['name']!r}"
+        else:
+            text = f"audio in: {i['index']} {i['name']!r} channel {self.input_channel}"
+            text += f"; out: {o['index']} {o['name']!r}" if o["index"] != i["index"] else ", out: the same"
         text += f" ({o['hostapi']}"
         return text + (f"; {self.why})" if self.why else ")")
 
 
-def choose(device=None, input_device=None, output_device=None, input_channel=None, in_channels=1, out_channels=2):
+def choose(device=None, input_device=None, output_device=None, input_channel=None, in_channels=1, out_channels=2,
+           need_input=True):
     """The input and output devices a stream opens, checked.
 
     Parameters
@@ -222,6 +227,9 @@ def choose(device=None, input_device=None, output_device=None, input_channel=Non
         The input device's channel (1-based) the mic is on; default 1.
     in_channels, out_channels : int
         Channels the engine records and plays.
+    need_input : bool
+        False when the mic is a file: with no input device named, and none
+        by default (a Pi with no mic), the stream is output-only.
 
     Returns
     -------
@@ -234,18 +242,32 @@ def choose(device=None, input_device=None, output_device=None, input_channel=Non
         :class:`NoDevice` when nothing was named and there is no default.
     """
     devices = list_devices()
+    optional = not need_input and input_device is None  # the mic is a file, and no input was asked for
     why = None
     sides = {}
-    for kind, spec in (("input", input_device if input_device is not None else device),
-                       ("output", output_device if output_device is not None else device)):
+    for kind, spec in (("output", output_device if output_device is not None else device),
+                       ("input", input_device if input_device is not None else device)):
         if spec is None or spec == "":
-            sides[kind], why = default_device(kind, devices)
+            try:
+                sides[kind], why = default_device(kind, devices)
+            except NoDevice:
+                if kind == "input" and optional:
+                    sides[kind] = None
+                    continue
+                raise
         else:
             try:
                 sides[kind] = find_device(spec, kind, devices)
             except DeviceError as e:
                 raise DeviceError(f"{kind} device: {e}") from None
     inp, out = sides["input"], sides["output"]
+    if optional and (inp is None or inp["inputs"] < in_channels or inp["hostapi"] != out["hostapi"]):
+        inp = None
+    if out["outputs"] < out_channels:
+        raise DeviceError(f"output device {out['index']} {out['name']!r} has {out['outputs']} output channel(s); "
+                          f"needs {out_channels}; " + describe(devices))
+    if inp is None:
+        return Choice(None, out, 1, 0, why)
     first = 1 if input_channel is None else input_channel
     if isinstance(first, bool) or not isinstance(first, int) or first < 1:
         raise DeviceError(f"input channel must be a whole number from 1, got {input_channel!r}")
@@ -259,9 +281,6 @@ def choose(device=None, input_device=None, output_device=None, input_channel=Non
                               f"its channels are 1..{inp['inputs'] - in_channels + 1}")
         raise DeviceError(f"input device {inp['index']} {inp['name']!r} has {inp['inputs']} input channel(s); "
                           f"needs {in_channels}; " + describe(devices))
-    if out["outputs"] < out_channels:
-        raise DeviceError(f"output device {out['index']} {out['name']!r} has {out['outputs']} output channel(s); "
-                          f"needs {out_channels}; " + describe(devices))
     if inp["hostapi"] != out["hostapi"]:
         raise DeviceError(f"input device {inp['index']} {inp['name']!r} ({inp['hostapi']}) and output device "
                           f"{out['index']} {out['name']!r} ({out['hostapi']}) are on different host APIs; "

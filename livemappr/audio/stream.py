@@ -28,11 +28,13 @@ def check_settings(choice, config):
     """Raise :class:`DeviceError` unless the devices of ``choice`` (a
     :class:`~livemappr.audio.devices.Choice`) can run ``config``."""
     sd = _devices.sd
-    inp, out = choice.input["index"], choice.output["index"]
+    out = choice.output["index"]
+    inp = out if choice.input is None else choice.input["index"]
 
     def ok(rate):
         try:
-            sd.check_input_settings(inp, channels=choice.input_channels, dtype="float32", samplerate=rate)
+            if choice.input is not None:
+                sd.check_input_settings(inp, channels=choice.input_channels, dtype="float32", samplerate=rate)
             sd.check_output_settings(out, channels=config.out_channels, dtype="float32", samplerate=rate)
             return True
         except (sd.PortAudioError, ValueError):
@@ -113,6 +115,9 @@ class AudioStream:
         One side each, winning over ``device``: one host API for both.
     input_channel : int, optional
         The input device's channel (1-based) the mic is on (default 1).
+    need_input : bool
+        False when the engine's mic is a file: without an input device (none
+        named, none by default) the stream is output-only.
 
     Attributes
     ----------
@@ -120,13 +125,14 @@ class AudioStream:
         The devices opened; ``choice.describe()`` says which, in one line.
     """
 
-    def __init__(self, engine, device=None, input_device=None, output_device=None, input_channel=None):
+    def __init__(self, engine, device=None, input_device=None, output_device=None, input_channel=None,
+                 need_input=True):
         cfg = engine.config
         if cfg.blocksize > cfg.max_block:
             raise UsageError(f"blocksize must be in 1..{cfg.max_block}, got {cfg.blocksize}")
         self.engine = engine
         self.choice = choose(device, input_device, output_device, input_channel,
-                             in_channels=cfg.in_channels, out_channels=cfg.out_channels)
+                             in_channels=cfg.in_channels, out_channels=cfg.out_channels, need_input=need_input)
         self.device = self.choice.output["index"]
         check_settings(self.choice, cfg)
         self._callback = compile_kernels()
@@ -140,11 +146,15 @@ class AudioStream:
         # voice at frame F left the JACK port one period late); unspecified
         # (0) hands us JACK's buffers directly.
         self.blocksize = 0 if "JACK" in self.choice.output["hostapi"] else cfg.blocksize
-        devices = (self.choice.input["index"], self.choice.output["index"])
+        if self.choice.input is None:  # output only: the callback records silence (the mic is a file)
+            kind, devices, channels = "output", self.choice.output["index"], cfg.out_channels
+        else:
+            kind, devices = "duplex", (self.choice.input["index"], self.choice.output["index"])
+            channels = (self.choice.input_channels, cfg.out_channels)
         try:
             self._stream = sd._StreamBase(
-                kind="duplex", samplerate=cfg.samplerate, blocksize=self.blocksize,
-                device=devices, channels=(self.choice.input_channels, cfg.out_channels),
+                kind=kind, samplerate=cfg.samplerate, blocksize=self.blocksize,
+                device=devices, channels=channels,
                 dtype="float32", latency="low",
                 callback=sd._ffi.cast("PaStreamCallback *", self._callback.address),
                 userdata=sd._ffi.cast("void *", self._table.ctypes.data))

@@ -84,7 +84,7 @@ def run(out_dir="out", play=True, log=print):
     card = False
     if play:
         try:
-            choose()  # the default devices (JACK's when a server runs), as the session will open them
+            choose(need_input=False)  # the default output (JACK's when a server runs), as the session opens it
             card = True
         except DeviceError as e:
             log(f"livemappr demo: no sound card to play on: {e}")

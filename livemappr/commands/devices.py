@@ -7,18 +7,19 @@ from livemappr.errors import DeviceError, UsageError
 
 
 def _defaults(devices):
-    """``{index: "default input and output"}`` (or one of them) and why; or
-    why there is no default."""
+    """``{index: "default input and output"}`` (or one of them), why they
+    were chosen, and the sides with no default."""
     from livemappr.audio.devices import default_device
 
-    marks, why = {}, None
+    marks, why, missing = {}, None, []
     for kind in ("input", "output"):
         try:
             d, why = default_device(kind, devices)
-        except DeviceError as e:
-            return {}, str(e)
+        except DeviceError:
+            missing.append(kind)
+            continue
         marks.setdefault(d["index"], []).append(kind)
-    return {i: "default " + " and ".join(kinds) for i, kinds in marks.items()}, why
+    return {i: "default " + " and ".join(kinds) for i, kinds in marks.items()}, why, missing
 
 
 def run(args):
@@ -28,13 +29,13 @@ def run(args):
     if not devices:
         print("no audio devices (no sound card, and no JACK server running)")
     else:
-        marks, why = _defaults(devices)
+        marks, why, missing = _defaults(devices)
         for d in devices:
             mark = f"  <- {marks[d['index']]} ({why})" if d["index"] in marks else ""
             print(f"{d['index']} {d['name']} ({d['hostapi']}, {d['inputs']} in, {d['outputs']} out, "
                   f"{d['samplerate']:g} Hz){mark}")
-        if not marks:
-            print(f"no default device: {why}")
+        for kind in missing:
+            print(f"no default {kind} device")
     from livemappr.control.midi import list_ports
 
     try:

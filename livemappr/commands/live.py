@@ -26,7 +26,8 @@ def _no_device(session_cfg, engine_cfg):
         return None
     try:
         choose(session_cfg.device, session_cfg.input_device, session_cfg.output_device, session_cfg.input_channel,
-               in_channels=engine_cfg.in_channels, out_channels=engine_cfg.out_channels)
+               in_channels=engine_cfg.in_channels, out_channels=engine_cfg.out_channels,
+               need_input=not session_cfg.input)
     except (NoDevice, MissingLibrary) as e:
         if named:
             raise

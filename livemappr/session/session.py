@@ -286,7 +286,8 @@ class Session:
                                  source=source, names=[n for n, _ in named], on_stall=self._warn)
         else:
             stream = AudioStream(self.engine, device=self.config.device, input_device=self.config.input_device,
-                                 output_device=self.config.output_device, input_channel=self.config.input_channel)
+                                 output_device=self.config.output_device, input_channel=self.config.input_channel,
+                                 need_input=not self.config.input)
             self.log(f"livemappr: {stream.choice.describe()}")
         stream.start()
         self.stream = stream
