@@ -12,6 +12,9 @@ report. Any other exception is a bug and keeps its traceback.
 """
 
 import argparse
+import contextlib
+import functools
+import logging
 import math
 import os
 import sys
@@ -59,6 +62,86 @@ def _one_line(e):
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         raise UsageError(message)
+
+
+class _ShowDefaults(argparse.HelpFormatter):
+    """Each option's default after its help, unless the help says it already.
+
+    Options whose default is None take it from ``defaults_from()``, called
+    only when help is shown (``live``: the config dataclasses' defaults,
+    which a config file can change); flags and options with no default show
+    none.
+    """
+
+    def __init__(self, prog, defaults_from=None, **kwargs):
+        super().__init__(prog, **kwargs)
+        self.defaults = defaults_from() if defaults_from else {}
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if not action.option_strings or "default" in text or action.nargs == 0:
+            return text
+        default = action.default if action.default is not None else self.defaults.get(action.dest)
+        if default is None or default is argparse.SUPPRESS:
+            return text
+        return f"{text} (default: {str(default).replace('%', '%%')})".strip()
+
+
+def _live_defaults():
+    """``live``'s defaults: the config dataclasses' fields, by option name."""
+    import dataclasses
+
+    from livemappr.audio.config import EngineConfig
+    from livemappr.session.session import SessionConfig
+
+    return {f.name: f.default for cls in (EngineConfig, SessionConfig) for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING}
+
+
+class _Handler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a record comes (a test's capture too)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+class _Format(logging.Formatter):
+    """``livemappr: warning: ...``, as errors are ``livemappr: error: ...``."""
+
+    def format(self, record):
+        text = super().format(record)
+        text = text[len("livemappr: "):] if text.startswith("livemappr: ") else text
+        return f"livemappr: {record.levelname.lower()}: {text}"
+
+
+@contextlib.contextmanager
+def logging_to_stderr(verbose=0, quiet=False):
+    """The ``livemappr`` loggers on stderr while a command runs: warnings and
+    errors; ``verbose`` 1 adds info (the C libraries' start-up lines among
+    them), 2 debug; ``quiet`` errors only.
+
+    The handler filters, and the logger's own level is lowered only for
+    ``-v``: a program (or a test) that calls :func:`main` keeps its own
+    logging as it was, before and after.
+    """
+    logger = logging.getLogger("livemappr")
+    handler = _Handler()
+    handler.setFormatter(_Format("%(message)s"))
+    handler.setLevel(logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)])
+    old_level = logger.level
+    if verbose:
+        logger.setLevel(handler.level)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
 
 
 def _devices(args):
@@ -121,9 +204,16 @@ def build_parser():
     p.add_argument("--session", metavar="DIR", help="keep everything recorded here; resume it next time")
     p.add_argument("--input", metavar="FILE", help="play FILE as the mic, in real time")
     p.add_argument("--output", metavar="FILE", help="also write what the engine plays to FILE")
-    p.add_argument("--device", metavar="ID|NAME", help="audio device (see livemappr devices); none: no card")
-    p.add_argument("--samplerate", type=int, metavar="N")
-    p.add_argument("--blocksize", type=int, metavar="N")
+    p.add_argument("--device", metavar="ID|NAME",
+                   help="audio device for input and output (see livemappr devices); none: no card "
+                        "(default: JACK's when a server runs, else the system's)")
+    p.add_argument("--input-device", metavar="ID|NAME", help="the mic's device, if not --device's (default: --device)")
+    p.add_argument("--output-device", metavar="ID|NAME", help="the device played to, if not --device's "
+                                                                 "(default: --device)")
+    p.add_argument("--input-channel", type=int, metavar="N",
+                   help="the input device's channel the mic is on, from 1 (default: 1)")
+    p.add_argument("--samplerate", type=int, metavar="N", help="frames per second of the stream")
+    p.add_argument("--blocksize", type=int, metavar="N", help="frames per callback (under JACK: its period)")
     p.add_argument("--osc-port", type=int, metavar="PORT", help="OSC port (default 8000; 0: no OSC)")
     p.add_argument("--midi-in", metavar="NAME", help="connect the MIDI input whose name contains NAME")
     p.add_argument("--no-midi", action="store_true", help="no virtual livemappr MIDI port")
@@ -168,7 +258,22 @@ def build_parser():
     p.add_argument("--hardware", action="store_true",
                    help="for hardware samplers: mono 16-bit, 44.1 or 48 kHz, numbered 8.3 names")
     p.set_defaults(run=_export)
+    _add_verbosity(parser, sub)
     return parser
+
+
+def _add_verbosity(parser, sub):
+    """``-v``/``-q`` before the command or after it, and each command's
+    help with its defaults."""
+    for p, default in [(parser, None)] + [(p, argparse.SUPPRESS) for p in sub.choices.values()]:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("-v", "--verbose", action="count", default=0 if default is None else default,
+                           help="say more: -v what happens (info), -vv debug")
+        group.add_argument("-q", "--quiet", action="store_true", default=False if default is None else default,
+                           help="errors only, no warnings")
+        if p is not parser:
+            p.formatter_class = functools.partial(_ShowDefaults, defaults_from=_live_defaults
+                                                  if p.prog.endswith(" live") else None)
 
 
 def main(argv=None):
@@ -178,7 +283,8 @@ def main(argv=None):
         if args.command is None:
             parser.print_help()
             return 2
-        return args.run(args)
+        with logging_to_stderr(args.verbose, args.quiet):
+            return args.run(args)
     except LivemapprError as e:
         print(f"livemappr: error: {e}", file=sys.stderr)
         return e.exit_status

@@ -29,12 +29,16 @@ class JackServer:
         so a test's own Python clients can never drop or shift audio when the
         machine is busy. Benchmarks use the default asynchronous mode, where a
         late client is an xrun, as on stage.
+    capture, playback : int
+        The dummy driver's ports (``system:capture_N``, ``system:playback_N``);
+        0 capture ports is a machine with no mic.
     """
 
-    def __init__(self, samplerate=48000, period=128, name=None, sync=False):
+    def __init__(self, samplerate=48000, period=128, name=None, sync=False, capture=2, playback=2):
         self.samplerate = samplerate
         self.period = period
         self.sync = sync
+        self.capture, self.playback = capture, playback
         self.name = name or f"livemappr-test-{os.getpid()}-{period}"
         self.proc = None
         self._old_env = None
@@ -47,7 +51,7 @@ class JackServer:
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1", JACK_DEFAULT_SERVER=self.name)
         self.proc = subprocess.Popen(
             ["jackd", "--no-mlock", "-n", self.name] + (["-S"] if self.sync else []) + ["-d", "dummy", "-r", str(self.samplerate),
-             "-p", str(self.period), "-C", "2", "-P", "2"],
+             "-p", str(self.period), "-C", str(self.capture), "-P", str(self.playback)],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         wait = subprocess.run(["jack_wait", "-w", "-t", str(int(timeout)), "-s", self.name],
                               env=env, capture_output=True, text=True)

@@ -126,7 +126,8 @@ def test_unsupported_sample_rate_lists_the_supported_ones(jack_server):
 
 def test_too_many_channels_is_a_device_error(jack_server):
     e = Engine(EngineConfig(in_channels=8, ring_seconds=1, bank_seconds=0.1, bank_slots=2))
-    with pytest.raises(DeviceError, match=r"has 2 input and 2 output channel\(s\); needs 8 and 2"):
+    with pytest.raises(DeviceError, match=r"^input device 0 'system' has 2 input channel\(s\); needs 8; "
+                                          r"available: 0 'system' \(2 in, 2 out\)$"):
         AudioStream(e, device="system")
 
 

@@ -121,6 +121,7 @@ def allocate_state(config):
         np.zeros(config.max_block, np.float32), params, cfg, meters, hist,
         loop_buf, loop_ints, loop_floats, loop_global,
         inj_buf, np.zeros(_cb.N_INJ, np.int64), out_buf, out_state,
+        np.zeros(config.max_block * config.in_channels, np.float32),
     )
     for a in state:
         # np.zeros maps pages lazily; write them now so the audio thread never

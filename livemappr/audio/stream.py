@@ -13,120 +13,39 @@ import sys
 
 import numpy as np
 
+from livemappr.audio import devices as _devices
+from livemappr.audio.devices import choose, list_devices, refresh_devices, resolve_device  # noqa: F401
 from livemappr.audio.engine import Engine
-from livemappr.errors import DeviceError, MissingLibrary, UsageError
+from livemappr.errors import DeviceError, UsageError
 from livemappr.audio.offline import render
 from livemappr.realtime import meters as _m
+from livemappr.realtime import callback as _cb
 from livemappr.realtime.callback import compile_callback
 
 COMMON_RATES = (22050, 32000, 44100, 48000, 88200, 96000)
 
-sd = None  # sounddevice, once _portaudio() has loaded it
+def check_settings(choice, config):
+    """Raise :class:`DeviceError` unless the devices of ``choice`` (a
+    :class:`~livemappr.audio.devices.Choice`) can run ``config``."""
+    sd = _devices.sd
+    out = choice.output["index"]
+    inp = out if choice.input is None else choice.input["index"]
 
-
-def _portaudio():
-    """sounddevice, loaded on first use. Without the PortAudio library a
-    session still runs with no sound card, and ``devices`` says what to install."""
-    global sd
-    if sd is None:
-        try:
-            import sounddevice
-        except OSError:  # sounddevice's "PortAudio library not found"
-            raise MissingLibrary("PortAudio not found: install it with apt install libportaudio2") from None
-        sd = sounddevice
-    return sd
-
-
-def refresh_devices():
-    """Re-scan audio devices (PortAudio lists only what existed at start-up,
-    e.g. a JACK server started later)."""
-    _portaudio()
-    sd._terminate()
-    sd._initialize()
-
-
-def list_devices():
-    """Audio devices as dicts with ``index``, ``name``, ``hostapi``,
-    ``inputs``, ``outputs`` and ``samplerate`` (the device default)."""
-    _portaudio()
-    apis = sd.query_hostapis()
-    return [
-        {"index": i, "name": d["name"], "hostapi": apis[d["hostapi"]]["name"],
-         "inputs": d["max_input_channels"], "outputs": d["max_output_channels"],
-         "samplerate": d["default_samplerate"]}
-        for i, d in enumerate(sd.query_devices())
-    ]
-
-
-def has_sound_card():
-    """True when a device can both record and play; False without PortAudio."""
-    try:
-        return any(d["inputs"] > 0 and d["outputs"] > 0 for d in list_devices())
-    except DeviceError:
-        return False
-
-
-def _describe(devices):
-    if not devices:
-        return "no audio devices found (is a sound card or a JACK server there?)"
-    return "available: " + "; ".join(f"{d['index']} {d['name']!r}" for d in devices)
-
-
-def resolve_device(spec, *, inputs=1, outputs=1):
-    """The index of the device ``spec`` names: a number, or part of a name.
-
-    ``None`` picks the default device. Raises :class:`DeviceError` naming the
-    devices that exist when ``spec`` matches none, more than one, or one
-    without enough channels.
-    """
-    _portaudio()
-    devices = list_devices()
-    if spec is None or spec == "":
-        try:
-            index = sd.default.device[1] if outputs else sd.default.device[0]
-            if index is None or index < 0:
-                index = sd.query_devices(kind="output" if outputs else "input")["index"]
-        except (sd.PortAudioError, ValueError):
-            raise DeviceError("no default audio device; " + _describe(devices)) from None
-        matches = [d for d in devices if d["index"] == index]
-    elif isinstance(spec, int) or str(spec).strip().isdigit():
-        matches = [d for d in devices if d["index"] == int(spec)]
-        if not matches:
-            raise DeviceError(f"device {spec} does not exist; " + _describe(devices))
-    else:
-        text = str(spec).lower()
-        matches = [d for d in devices if text in d["name"].lower()]
-        if not matches:
-            raise DeviceError(f"no device name contains {spec!r}; " + _describe(devices))
-        if len(matches) > 1:
-            exact = [d for d in matches if d["name"].lower() == text]
-            if len(exact) != 1:
-                raise DeviceError(f"device {spec!r} is ambiguous; matches: "
-                                  + "; ".join(f"{d['index']} {d['name']!r}" for d in matches))
-            matches = exact
-    d = matches[0]
-    if d["inputs"] < inputs or d["outputs"] < outputs:
-        raise DeviceError(
-            f"device {d['index']} {d['name']!r} has {d['inputs']} input and {d['outputs']} output "
-            f"channel(s); needs {inputs} and {outputs}; " + _describe(devices))
-    return d["index"]
-
-
-def check_settings(device, config):
-    """Raise :class:`DeviceError` unless ``device`` can run ``config``."""
     def ok(rate):
         try:
-            sd.check_input_settings(device, channels=config.in_channels, dtype="float32", samplerate=rate)
-            sd.check_output_settings(device, channels=config.out_channels, dtype="float32", samplerate=rate)
+            if choice.input is not None:
+                sd.check_input_settings(inp, channels=choice.input_channels, dtype="float32", samplerate=rate)
+            sd.check_output_settings(out, channels=config.out_channels, dtype="float32", samplerate=rate)
             return True
         except (sd.PortAudioError, ValueError):
             return False
 
     if not ok(config.samplerate):
         rates = [r for r in COMMON_RATES if ok(r)]
-        name = sd.query_devices(device)["name"]
+        names = f"{out} {choice.output['name']!r}" if inp == out else (
+            f"{inp} {choice.input['name']!r} with {out} {choice.output['name']!r}")
         allowed = ", ".join(map(str, rates)) if rates else "none of " + ", ".join(map(str, COMMON_RATES))
-        raise DeviceError(f"sample rate {config.samplerate} is not supported by device {device} {name!r}; "
+        raise DeviceError(f"sample rate {config.samplerate} is not supported by device {names}; "
                           f"supported: {allowed}")
 
 
@@ -190,34 +109,57 @@ class AudioStream:
     ----------
     engine : Engine
     device : int or str, optional
-        Index or part of a name (see ``livemappr devices``); default device if
-        omitted.
+        Index or part of a name (see ``livemappr devices``), for input and
+        output; default JACK's when a server runs, else the system's.
+    input_device, output_device : int or str, optional
+        One side each, winning over ``device``: one host API for both.
+    input_channel : int, optional
+        The input device's channel (1-based) the mic is on (default 1).
+    need_input : bool
+        False when the engine's mic is a file: without an input device (none
+        named, none by default) the stream is output-only.
+
+    Attributes
+    ----------
+    choice : livemappr.audio.devices.Choice
+        The devices opened; ``choice.describe()`` says which, in one line.
     """
 
-    def __init__(self, engine, device=None):
+    def __init__(self, engine, device=None, input_device=None, output_device=None, input_channel=None,
+                 need_input=True):
         cfg = engine.config
         if cfg.blocksize > cfg.max_block:
             raise UsageError(f"blocksize must be in 1..{cfg.max_block}, got {cfg.blocksize}")
         self.engine = engine
-        self.device = resolve_device(device, inputs=cfg.in_channels, outputs=cfg.out_channels)
-        check_settings(self.device, cfg)
+        self.choice = choose(device, input_device, output_device, input_channel,
+                             in_channels=cfg.in_channels, out_channels=cfg.out_channels, need_input=need_input)
+        self.device = self.choice.output["index"]
+        check_settings(self.choice, cfg)
         self._callback = compile_kernels()
         self._table = engine.table  # keeps the pointers' target alive with the stream
-        hostapi = sd.query_hostapis(sd.query_devices(self.device)["hostapi"])["name"]
+        # what the callback takes out of the device's input (before it runs)
+        engine.state.config[_cb.CFG_DEVICE_IN_CHANNELS] = self.choice.input_channels
+        engine.state.config[_cb.CFG_DEVICE_IN_FIRST] = self.choice.input_channel - 1
+        sd = _devices.sd
         # Under JACK the server's period is the block size. Asking PortAudio
         # for a fixed size there makes it buffer one more block (measured: a
         # voice at frame F left the JACK port one period late); unspecified
         # (0) hands us JACK's buffers directly.
-        self.blocksize = 0 if "JACK" in hostapi else cfg.blocksize
+        self.blocksize = 0 if "JACK" in self.choice.output["hostapi"] else cfg.blocksize
+        if self.choice.input is None:  # output only: the callback records silence (the mic is a file)
+            kind, devices, channels = "output", self.choice.output["index"], cfg.out_channels
+        else:
+            kind, devices = "duplex", (self.choice.input["index"], self.choice.output["index"])
+            channels = (self.choice.input_channels, cfg.out_channels)
         try:
             self._stream = sd._StreamBase(
-                kind="duplex", samplerate=cfg.samplerate, blocksize=self.blocksize,
-                device=(self.device, self.device), channels=(cfg.in_channels, cfg.out_channels),
+                kind=kind, samplerate=cfg.samplerate, blocksize=self.blocksize,
+                device=devices, channels=channels,
                 dtype="float32", latency="low",
                 callback=sd._ffi.cast("PaStreamCallback *", self._callback.address),
                 userdata=sd._ffi.cast("void *", self._table.ctypes.data))
         except sd.PortAudioError as e:
-            raise DeviceError(f"cannot open device {self.device}: {e}") from None
+            raise DeviceError(f"cannot open {self.choice.describe()}: {e}") from None
 
     @property
     def samplerate(self):

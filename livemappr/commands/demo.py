@@ -18,7 +18,8 @@ import time
 import numpy as np
 
 from livemappr.audio.config import EngineConfig
-from livemappr.audio.stream import has_sound_card
+from livemappr.audio.devices import choose
+from livemappr.errors import DeviceError
 from livemappr.session.session import Session, SessionConfig
 
 MIC = pathlib.Path(__file__).parent.parent / "data" / "demo_mic.flac"
@@ -80,7 +81,13 @@ def run(out_dir="out", play=True, log=print):
     # The demo's session is its own scratch: a second run starts afresh
     # rather than resuming the first one's take.
     shutil.rmtree(out_dir / "session", ignore_errors=True)
-    card = play and has_sound_card()
+    card = False
+    if play:
+        try:
+            choose(need_input=False)  # the default output (JACK's when a server runs), as the session opens it
+            card = True
+        except DeviceError as e:
+            log(f"livemappr demo: no sound card to play on: {e}")
     config = SessionConfig(directory=str(out_dir / "session"), input=str(MIC), output=str(remix),
                            device=None if card else "none", osc_port=0, midi=False, clusters=8, web_port=0,
                            speed=1.0 if card else 8.0)

@@ -65,6 +65,7 @@ EngineState = namedtuple(
         "mix", "params", "config", "meters", "hist",
         "loop_buf", "loop_ints", "loop_floats", "loop_global",
         "inj_buf", "inj_state", "out_buf", "out_state",
+        "in_pick",
     ],
 )
 
@@ -72,9 +73,11 @@ EngineState = namedtuple(
 P_MASTER_GAIN, P_FADE_FRAMES, P_STEAL_MODE, P_MAX_VOICES, P_MASTER_NOW, P_LEVEL_DECAY = range(6)
 N_PARAMS = 8
 SETTABLE_PARAMS = 4  # params below this index may be set by commands
-# config (int64): fixed when the state is allocated
-CFG_SAMPLERATE, CFG_IN_CHANNELS, CFG_OUT_CHANNELS = range(3)
-N_CONFIG = 4
+# config (int64): fixed when the state is allocated, but for the device's
+# input layout, set before a stream opens: its channels (0: as many as the
+# engine's) and the first of them the engine records (``--input-channel``)
+CFG_SAMPLERATE, CFG_IN_CHANNELS, CFG_OUT_CHANNELS, CFG_DEVICE_IN_CHANNELS, CFG_DEVICE_IN_FIRST = range(5)
+N_CONFIG = 5
 PEND_COUNT = 0  # pend_state index: commands waiting for their frame
 PEND_DROPPED = 1  # pend_state index: commands given up because the table was full (only grows)
 # inj_state (int64): the input player, a file played as the mic
@@ -423,6 +426,7 @@ def state_from_table(t):
         _f32_1d(t, 18), _f64_1d(t, 19), _i64_1d(t, 20), _i64_1d(t, 21), _i64_1d(t, 22),
         _f32_2d(t, 23), _i64_2d(t, 24), _f64_2d(t, 25), _i64_1d(t, 26),
         _f32_1d(t, 27), _i64_1d(t, 28), _f32_2d(t, 29), _i64_1d(t, 30),
+        _f32_1d(t, 31),
     )
 
 
@@ -436,6 +440,7 @@ _TABLE_DTYPES = [
     (np.float32, 1), (np.float64, 1), (np.int64, 1), (np.int64, 1), (np.int64, 1),
     (np.float32, 2), (np.int64, 2), (np.float64, 2), (np.int64, 1),
     (np.float32, 1), (np.int64, 1), (np.float32, 2), (np.int64, 1),
+    (np.float32, 1),
 ]
 
 
@@ -469,13 +474,41 @@ PA_CALLBACK_SIGNATURE = types.int32(
 )
 
 
+@audio_kernel
+def _device_channels(st):
+    wide = st.config[CFG_DEVICE_IN_CHANNELS]
+    return wide if wide > 0 else st.ring_buf.shape[1]
+
+
+@audio_kernel
+def _device_input(st, dev, frames):
+    """The engine's input channels out of the device's interleaved ``dev``.
+
+    A device opened wider than the engine (``--input-channel 2`` of a
+    2-channel interface opens both) gives its channels from
+    ``CFG_DEVICE_IN_FIRST`` on, copied into ``in_pick``; a block longer than
+    that buffer is recorded as silence.
+    """
+    ch = st.ring_buf.shape[1]
+    wide = _device_channels(st)
+    if wide == ch:
+        return dev
+    if frames * ch > st.in_pick.shape[0]:
+        return dev[:0]
+    first = st.config[CFG_DEVICE_IN_FIRST]
+    for i in range(frames):
+        for c in range(ch):
+            st.in_pick[i * ch + c] = dev[i * wide + first + c]
+    return st.in_pick[:frames * ch]
+
+
 def _callback(inp, out, frames, time_info, status, user):
     t = carray(user, (N_FIELDS, TABLE_COLUMNS), np.int64)
     st = state_from_table(t)
     n = np.int64(frames)
     in_view = carray(out, (0,), np.float32)  # no input: record silence
     if voidptr_to_address(inp) != 0:
-        in_view = carray(inp, (n * st.ring_buf.shape[1],), np.float32)
+        in_view = _device_input(st, carray(inp, (n * _device_channels(st),), np.float32), n)
     out_view = carray(out, (n * st.config[CFG_OUT_CHANNELS],), np.float32)
     return process(st, in_view, out_view, n, np.int64(status))
 

@@ -41,7 +41,13 @@ class SessionConfig:
     input, output : str or None
         ``--input`` (a file played as the mic), ``--output`` (what the engine plays, as a file).
     device : str or None
-        ``--device``: index or part of a name; "none" for no sound card.
+        ``--device``: index or part of a name, for input and output; "none"
+        for no sound card; default JACK's when a server runs, else the system's.
+    input_device, output_device : str or None
+        ``--input-device``, ``--output-device``: one side each, winning over
+        ``device`` (a USB mic with a Pi's own output); one host API for both.
+    input_channel : int or None
+        ``--input-channel``: the input device's channel the mic is on, from 1.
     osc_port : int
         0 turns OSC off.
     midi : bool
@@ -77,6 +83,9 @@ class SessionConfig:
     input: str | None = None
     output: str | None = None
     device: str | None = None
+    input_device: str | None = None
+    output_device: str | None = None
+    input_channel: int | None = None
     osc_port: int = 8000
     midi: bool = True
     midi_in: str | None = None
@@ -93,6 +102,9 @@ class SessionConfig:
     def __post_init__(self):
         from livemappr.errors import ConfigError
 
+        if self.input_channel is not None and (isinstance(self.input_channel, bool) or not isinstance(
+                self.input_channel, int) or not 1 <= self.input_channel <= 256):
+            raise ConfigError("session.input_channel", self.input_channel, "a channel number in 1..256")
         if self.slicing not in SLICINGS:
             raise ConfigError("session.slicing", self.slicing, "one of " + ", ".join(SLICINGS))
         if not isinstance(self.osc_port, int) or not 0 <= self.osc_port <= 65535:
@@ -303,13 +315,16 @@ class Session:
     def _start_stream(self, source=None):
         from livemappr.audio.stream import AudioStream, PacedStream
 
-        if str(self.config.device).lower() == "none":
+        if self.config.device is not None and str(self.config.device).lower() == "none":
             named = [("analysis", self.analysis.reader)] + [(name, p.reader) for name, p in self.parts
                                                             if name in ("journal", "output")]
             stream = PacedStream(self.engine, speed=self.config.speed or None, readers=[r for _, r in named],
                                  source=source, names=[n for n, _ in named], on_stall=self._warn)
         else:
-            stream = AudioStream(self.engine, device=self.config.device)
+            stream = AudioStream(self.engine, device=self.config.device, input_device=self.config.input_device,
+                                 output_device=self.config.output_device, input_channel=self.config.input_channel,
+                                 need_input=not self.config.input)
+            self.log(f"livemappr: {stream.choice.describe()}")
         stream.start()
         self.stream = stream
         self.parts.append(("stream", stream))
