@@ -226,6 +226,9 @@ def build_parser():
                    help="an onset this far under the recent hits is no sound of its own (default 10; 0: keep all)")
     p.add_argument("--voice", action="store_true",
                    help="play by voice: each onset of the input plays the taught pad it sounds like, at once")
+    p.add_argument("--corpus", metavar="DIR",
+                   help="with --voice: play the sounds of this map (livemappr map KIT --out DIR; named pads "
+                        "by name) instead of the session's own")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")

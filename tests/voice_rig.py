@@ -50,21 +50,32 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def onsets(x, threshold=1e-4, gap=4800):
-    """Frames where ``x`` rises over ``threshold`` after at least ``gap`` frames under it."""
-    loud = np.flatnonzero(np.abs(x) > threshold)
+def onsets(x, sr=48000):
+    """Frames where a sound starts in ``x``: from silence (the first sample over
+    1e-4 after 100 ms under it), or over the tail of the one before (the
+    engine's own fast detector, analysis/ampslice.py, a kit's kick rings on)."""
+    from livemappr.analysis.ampslice import AmpSliceConfig, AmpSlicer
+
+    loud = np.flatnonzero(np.abs(x) > 1e-4)
     if loud.size == 0:
         return loud
-    starts = [loud[0]] + [b for a, b in zip(loud[:-1], loud[1:]) if b - a > gap]
-    return np.array(starts, np.int64)
+    quiet = [loud[0]] + [b for a, b in zip(loud[:-1], loud[1:]) if b - a > sr // 10]
+    rises = AmpSlicer(AmpSliceConfig(sample_rate=sr, gate_db=-80.0)).feed(np.ascontiguousarray(x), 0)
+    both = np.unique(np.concatenate([quiet, rises]).astype(np.int64))
+    keep = [f for i, f in enumerate(both) if i == 0 or f - both[i - 1] > int(0.03 * sr)]
+    return np.array(keep, np.int64)
 
 
-def run(jack_server, seed=0, n_test=24):
-    """Play the take through a session; returns a dict of what was heard."""
+def run(jack_server, seed=0, n_test=24, corpus=None):
+    """Play the take through a session (its voice playing ``corpus``, a map
+    folder, where given); returns a dict of what was heard: ``windows`` holds
+    (kind sung, the output's first 5.8 ms from its onset, the output from 2 ms
+    before to 20 ms after it) per later hit."""
     sr, period = jack_server.samplerate, jack_server.period
     y, key, n_taught = take(sr, n_test, seed)
     session = Session(EngineConfig(samplerate=sr, blocksize=period),
-                      SessionConfig(device="system", osc_port=_free_port(), midi=False, web_port=0, voice=True),
+                      SessionConfig(device="system", osc_port=_free_port(), midi=False, web_port=0, voice=True,
+                                    corpus=None if corpus is None else str(corpus)),
                       log=lambda m: None)
     session.start()
     rec = player = None
@@ -92,11 +103,11 @@ def run(jack_server, seed=0, n_test=24):
             if c is not None:
                 c.close()
         session.stop()
-    heard = onsets(out) + rec_start  # JACK frames where a sound starts at the output
+    heard = onsets(out, sr) + rec_start  # JACK frames where a sound starts at the output
     fe, w = attack_extractor(), attack_frames(sr)
     plain = PadExamples.from_json(taught.to_json(), taught.n_pads, None)  # nearest pad, no "like none"
     result = {"taught_in_time": bool(ok), "taught": taught.pads, "latency_ms": [], "right": [],
-              "missed": 0, "stats": stats, "xruns": xruns, "period": period, "samplerate": sr}
+              "missed": 0, "stats": stats, "xruns": xruns, "period": period, "samplerate": sr, "windows": []}
     for onset, kind in key[n_taught:]:
         at = player.start_frame + onset  # JACK frame of the hit in the input
         after = heard[(heard >= at) & (heard < at + int(0.1 * sr))]
@@ -105,6 +116,7 @@ def run(jack_server, seed=0, n_test=24):
             continue
         result["latency_ms"].append((after[0] - at) * 1000.0 / sr)
         i = int(after[0] - rec_start)
+        result["windows"].append((kind, out[i:i + w].copy(), out[max(0, i - 96):i + int(0.02 * sr)].copy()))
         x = fe.vector(np.ascontiguousarray(out[i:i + w], dtype=np.float32), sr)
         result["right"].append(int(plain.classify(x)[0][0]) == (KICK_PAD if kind == "k" else SNARE_PAD))
     return result

@@ -59,12 +59,15 @@ class VoiceTrigger:
         #: giving the current ones: the map worker swaps in a copy when they
         #: change); None or empty: nothing is taught, nothing plays
         self.pads = None
+        #: callable(attack vector, velocity, onset) for a hit like no taught pad
+        #: (or with none taught): a loaded corpus plays its nearest sound; None: nothing
+        self.nearest = None
         self.enabled = False
         self._pending = deque()
         self._buf = np.zeros(0, np.float32)
         self._buf0 = 0
         self._ref = None  # (peak dB, frame) of the loudest recent hit, decaying
-        self.stats = {"onsets": 0, "quiet": 0, "played": 0, "unmatched": 0, "untaught": 0}
+        self.stats = {"onsets": 0, "quiet": 0, "played": 0, "nearest": 0, "unmatched": 0, "untaught": 0}
         #: the last decisions: (onset frame, pad or -1, distance)
         self.decisions = deque(maxlen=4096)
 
@@ -102,17 +105,22 @@ class VoiceTrigger:
             self.stats["quiet"] += 1
             return
         self._ref = (level if ref is None else max(ref, level), onset)
+        velocity = min(1.0, max(0.2, 10 ** ((level - self._ref[0]) / 40.0)))
         pads = self.pads() if callable(self.pads) else self.pads
-        if pads is None or not len(pads):
+        if (pads is None or not len(pads)) and self.nearest is None:
             self.stats["untaught"] += 1
             return
         x = self.extractor.vector(np.ascontiguousarray(window), self.samplerate)
-        pad, distance = pads.classify(x)
-        pad, distance = int(pad[0]), float(distance[0])
+        pad, distance = -1, float("inf")
+        if pads is not None and len(pads):
+            found, far = pads.classify(x)
+            pad, distance = int(found[0]), float(far[0])
         self.decisions.append((onset, pad, distance))
-        if pad < 0:
+        if pad >= 0:
+            self.play(pad, velocity, onset)
+            self.stats["played"] += 1
+        elif self.nearest is not None:
+            self.nearest(x, velocity, onset)
+            self.stats["nearest"] += 1
+        else:
             self.stats["unmatched"] += 1
-            return
-        velocity = min(1.0, max(0.2, 10 ** ((level - self._ref[0]) / 40.0)))
-        self.play(pad, velocity, onset)
-        self.stats["played"] += 1

@@ -40,9 +40,8 @@ import soundfile
 from livemappr.control import midifile
 from livemappr.control.addresses import MIDI
 from livemappr.files import audiofile, mapfile
-from livemappr.session import capturefile
+from livemappr.session.sources import MapSources
 
-from livemappr.session import journal
 from livemappr.errors import UsageError
 
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
@@ -71,36 +70,6 @@ def _inside(root, path):
     if root != resolved and root not in resolved.parents:
         raise ExportError(f"refusing to write {path}: outside {root}")
     return path
-
-
-class _Sources:
-    """Audio of the map's sources at the kit's rate, each opened once."""
-
-    def __init__(self, map_dir, map_rate, samplerate):
-        self.map_dir = map_dir
-        self.map_rate = map_rate
-        self.samplerate = samplerate
-        self._cache = {}
-
-    def cut(self, source, start, end):
-        audio = self._cache.get(source)
-        if audio is None:
-            audio = self._cache[source] = self._load(source)
-        a, b = int(round(start * self.samplerate)), int(round(end * self.samplerate))
-        return audio[a:min(b, audio.shape[0])]
-
-    def _load(self, source):
-        path = pathlib.Path(source)
-        if not path.is_absolute():
-            path = self.map_dir / path
-        if path.name == journal.AUDIO_FILE and (path.parent / journal.MANIFEST).exists():
-            samples, manifest = capturefile.load(path.parent) or (None, None)
-            if samples is None:
-                raise ExportError(f"{path}: the capture journal is gone")
-            if manifest["samplerate"] != self.map_rate:
-                raise ExportError(f"{path} is at {manifest['samplerate']} Hz; the map says {self.map_rate}")
-            return audiofile.resample(np.asarray(samples, np.float32).mean(axis=1), self.map_rate, self.samplerate)
-        return audiofile.read(path, samplerate=self.samplerate, channels=1).samples[:, 0]
 
 
 def check_format(rate, bits, hardware, map_rate):
@@ -175,7 +144,7 @@ def export(map_dir, kit_dir, force=False, log=print, *, rate=None, bits=None, ha
     if kit_dir.exists() and any(kit_dir.iterdir()) and not force:
         raise ExportError(f"{kit_dir} is not empty; choose another --out or add --force")
     kit_dir.mkdir(parents=True, exist_ok=True)
-    sources = _Sources(map_dir, m.sample_rate, rate)
+    sources = MapSources(map_dir, m.sample_rate, rate)
     by_cluster = {}
     for s in m.snippets:
         by_cluster.setdefault(s.cluster, []).append(s)

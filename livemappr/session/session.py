@@ -75,6 +75,9 @@ class SessionConfig:
     voice : bool
         ``--voice``: each onset of the input plays the taught pad it sounds like
         at once (analysis/voice.py; ``/livemappr/voice`` switches it).
+    corpus : str or None
+        ``--corpus DIR``: a map made by ``livemappr map`` whose sounds the
+        voice plays instead of the session's own (session/corpus.py).
     web_clients : int
         Map views at once, 1..1000 (32).
     """
@@ -98,6 +101,7 @@ class SessionConfig:
     web_clients: int = 32
     quiet_db: float = 10.0
     voice: bool = False
+    corpus: str | None = None
 
     def __post_init__(self):
         from livemappr.errors import ConfigError
@@ -154,6 +158,7 @@ class Session:
         self.snapshots = None
         self.surfaces = None
         self.voice = None  # analysis/voice.py: the input plays the taught pads
+        self.corpus = None  # session/corpus.py: a kit the voice plays (--corpus)
         self._voice_trigger = None
         self._mic = None
         self._published = None
@@ -271,8 +276,17 @@ class Session:
         voice.pads = lambda: live.taught_attack  # the map worker swaps in a copy when pads change
         voice.enabled = bool(self.config.voice)
         self.voice = self.analysis.voice = voice
+        if self.config.corpus:
+            from livemappr.session.corpus import Corpus
+
+            self.corpus = Corpus(self.config.corpus, self.engine, log=self.log)
+            self.parts.append(("corpus", self.corpus))
+            voice.nearest = lambda x, velocity, onset: self.corpus.play_nearest(x, velocity)
 
     def _play_by_voice(self, pad, velocity, onset):
+        if self.corpus is not None:  # the kit's sound for this pad (by its name where both have one)
+            self.corpus.play(pad, velocity, self.mapper.map.taught.names.get(pad))
+            return
         trigger = self.surfaces.trigger if self.surfaces is not None else self._voice_trigger
         if trigger is not None:
             trigger.play_cluster(pad, velocity, origin="voice", from_onset=True)
@@ -495,7 +509,7 @@ class Session:
         """Stop every part, newest first; everything captured reaches the disk."""
         for name, part in reversed(self.parts):
             try:
-                if name in ("control", "voice trigger"):
+                if name in ("control", "voice trigger", "corpus"):
                     part.close()
                 elif name == "journal":
                     self.unsaved_frames = part.stop()
