@@ -43,6 +43,14 @@ _KINDS = {"note": 0x90, "cc": 0xB0}
 _WORDS = {v: k for k, v in _KINDS.items()}
 
 
+def _cut(value):
+    """A value for a message: a 5,000-character string or list cut short."""
+    if isinstance(value, str):
+        return value if len(value) <= 60 else value[:57] + "..."
+    text = repr(value)
+    return value if len(text) <= 60 else text[:57] + "..."
+
+
 class Binding(NamedTuple):
     """A message the map answers: ``kind`` 0x90 (note) or 0xB0 (cc), ``channel``
     0..15 or None for any, ``number`` 0..127."""
@@ -70,7 +78,7 @@ def parse_binding(text, field="midi"):
     """``"note 36"``, ``"cc 7 channel 2"`` -> :class:`Binding`; ``ConfigError`` naming the key."""
     m = _KEY.match(text) if isinstance(text, str) else None
     if m is None:
-        raise ConfigError(f"{field} key", text, "'note N' or 'cc N', N in 0..127, optionally "
+        raise ConfigError(f"{field} key", _cut(text), "'note N' or 'cc N', N in 0..127, optionally "
                                                 "followed by 'channel C', C in 1..16")
     number, channel = int(m.group(2)), m.group(3)
     if number > 127:
@@ -84,13 +92,13 @@ def parse_action(value, field="midi"):
     """``"cluster 3"``, ``"volume"``, ``"none"`` -> :class:`Action` (None for "none")."""
     allowed = ("one of " + ", ".join(f"'{a} N'" if BUTTONS.get(a) else f"'{a}'" for a in ACTIONS)
                + ", 'none'")
-    m = _ACTION.match(value) if isinstance(value, str) else None
+    m = _ACTION.match(value) if isinstance(value, str) and len(value) < 40 else None
     if m is None or (m.group(1) not in ACTIONS and m.group(1) != "none"):
-        raise ConfigError(field, value, allowed)
+        raise ConfigError(field, _cut(value), allowed)
     name, index = m.group(1), m.group(2)
     if name == "none":
         if index is not None:
-            raise ConfigError(field, value, "'none' without a number")
+            raise ConfigError(field, _cut(value), "'none' without a number")
         return None
     return make_action(name, None if index is None else int(index), field)
 
@@ -151,17 +159,17 @@ class MidiMap:
         values = dict(values)
         defaults = values.pop("defaults", True)
         if not isinstance(defaults, bool):
-            raise ConfigError(f"{section}.defaults", defaults, "true or false")
+            raise ConfigError(f"{section}.defaults", _cut(defaults), "true or false")
         base = BUILTIN if defaults else {}
         bindings = dict(base)
         for key, value in values.items():
             b = parse_binding(key, section)
-            a = parse_action(value, f"{section}.{key!r}")
+            a = parse_action(value, f"{section}.{key!r}")  # the key is short: parse_binding took it
             if a is None:
                 bindings.pop(b, None)
                 continue
             if a.name in CONTINUOUS and b.kind != 0xB0:
-                raise ConfigError(f"{section}.{key!r}", value, f"a button action for a note ('{a.name}' "
+                raise ConfigError(f"{section}.{key!r}", _cut(value), f"a button action for a note ('{a.name}' "
                                                                "follows a controller: bind it to 'cc N')")
             bindings[b] = a
         return cls(bindings, base)

@@ -105,7 +105,9 @@ class SessionConfig:
             except ValueError:
                 bad = self.allow if not isinstance(self.allow, (list, tuple)) or not self.allow else next(
                     (v for v in self.allow if _not_entry(v)), self.allow)
-                raise ConfigError("session.allow", bad, "a list of at most 256 addresses or networks, such as "
+                from livemappr.session.settings import short
+
+                raise ConfigError("session.allow", short(bad), "a list of at most 256 addresses or networks, such as "
                                   "['192.168.1.23', '10.0.0.0/8'] ('default': the private networks)") from None
 
         if self.slicing not in SLICINGS:

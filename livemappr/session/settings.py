@@ -58,17 +58,17 @@ def _coerce(section, name, value, tp):
         try:
             return float(value)
         except OverflowError:
-            raise ConfigError(f"{section}.{name}", _short(value), "a finite number") from None
+            raise ConfigError(f"{section}.{name}", short(value), "a finite number") from None
     if tp in (int, float, str, bool):
         ok = isinstance(value, tp) and not (tp is not bool and isinstance(value, bool))
         if ok and tp is float:
             ok = math.isfinite(value)
         if not ok:
-            raise ConfigError(f"{section}.{name}", _short(value), _describe_type(tp))
+            raise ConfigError(f"{section}.{name}", short(value), _describe_type(tp))
     return value
 
 
-def _short(value):
+def short(value):
     """A value for a message: a 4,000-digit number or a long string cut short."""
     text = repr(value)
     return value if len(text) <= 80 else _Shown(text[:77] + "...")
