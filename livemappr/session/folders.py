@@ -84,13 +84,13 @@ def describe(path):
     manifest = capturefile.read_manifest(path)
     if manifest is None:
         if {p.name for p in path.iterdir()} <= {journal.LOCK_FILE}:  # stopped before anything was recorded
-            return Summary(path, datetime.datetime.fromtimestamp(path.stat().st_mtime), 0.0, 0)
+            return Summary(path, _named_time(path), 0.0, 0)
         raise capturefile.CaptureFileError(f"{path}: not a livemappr session (no capture.json in it)")
     created = manifest.get("created")
     if isinstance(created, (int, float)) and not isinstance(created, bool) and 0 < created < 1e11:
         started = datetime.datetime.fromtimestamp(created)
     else:
-        started = datetime.datetime.fromtimestamp(path.stat().st_mtime)
+        started = _named_time(path)
     snippets = 0
     map_path = path / "map.json"
     if map_path.exists():
@@ -100,6 +100,14 @@ def describe(path):
             raise capturefile.CaptureFileError(f"{map_path}: not a livemappr map (no list of snippets)")
         snippets = len(data["snippets"])
     return Summary(path, started, take.seconds(path), snippets)
+
+
+def _named_time(path):
+    """When a folder's session started: its dated name, else when it last changed."""
+    try:
+        return datetime.datetime.strptime(path.name[:17], "%Y-%m-%d-%H%M%S")
+    except ValueError:
+        return datetime.datetime.fromtimestamp(path.stat().st_mtime)
 
 
 def listing(root=None):

@@ -49,12 +49,11 @@ def write_take(directory, log=None):
     directory = pathlib.Path(directory)
     path, tmp = directory / TAKE_FILE, directory / (TAKE_FILE + ".tmp")
     try:
-        loaded = capturefile.load(directory)
-        if loaded is None:
+        manifest = capturefile.read_manifest(directory)
+        if manifest is None:
             return None
-        samples, manifest = loaded
-        frames, channels = samples.shape
-        rate = manifest["samplerate"]
+        channels, rate = manifest["channels"], manifest["samplerate"]
+        frames = os.path.getsize(directory / journal.AUDIO_FILE) // (4 * channels)
         size = frames * channels * 4 + 1024
         free = shutil.disk_usage(directory).free
         if path.exists():
@@ -65,11 +64,19 @@ def write_take(directory, log=None):
             return None
         started = time.monotonic()
         fmt = "WAV" if size <= _WAV_LIMIT else "RF64"
-        with soundfile.SoundFile(tmp, "w", samplerate=rate, channels=channels, subtype="FLOAT",
-                                 format=fmt) as f:
-            for a in range(0, frames, PIECE_FRAMES):
-                f.write(np.asarray(samples[a:a + PIECE_FRAMES]))
-        del samples  # the journal's memory map
+        # Plain reads into one buffer, not a memory map: a mapped take stays
+        # resident (in this process's size) until the kernel needs the memory.
+        buf = np.empty((PIECE_FRAMES, channels), np.float32)
+        with open(directory / journal.AUDIO_FILE, "rb") as src, \
+                soundfile.SoundFile(tmp, "w", samplerate=rate, channels=channels, subtype="FLOAT", format=fmt) as f:
+            left = frames
+            while left:
+                n = min(left, PIECE_FRAMES)
+                got = src.readinto(memoryview(buf[:n]).cast("B")) // (4 * channels)
+                if got == 0:
+                    break  # cut short since the size was read: write what there is
+                f.write(buf[:got])
+                left -= got
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
