@@ -26,6 +26,7 @@ import soundfile
 from livemappr.files import mapfile
 from livemappr.session import folders, take
 from tests import disk_rig
+from tests.test_session_disk import last_json, needs_mount
 
 SR = 48000
 
@@ -216,25 +217,23 @@ open(os.path.join(d, "capture.json"), "w").write(json.dumps({"format": "livemapp
                                                               "channels": 1, "created": 0, "runs": []}))
 np.full(48000 * 20, 0.25, np.float32).tofile(os.path.join(d, "capture.f32"))  # 3.7 MB
 told = []
-result = {"path": str(write_take(d, told.append)), "told": told, "files": sorted(os.listdir(d)),
-          "size": os.path.getsize(os.path.join(d, "capture.f32"))}
-print(json.dumps(result), flush=True)
+path = write_take(d, told.append)
+print(json.dumps({"path": str(path), "told": told, "files": sorted(os.listdir(d)),
+                  "size": os.path.getsize(os.path.join(d, "capture.f32"))}), flush=True)
 unmount_all()
 '''
 
 
 def test_a_disk_without_room_for_the_take_says_so_and_keeps_the_journal(tmp_path):
-    reason = disk_rig.cannot_mount()
-    if reason:
-        pytest.skip(reason)
+    needs_mount()
     rc, out, err = disk_rig.run_private(SMALL_DISK, [tmp_path / "mnt"])
     assert rc == 0, err[-3000:]
-    r = json.loads(out.splitlines()[-1])
+    r = last_json(out)
     d = tmp_path / "mnt" / "s"
     assert r["path"] == "None" and r["files"] == ["capture.f32", "capture.json"] and r["size"] == 48000 * 20 * 4
     (line,) = r["told"]
-    assert re.fullmatch(rf"livemappr: {d}/take.wav not written: it needs 4 MB and the disk has \d MB free "
-                        r"\(capture.f32 keeps the take; the session's next stop writes it\)", line), line
+    assert re.fullmatch(rf"livemappr: {d}/take.wav not written: it needs 3.7 MB and 8 MB to spare, the disk has "
+                        r"8\.\d MB free \(the journal keeps the take; the session's next stop writes it\)", line), line
 
 
 def test_take_seconds_reads_the_journal_length_without_reading_the_audio(tmp_path):

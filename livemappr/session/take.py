@@ -13,8 +13,10 @@ WAV header cannot hold the size: the file is then RF64 (still ``take.wav``;
 DAWs read it).
 
 Nothing here stops a session or loses audio: where the disk lacks the room
-(checked first) or fails, a line says so and ``capture.f32`` holds the take
-as before; the next stop of that session writes it.
+(the take and :data:`SPARE_BYTES`, checked first) or fails, a line says so
+and ``capture.f32`` holds the take as before; the next stop of that session
+writes it. (The lines do not name ``capture.f32``: a line naming it is the
+journal's own report of a disk that refuses it.)
 """
 
 import os
@@ -31,7 +33,7 @@ TAKE_FILE = "take.wav"
 #: Frames copied at a time: 64 Ki frames, 256 KiB a channel.
 PIECE_FRAMES = 1 << 16
 #: Room left on the disk after the take is written (the journal of a resumed session needs it).
-SPARE_BYTES = 16 * 1024 * 1024
+SPARE_BYTES = 8 * 1024 * 1024
 _WAV_LIMIT = 0xFFFFFFFF - 1024  # a RIFF header's 32-bit size
 
 
@@ -59,8 +61,9 @@ def write_take(directory, log=None):
         if path.exists():
             free += path.stat().st_size  # replaced once the new one is whole
         if size + SPARE_BYTES > free:
-            log(f"livemappr: {path} not written: it needs {size / 2**20:.0f} MB and the disk has "
-                f"{free / 2**20:.0f} MB free (capture.f32 keeps the take; the session's next stop writes it)")
+            log(f"livemappr: {path} not written: it needs {size / 2**20:.1f} MB and {SPARE_BYTES >> 20} MB to "
+                f"spare, the disk has {free / 2**20:.1f} MB free (the journal keeps the take; the session's "
+                "next stop writes it)")
             return None
         started = time.monotonic()
         fmt = "WAV" if size <= _WAV_LIMIT else "RF64"
@@ -86,7 +89,7 @@ def write_take(directory, log=None):
         except OSError:
             pass
         reason = getattr(e, "strerror", None) or str(e)
-        log(f"livemappr: {path} not written ({reason}); capture.f32 keeps the take")
+        log(f"livemappr: {path} not written ({reason}); the journal keeps the take")
         return None
     log(f"livemappr: wrote {path} ({hms(frames / rate)}, {size / 2**20:.0f} MB) "
         f"in {time.monotonic() - started:.1f} s")
