@@ -13,7 +13,6 @@ import sys
 import textwrap
 import time
 import tomllib
-import urllib.request
 
 import numpy as np
 import pytest
@@ -23,7 +22,7 @@ from pythonosc.osc_message_builder import OscMessageBuilder
 
 from livemappr.audio.stream import AudioStream
 from livemappr.control.midi import MidiInput
-from livemappr.control.midimap import BUILTIN, Action, Binding, MidiMap
+from livemappr.control.midimap import Action, Binding, MidiMap
 from livemappr.control.playable import SnapshotRef
 from livemappr.control.surfaces import Surfaces
 from livemappr.errors import UsageError

@@ -20,10 +20,10 @@ cost; JACK hands MIDI over once a period, 2.7 ms at 128 frames, so the first
 note after a pause waits at most 1.5 ms more, 0.75 ms on average; a running
 MIDI clock keeps it fast).
 
-Raw bytes are parsed here, not trusted: running status (data bytes that
-reuse the last status byte), system exclusive, real-time bytes in between,
-stray data bytes and cut-off messages are all handled; what is not playable is
-counted per kind and reported once.
+Raw bytes are parsed (:mod:`livemappr.control.midiparser`), not trusted:
+running status, system exclusive, real-time bytes in between, stray data
+bytes and cut-off messages are all handled; what is not playable is counted
+per kind and reported once.
 
 Real-time bytes (MIDI clock, Start, Stop, Continue) and Song Position go to
 ``clock`` (a :class:`~livemappr.control.midiclock.ClockFollower`) with their
@@ -47,13 +47,12 @@ import rtmidi
 
 from livemappr.control.addresses import LEARN_TARGETS, MIDI
 from livemappr.control.midimap import BUTTONS, CONTINUOUS, Binding, MidiMap, make_action
+from livemappr.control.midiparser import MidiParser  # noqa: F401 (public here too, as it was)
 from livemappr.control.report import ErrorCounts
 from livemappr.control.priority import raise_priority
 from livemappr.errors import ConfigError, UsageError
 from livemappr.threads import Daemon
 
-_DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
-_COMMON_DATA = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0}
 APIS = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA}
 # The Time and loops actions, as the built-in notes and controllers the Transport answers
 # (a user's binding is handed on as the built-in message of its action).
@@ -122,82 +121,6 @@ def list_ports(api=None):
     finally:
         probe_in.delete()
         probe_out.delete()
-
-
-class MidiParser:
-    """Bytes in, complete channel messages out: ``(status, data1, data2)``.
-
-    Keeps running status across calls, as a MIDI cable does.
-    """
-
-    def __init__(self, errors):
-        self.errors = errors
-        self._running = 0  # last channel status byte, 0 for none
-        self._in_sysex = False
-        self.on_realtime = None  # callable(status byte) for 0xF8..0xFF
-        self.on_song_position = None  # callable(sixteenths)
-
-    def feed(self, data):
-        """Parse ``data`` (a sequence of ints 0..255); returns a list of messages."""
-        out = []
-        i, n = 0, len(data)
-        while i < n:
-            b = data[i]
-            if not isinstance(b, int) or not 0 <= b <= 255:
-                self.errors.count("midi_malformed", f"byte {b!r} is not in 0..255")
-                return out
-            if b >= 0xF8:  # real-time (clock, start, stop) may sit anywhere
-                if self.on_realtime is not None:
-                    self.on_realtime(b)
-                i += 1
-                continue
-            if self._in_sysex or b == 0xF0:
-                if b == 0xF0:
-                    self.errors.count("midi_sysex", "system exclusive message ignored")
-                    self._in_sysex = True
-                    i += 1
-                    continue
-                if b == 0xF7 or b < 0x80:
-                    self._in_sysex = b != 0xF7
-                    i += 1
-                    continue
-                self._in_sysex = False  # a status byte ends an unterminated sysex
-            if b >= 0xF0:
-                self._running = 0  # system common cancels running status
-                if b == 0xF2 and self.on_song_position is not None:
-                    body = data[i + 1:i + 3]
-                    if len(body) == 2 and all(isinstance(x, int) and 0 <= x < 0x80 for x in body):
-                        self.on_song_position(body[0] | body[1] << 7)
-                    else:
-                        self.errors.count("midi_malformed", f"song position needs 2 data bytes, got {list(body)}")
-                i += 1 + _COMMON_DATA.get(b, 0)
-                continue
-            if b >= 0x80:
-                status, i = b, i + 1
-            elif self._running:
-                status = self._running
-                self.errors.count("midi_running_status", "running status (handled)")
-            else:
-                self.errors.count("midi_malformed", f"data byte {b} without a status byte")
-                while i < n and isinstance(data[i], int) and 0 <= data[i] < 0x80:
-                    i += 1  # one count for the whole stray run
-                continue
-            need = _DATA_BYTES[status & 0xF0]
-            body, j = [], i
-            while j < n and len(body) < need:
-                x = data[j]
-                if not isinstance(x, int) or x >= 0x80 and x < 0xF8 or x > 255 or x < 0:
-                    break  # a new status byte (or garbage) cuts this message short
-                if x < 0x80:
-                    body.append(x)
-                j += 1  # real-time bytes may sit between data bytes
-            self._running = status
-            i = j
-            if len(body) < need:
-                self.errors.count("midi_malformed", f"status {status:#x} needs {need} data bytes, got {body}")
-                continue
-            out.append((status, body[0], body[1] if need == 2 else 0))
-        return out
 
 
 class MidiInput:
