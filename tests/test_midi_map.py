@@ -399,6 +399,13 @@ def test_allow_on_the_command_line_wins_over_the_file_for_osc_and_the_web_view(j
         assert any(m.address == "/livemappr/tempo/state" and m.params[0] == 100.0 for m in got), got
         assert wait_until(lambda: _http_status("127.0.0.1", web_port) == 200, 10)
         assert _http_status("127.0.0.2", web_port) == 403
+        # MIDI learn in the live process writes the --config file's [midi], the rest kept
+        subprocess.run(["oscsend", "127.0.0.1", str(osc_port), "/livemappr/midi/learn", "s", "tempo"], check=True)
+        time.sleep(0.3)
+        send([[0xB3, 31, 80]])  # learned on channel 4, bound on every channel: tempo 140
+        got = _feedback(good)
+        assert any(m.address == "/livemappr/tempo/state" and m.params[0] == 140.0 for m in got), got
+        assert wait_until(lambda: '"cc 31" = "tempo"' in cfg.read_text(), 10), cfg.read_text()
     finally:
         good.close()
         bad.close()
@@ -406,3 +413,7 @@ def test_allow_on_the_command_line_wins_over_the_file_for_osc_and_the_web_view(j
         err = proc.communicate(timeout=60)[1]
     assert proc.returncode == 0, err[-3000:]
     assert "keeping this session" not in err  # --no-session
+    assert f"livemappr: MIDI learn: the map is saved in {cfg} ([midi])" in err
+    text = cfg.read_text()
+    assert text.startswith('[session]\nallow = ["10.0.0.0/8"]\nspeed = 1.0\n\n[midi]\n')
+    assert tomllib.loads(text)["midi"] == {"cc 20": "none", "cc 31": "tempo"}  # cc 30's binding moved
