@@ -237,3 +237,13 @@ def test_take_seconds_reads_the_journal_length_without_reading_the_audio(tmp_pat
     _journal(tmp_path / "s", 2.5, channels=2, rate=44100)
     assert take.seconds(tmp_path / "s") == pytest.approx(2.5, abs=1 / 44100)
     assert take.seconds(tmp_path) == 0.0
+
+
+def test_a_run_that_never_starts_leaves_no_empty_dated_folder(tmp_path):
+    env = dict(disk_rig.env(), XDG_DATA_HOME=str(tmp_path / "data"))
+    r = subprocess.run([sys.executable, "-m", "livemappr", "live", "--input", str(tmp_path / "missing.wav"),
+                        "--device", "none", "--osc-port", "0", "--no-midi", "--web-port", "0"],
+                       env=env, capture_output=True, text=True, timeout=120, cwd=disk_rig.ROOT)
+    assert r.returncode == 2 and r.stderr.splitlines()[-1].startswith("livemappr: error: "), r.stderr[-2000:]
+    assert "missing.wav" in r.stderr.splitlines()[-1]
+    assert list((tmp_path / "data" / "livemappr" / "sessions").iterdir()) == []
