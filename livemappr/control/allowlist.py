@@ -24,18 +24,27 @@ _MAX_VERDICTS = 1024  # spoofed sources must not grow the cache without bound
 MAX_ENTRIES = 256
 
 
+class AllowListError(ValueError):
+    """A user's allow-list that cannot be used; ``value`` is the bad entry (or the whole list)."""
+
+    def __init__(self, message, value):
+        super().__init__(message)
+        self.value = value
+
+
 def entries(values, name="--allow"):
     """Check a user's allow-list: a tuple of entries ready for :class:`AllowList`.
 
-    ``default`` expands to :data:`DEFAULT_ALLOW`. Raises ``ValueError`` with
-    one line naming the first bad entry and what is allowed.
+    ``default`` expands to :data:`DEFAULT_ALLOW`. Raises :class:`AllowListError`
+    with one line naming the first bad entry and what is allowed.
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
-        raise ValueError(f"{name} must be a list of addresses or networks, got {_shown(values)}")
+        raise AllowListError(f"{name} must be a list of addresses or networks, got {_shown(values)}", values)
     if not values:
-        raise ValueError(f"{name} must name at least one address or network (default: private networks)")
+        raise AllowListError(f"{name} must name at least one address or network (default: private networks)",
+                             values)
     if len(values) > MAX_ENTRIES:
-        raise ValueError(f"{name} may have at most {MAX_ENTRIES} entries, got {len(values)}")
+        raise AllowListError(f"{name} may have at most {MAX_ENTRIES} entries, got {len(values)}", values)
     out = []
     for v in values:
         if v == "default":
@@ -46,8 +55,8 @@ def entries(values, name="--allow"):
                 raise ValueError
             ipaddress.ip_network(v.strip(), strict=False)
         except ValueError:
-            raise ValueError(f"{name} {_shown(v)} is not an address or network (such as 192.168.1.23, "
-                             "10.0.0.0/8, fd00::/8, or default for private networks)") from None
+            raise AllowListError(f"{name} {_shown(v)} is not an address or network (such as 192.168.1.23, "
+                                 "10.0.0.0/8, fd00::/8, or default for private networks)", v) from None
         out.append(v.strip())
     return tuple(dict.fromkeys(out))
 

@@ -96,19 +96,16 @@ class SessionConfig:
     take: bool = True
 
     def __post_init__(self):
-        from livemappr.control.allowlist import entries
+        from livemappr.control.allowlist import AllowListError, entries
         from livemappr.errors import ConfigError
+        from livemappr.session.settings import short
 
         if self.allow is not None:
             try:
                 object.__setattr__(self, "allow", entries(self.allow, "session.allow"))
-            except ValueError:
-                bad = self.allow if not isinstance(self.allow, (list, tuple)) or not self.allow else next(
-                    (v for v in self.allow if _not_entry(v)), self.allow)
-                from livemappr.session.settings import short
-
-                raise ConfigError("session.allow", short(bad), "a list of at most 256 addresses or networks, such as "
-                                  "['192.168.1.23', '10.0.0.0/8'] ('default': the private networks)") from None
+            except AllowListError as e:
+                raise ConfigError("session.allow", short(e.value), "a list of at most 256 addresses or networks, "
+                                  "such as ['192.168.1.23', '10.0.0.0/8'] ('default': the private networks)") from None
 
         if self.slicing not in SLICINGS:
             raise ConfigError("session.slicing", self.slicing, "one of " + ", ".join(SLICINGS))
@@ -128,16 +125,6 @@ class SessionConfig:
                 for n in self.web_names.split(","))):
             raise ConfigError("session.web_names", self.web_names,
                               "host names separated by commas, such as 'stage.lan,192.168.1.20'")
-
-
-def _not_entry(value):
-    from livemappr.control.allowlist import entries
-
-    try:
-        entries([value])
-        return False
-    except ValueError:
-        return True
 
 
 def onset_config(samplerate, config):
