@@ -389,11 +389,14 @@ def test_allow_on_the_command_line_wins_over_the_file_for_osc_and_the_web_view(j
         assert wait_until(lambda: proc.poll() is not None or jack_ports("livemappr:livemappr"), 180, 0.2), \
             "livemappr live did not come up"
         assert proc.poll() is None, proc.stderr.read()[-3000:]
-        for sock in (good, bad):
-            sock.sendto(_osc("/livemappr/subscribe", sock.getsockname()[1]), ("127.0.0.1", osc_port))
-        first = _feedback(good)
+        # The MIDI port opens a moment before the OSC socket is bound: subscribe until answered.
+        first, deadline = [], time.monotonic() + 20
+        while not first and time.monotonic() < deadline:
+            good.sendto(_osc("/livemappr/subscribe", good.getsockname()[1]), ("127.0.0.1", osc_port))
+            first = _feedback(good, 0.5)
         assert any(m.address == "/livemappr/tempo/state" and m.params[0] == 120.0 for m in first), first
-        assert _feedback(bad, 0.5) == []  # 127.0.0.2 is not in --allow: dropped before parsing
+        bad.sendto(_osc("/livemappr/subscribe", bad.getsockname()[1]), ("127.0.0.1", osc_port))
+        assert _feedback(bad, 1.0) == []  # 127.0.0.2 is not in --allow: dropped before parsing
         send([[0xB0, 30, 40]])  # the file's [midi]: cc 30 sets the tempo, 60 + 40
         got = _feedback(good)
         assert any(m.address == "/livemappr/tempo/state" and m.params[0] == 100.0 for m in got), got

@@ -59,8 +59,11 @@ def live(tmp_path, *extra, seconds=3.0):
         while time.monotonic() < deadline and proc.poll() is None and not any("kernels ready" in x for x in lines):
             time.sleep(0.1)
         time.sleep(seconds / 4 + 1.0)  # the take at 4x real time, and a little more
-        caps = list((tmp_path / "data").glob("livemappr/sessions/*/capture.f32"))
-        while caps and caps[0].stat().st_size < seconds * SR * 4 and time.monotonic() < deadline:
+        kept = "--no-session" not in extra and not (tmp_path / "data").is_file()
+        while kept and time.monotonic() < deadline and proc.poll() is None:
+            caps = list((tmp_path / "data").glob("livemappr/sessions/*/capture.f32"))
+            if caps and caps[0].stat().st_size >= seconds * SR * 4:
+                break
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
