@@ -163,6 +163,12 @@ def _live(args):
     return live.run(args)
 
 
+def _sessions(args):
+    from livemappr.commands import sessions
+
+    return sessions.run(args)
+
+
 def _warmup(args):
     from livemappr.commands import warmup
 
@@ -201,7 +207,12 @@ def build_parser():
     p.add_argument("--no-play", action="store_true", help="only write the file, even with a sound card")
     p.set_defaults(run=_demo)
     p = sub.add_parser("live", help="the live engine: mic in, map growing, clusters on OSC/MIDI")
-    p.add_argument("--session", metavar="DIR", help="keep everything recorded here; resume it next time")
+    p.add_argument("--session", metavar="DIR", help="keep everything recorded here; resume it next time "
+                   "(default: a new dated folder, see livemappr sessions)")
+    p.add_argument("--no-session", action="store_true", help="keep nothing: no journal, map files or take.wav")
+    p.add_argument("--allow", action="append", metavar="ADDR/NET",
+                   help="who may reach OSC and the map view (repeat it; default: private networks, "
+                        "'default' for them)")
     p.add_argument("--input", metavar="FILE", help="play FILE as the mic, in real time")
     p.add_argument("--output", metavar="FILE", help="also write what the engine plays to FILE")
     p.add_argument("--device", metavar="ID|NAME",
@@ -233,6 +244,8 @@ def build_parser():
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")
     p.set_defaults(run=_live)
+    p = sub.add_parser("sessions", help="the sessions kept in the data directory, newest first")
+    p.set_defaults(run=_sessions)
     p = sub.add_parser("warmup", help="compile the engine's kernels now (after an install or update)")
     p.add_argument("--samplerate", type=int, default=48000, metavar="N",
                    help="the rate you will play at (default 48000)")

@@ -76,7 +76,8 @@ class Address:
 _vel = Arg("velocity", "float", 0.0, 1.0, default=1.0)
 CHOICES = ("round_robin", "random", "centre", "velocity", "select")
 RETRIGGER = ("overlap", "restart")
-LEARN_TARGETS = ("volume", "rate", "select")
+LEARN_TARGETS = ("volume", "rate", "select", "tempo", "quantize", "swing", "cluster", "loop_pedal", "loop_mute",
+                 "tap", "pattern_record", "pattern_play", "pattern_undo")  # control/midimap.py's actions
 LOOP_SOURCES = ("mic", "engine")
 PATTERN_STORES = ("cluster", "snippet")
 
@@ -119,8 +120,10 @@ OSC = (
             "volume", "Master volume (linear, 1 is unity)."),
     Address("/livemappr/rate", "in", (Arg("rate", "float", 0.25, 4.0),),
             "rate", "Playback rate of new sounds (2 is an octave up)."),
-    Address("/livemappr/midi/learn", "in", (Arg("target", "name", choices=LEARN_TARGETS),),
-            "midi_learn", "The next MIDI controller moved controls target."),
+    Address("/livemappr/midi/learn", "in", (Arg("target", "name", choices=LEARN_TARGETS),
+                                            Arg("n", "int", 0, MAX_CLUSTERS - 1, default=0)),
+            "midi_learn", "The next MIDI message controls target (n: the cluster or loop track): a controller "
+            "for volume..swing, a note or controller for the others; the map is saved (docs/midi.md)."),
     # -- session --------------------------------------------------------------------
     Address("/livemappr/record", "in", (Arg("on", "flag"),),
             "record", "Whether the mic feeds the map."),

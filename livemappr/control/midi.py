@@ -20,17 +20,23 @@ cost; JACK hands MIDI over once a period, 2.7 ms at 128 frames, so the first
 note after a pause waits at most 1.5 ms more, 0.75 ms on average; a running
 MIDI clock keeps it fast).
 
-Raw bytes are parsed here, not trusted: running status (data bytes that
-reuse the last status byte), system exclusive, real-time bytes in between,
-stray data bytes and cut-off messages are all handled; what is not playable is
-counted per kind and reported once.
+Raw bytes are parsed (:mod:`livemappr.control.midiparser`), not trusted:
+running status, system exclusive, real-time bytes in between, stray data
+bytes and cut-off messages are all handled; what is not playable is counted
+per kind and reported once.
 
 Real-time bytes (MIDI clock, Start, Stop, Continue) and Song Position go to
 ``clock`` (a :class:`~livemappr.control.midiclock.ClockFollower`) with their
 arrival time: rtmidi's per-message delta times, summed, hung on the monotonic
 clock by the earliest poll that saw them (a message cannot arrive after we
 read it), so poll lateness does not become clock jitter. Notes and
-controllers of the Time and loops map go to ``transport`` first.
+controllers of the Time and loops map go to ``transport``.
+
+What a note or controller does comes from a :class:`~livemappr.control.midimap.MidiMap`
+(the ``[midi]`` section of the config file; today's fixed map by default).
+MIDI learn (:meth:`MidiInput.learn`) binds the next message to an action,
+swaps in a new map and hands it to ``on_learned`` (the session writes it to
+the config file, off this thread).
 """
 
 import os
@@ -40,14 +46,20 @@ import time
 import rtmidi
 
 from livemappr.control.addresses import LEARN_TARGETS, MIDI
+from livemappr.control.midimap import BUTTONS, CONTINUOUS, Binding, MidiMap, make_action
+from livemappr.control.midiparser import MidiParser  # noqa: F401 (public here too, as it was)
 from livemappr.control.report import ErrorCounts
 from livemappr.control.priority import raise_priority
-from livemappr.errors import UsageError
+from livemappr.errors import ConfigError, UsageError
 from livemappr.threads import Daemon
 
-_DATA_BYTES = {0x80: 2, 0x90: 2, 0xA0: 2, 0xB0: 2, 0xC0: 1, 0xD0: 1, 0xE0: 2}
-_COMMON_DATA = {0xF1: 1, 0xF2: 2, 0xF3: 1, 0xF6: 0}
 APIS = {"jack": rtmidi.API_UNIX_JACK, "alsa": rtmidi.API_LINUX_ALSA}
+# The Time and loops actions, as the built-in notes and controllers the Transport answers
+# (a user's binding is handed on as the built-in message of its action).
+_TRANSPORT_NOTES = {"loop_pedal": MIDI.loop_pedal_note, "loop_mute": MIDI.loop_mute_note, "tap": MIDI.tap_note,
+                    "pattern_record": MIDI.pattern_record_note, "pattern_play": MIDI.pattern_play_note,
+                    "pattern_undo": MIDI.pattern_undo_note}
+_TRANSPORT_CCS = {"tempo": MIDI.cc_tempo, "quantize": MIDI.cc_quantize, "swing": MIDI.cc_swing}
 
 
 def jack_running():
@@ -111,82 +123,6 @@ def list_ports(api=None):
         probe_out.delete()
 
 
-class MidiParser:
-    """Bytes in, complete channel messages out: ``(status, data1, data2)``.
-
-    Keeps running status across calls, as a MIDI cable does.
-    """
-
-    def __init__(self, errors):
-        self.errors = errors
-        self._running = 0  # last channel status byte, 0 for none
-        self._in_sysex = False
-        self.on_realtime = None  # callable(status byte) for 0xF8..0xFF
-        self.on_song_position = None  # callable(sixteenths)
-
-    def feed(self, data):
-        """Parse ``data`` (a sequence of ints 0..255); returns a list of messages."""
-        out = []
-        i, n = 0, len(data)
-        while i < n:
-            b = data[i]
-            if not isinstance(b, int) or not 0 <= b <= 255:
-                self.errors.count("midi_malformed", f"byte {b!r} is not in 0..255")
-                return out
-            if b >= 0xF8:  # real-time (clock, start, stop) may sit anywhere
-                if self.on_realtime is not None:
-                    self.on_realtime(b)
-                i += 1
-                continue
-            if self._in_sysex or b == 0xF0:
-                if b == 0xF0:
-                    self.errors.count("midi_sysex", "system exclusive message ignored")
-                    self._in_sysex = True
-                    i += 1
-                    continue
-                if b == 0xF7 or b < 0x80:
-                    self._in_sysex = b != 0xF7
-                    i += 1
-                    continue
-                self._in_sysex = False  # a status byte ends an unterminated sysex
-            if b >= 0xF0:
-                self._running = 0  # system common cancels running status
-                if b == 0xF2 and self.on_song_position is not None:
-                    body = data[i + 1:i + 3]
-                    if len(body) == 2 and all(isinstance(x, int) and 0 <= x < 0x80 for x in body):
-                        self.on_song_position(body[0] | body[1] << 7)
-                    else:
-                        self.errors.count("midi_malformed", f"song position needs 2 data bytes, got {list(body)}")
-                i += 1 + _COMMON_DATA.get(b, 0)
-                continue
-            if b >= 0x80:
-                status, i = b, i + 1
-            elif self._running:
-                status = self._running
-                self.errors.count("midi_running_status", "running status (handled)")
-            else:
-                self.errors.count("midi_malformed", f"data byte {b} without a status byte")
-                while i < n and isinstance(data[i], int) and 0 <= data[i] < 0x80:
-                    i += 1  # one count for the whole stray run
-                continue
-            need = _DATA_BYTES[status & 0xF0]
-            body, j = [], i
-            while j < n and len(body) < need:
-                x = data[j]
-                if not isinstance(x, int) or x >= 0x80 and x < 0xF8 or x > 255 or x < 0:
-                    break  # a new status byte (or garbage) cuts this message short
-                if x < 0x80:
-                    body.append(x)
-                j += 1  # real-time bytes may sit between data bytes
-            self._running = status
-            i = j
-            if len(body) < need:
-                self.errors.count("midi_malformed", f"status {status:#x} needs {need} data bytes, got {body}")
-                continue
-            out.append((status, body[0], body[1] if need == 2 else 0))
-        return out
-
-
 class MidiInput:
     """Virtual ``livemappr`` input (+ hardware by name) driving the trigger path.
 
@@ -211,10 +147,13 @@ class MidiInput:
         "poll" under JACK (see the module notes).
     priority : int
         SCHED_FIFO priority of the poller thread; 0 for none.
+    midi_map : MidiMap, optional
+        What each note and controller does; default today's fixed map.
     """
 
     def __init__(self, trigger, *, api=None, connect=(), errors=None, lights=True, poll_ms=0.5,
-                 client_name=MIDI.virtual_port, priority=1, delivery=None, idle_poll_ms=2.0, idle_after_s=10.0):
+                 client_name=MIDI.virtual_port, priority=1, delivery=None, idle_poll_ms=2.0, idle_after_s=10.0,
+                 midi_map=None):
         self.trigger = trigger
         self.errors = errors or ErrorCounts()
         self.api = choose_api() if api is None else api
@@ -229,9 +168,10 @@ class MidiInput:
         self.delivery = delivery
         self._handling = threading.Lock()  # one parser: ports' callbacks take turns
         self.parser = MidiParser(self.errors)
-        self.notes = {MIDI.first_note + k: k for k in range(MIDI.pads)}
-        self.cc = {MIDI.cc_volume: "volume", MIDI.cc_rate: "rate", MIDI.cc_select: "select"}
-        self.learning = None
+        self.map = midi_map or MidiMap()
+        self.learning = None  # the action's text ("rate", "cluster 3") while MIDI learn waits
+        self._learn_action = None
+        self.on_learned = None  # callable(MidiMap), on this thread: hand it on, do not write here
         self.messages = 0
         self.transport = None  # Time and loops: gets notes and CCs first (see transport.py)
         self.clock = None  # a ClockFollower for MIDI clock in
@@ -251,6 +191,7 @@ class MidiInput:
             self.connect(text)
         self.lights = PadLights(self.api, client_name + "-lights") if lights else None
         self._lit_version = None
+        self._lit_map = None
         self._thread = Daemon("livemappr-midi", self._run,
                               on_error=lambda message: self.errors.count("midi_thread", message))
         self._stop = self._thread.stopping
@@ -269,11 +210,29 @@ class MidiInput:
             self.ports.append(port)
         return names
 
-    def learn(self, target):
-        """The next controller moved controls ``target`` (volume, rate, select)."""
+    def learn(self, target, n=0):
+        """The next message controls ``target`` (a name of :data:`LEARN_TARGETS`, or its
+        index): a controller for the continuous ones (volume, rate, select, tempo,
+        quantize, swing), a note-on or a controller for the buttons, whose index
+        ``n`` is the cluster or loop track. Raises ``ValueError`` naming a bad one."""
         if target not in LEARN_TARGETS:
             target = LEARN_TARGETS[int(target)]
-        self.learning = target
+        try:
+            action = make_action(target, int(n) if BUTTONS.get(target) else None, "MIDI learn target")
+        except ConfigError as e:
+            raise ValueError(str(e)) from None  # a surface's bad value: counted as out_of_range
+        self._learn_action = action
+        self.learning = action.text()
+
+    @property
+    def notes(self):
+        """``{note: cluster}`` of the any-channel note bindings that play clusters."""
+        return {note: a.index for (ch, note), a in self.map.notes_of("cluster").items() if ch is None}
+
+    @property
+    def cc(self):
+        """``{controller: action}`` of the any-channel controller bindings."""
+        return self.map.cc_targets()
 
     # -- thread ---------------------------------------------------------------------
     def start(self):
@@ -368,52 +327,72 @@ class MidiInput:
             self.clock.song_position(sixteenths)
 
     def _act(self, kind, channel, d1, d2):
-        if self.transport is not None and self.transport.midi(kind, channel, d1, d2):
+        if kind == 0x90 and d2 == 0:
+            kind = 0x80  # note-on with velocity 0 is a note-off
+        if kind not in (0x80, 0x90, 0xB0):
             return
-        if kind == 0x90 and d2 > 0:
-            cluster = self.notes.get(d1)
-            if cluster is not None:
-                self.trigger.play_cluster(cluster, d2 / 127.0, key=("midi", channel, d1))
-        elif kind == 0x80 or kind == 0x90:
-            if d1 in self.notes:
-                self.trigger.release(("midi", channel, d1))
-        elif kind == 0xB0:
-            if self.learning is not None:
-                self.cc = {k: v for k, v in self.cc.items() if v != self.learning}
-                self.cc[d1] = self.learning
-                self.learning = None
-            target = self.cc.get(d1)
-            if target == "volume":
-                self.trigger.set_volume(d2 / 127.0)
-            elif target == "rate":
-                self.trigger.set_rate(2.0 ** ((d2 - 64) / 64.0))
-            elif target == "select":
-                self.trigger.set_selector(d2 / 127.0)
-                self.trigger.set_choice("select")  # touching the knob means "I choose"
+        if self._learn_action is not None and (kind == 0xB0 or kind == 0x90 and
+                                               self._learn_action.name not in CONTINUOUS):
+            self._learned(Binding(kind, None, d1))
+        action = self.map.lookup(0x90 if kind == 0x80 else kind, channel, d1)
+        if action is None:
+            return
+        name = action.name
+        key = ("midi", channel, d1)  # what a note-off (or a button's 0) lets go of
+        if kind == 0xB0 and name not in CONTINUOUS:  # a controller as a button: > 0 presses, 0 lets go
+            kind, d2, key = (0x90 if d2 > 0 else 0x80), d2, ("midi cc", channel, d1)
+        if name == "cluster":
+            if kind == 0x90:
+                self.trigger.play_cluster(action.index, d2 / 127.0, key=key)
+            else:
+                self.trigger.release(key)
+        elif name == "volume":
+            self.trigger.set_volume(d2 / 127.0)
+        elif name == "rate":
+            self.trigger.set_rate(2.0 ** ((d2 - 64) / 64.0))
+        elif name == "select":
+            self.trigger.set_selector(d2 / 127.0)
+            self.trigger.set_choice("select")  # touching the knob means "I choose"
+        elif self.transport is not None:
+            if name in _TRANSPORT_CCS:
+                self.transport.midi(0xB0, channel, _TRANSPORT_CCS[name], d2)
+            elif kind == 0x90:
+                self.transport.midi(0x90, channel, _TRANSPORT_NOTES[name] + (action.index or 0), d2)
+
+    def _learned(self, binding):
+        """MIDI learn caught ``binding``: a new map, handed to ``on_learned``."""
+        self.map = self.map.bind(binding, self._learn_action)
+        self._learn_action = self.learning = None
+        if self.on_learned is not None:
+            self.on_learned(self.map)
 
     def update_lights(self):
         snap = self.trigger.snapshots.get()
-        if snap.version != self._lit_version:
-            self._lit_version = snap.version
+        midi_map = self.map
+        if snap.version != self._lit_version or midi_map is not self._lit_map:
+            self._lit_version, self._lit_map = snap.version, midi_map
             sizes = snap.cluster_sizes()
-            self.lights.show([int(sizes[k]) > 0 if k < sizes.size else False for k in range(MIDI.pads)],
-                             {k: n for n, k in self.notes.items()})
+            self.lights.show({key: a.index < sizes.size and int(sizes[a.index]) > 0
+                              for key, a in midi_map.notes_of("cluster").items()})
 
 
 class PadLights:
-    """MIDI out: note-on velocity 127 lights a pad whose cluster has sounds, 0 darkens it."""
+    """MIDI out: note-on velocity 127 lights a pad whose cluster has sounds, 0 darkens it.
+
+    A pad bound on one channel lights on that channel; one bound on any channel on channel 1.
+    """
 
     def __init__(self, api, client_name):
         self.port = rtmidi.MidiOut(api, name=client_name)
         self.port.open_virtual_port(MIDI.virtual_port)
         self.state = {}
 
-    def show(self, lit, notes):
-        for pad, on in enumerate(lit):
-            note = notes.get(pad)
-            if note is not None and self.state.get(note) != on:
-                self.port.send_message([0x90, note, 127 if on else 0])
-                self.state[note] = on
+    def show(self, lit):
+        """``lit``: ``{(channel or None, note): on}``."""
+        for (channel, note), on in sorted(lit.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1])):
+            if self.state.get((channel, note)) != on:
+                self.port.send_message([0x90 | (channel or 0), note, 127 if on else 0])
+                self.state[(channel, note)] = on
 
     def close(self):
         self.port.close_port()

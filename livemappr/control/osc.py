@@ -171,7 +171,7 @@ class OscServer:
         :data:`livemappr.control.allowlist.DEFAULT_ALLOW`.
     errors : ErrorCounts, optional
     hooks : dict, optional
-        ``"record"``: callable(bool); ``"midi_learn"``: callable(target).
+        ``"record"``: callable(bool); ``"midi_learn"``: callable(target, n).
     transport : livemappr.control.transport.Transport, optional
         Handles the Time and loops addresses and adds their feedback.
     feedback_interval : float
@@ -335,7 +335,7 @@ class OscServer:
         self.trigger.set_rate(args[0])
 
     def _on_midi_learn(self, args, **_):
-        self._hook("midi_learn", args[0])
+        self._hook("midi_learn", *args)
 
     def _on_record(self, args, **_):
         self.record = args[0]

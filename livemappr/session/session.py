@@ -80,6 +80,13 @@ class SessionConfig:
         voice plays instead of the session's own (session/corpus.py).
     web_clients : int
         Map views at once, 1..1000 (32).
+    allow : tuple of str or None
+        Who may reach OSC and the map view: addresses and networks
+        (``--allow``; ``default`` for the private networks); None: the
+        default list (:mod:`livemappr.control.allowlist`).
+    take : bool
+        At stop, also write the journal as ``take.wav`` in the directory
+        (:mod:`livemappr.session.take`).
     """
 
     directory: str | None = None
@@ -102,9 +109,20 @@ class SessionConfig:
     quiet_db: float = 10.0
     voice: bool = False
     corpus: str | None = None
+    allow: tuple | None = None
+    take: bool = True
 
     def __post_init__(self):
+        from livemappr.control.allowlist import AllowListError, entries
         from livemappr.errors import ConfigError
+        from livemappr.session.settings import short
+
+        if self.allow is not None:
+            try:
+                object.__setattr__(self, "allow", entries(self.allow, "session.allow"))
+            except AllowListError as e:
+                raise ConfigError("session.allow", short(e.value), "a list of at most 256 addresses or networks, "
+                                  "such as ['192.168.1.23', '10.0.0.0/8'] ('default': the private networks)") from None
 
         if self.input_channel is not None and (isinstance(self.input_channel, bool) or not isinstance(
                 self.input_channel, int) or not 1 <= self.input_channel <= 256):
@@ -147,10 +165,16 @@ class Session:
     engine_config : EngineConfig
     config : SessionConfig
     log : callable(str)
+    midi_map : livemappr.control.midimap.MidiMap, optional
+        The ``[midi]`` section: what notes and controllers do (default today's map).
+    midi_map_file : path, optional
+        Where MIDI learn writes the map (the ``--config`` file; see
+        :mod:`livemappr.session.midisave`); None keeps it for this run.
     """
 
-    def __init__(self, engine_config=None, config=None, log=None):
+    def __init__(self, engine_config=None, config=None, log=None, midi_map=None, midi_map_file=None):
         self.config = config or SessionConfig()
+        self.midi_map, self.midi_map_file = midi_map, midi_map_file
         self.engine_config = engine_config or EngineConfig()
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.engine = None
@@ -311,7 +335,16 @@ class Session:
         self.surfaces = Surfaces(
             self.engine, self.snapshots, osc_port=self.config.osc_port or None, midi=self.config.midi,
             midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks=self.hooks(),
-            time_options=time_options)
+            time_options=time_options, allow=self.config.allow)
+        midi = self.surfaces.midi
+        if midi is not None:
+            from livemappr.session.midisave import MidiMapSaver
+
+            if self.midi_map is not None:
+                midi.map = self.midi_map
+            saver = MidiMapSaver(self.midi_map_file, self.log)
+            midi.on_learned = saver.learned
+            self.parts.append(("midi map", saver))
         self.surfaces.start()
         self.parts.append(("control", self.surfaces))
         if self.config.web_port:
@@ -321,6 +354,7 @@ class Session:
                                status=lambda: dict(self.status(), recording=self.analysis.recording),
                                hooks=self.hooks(), host=self.config.web_host,
                                port=self.config.web_port, max_clients=self.config.web_clients,
+                               allow=self.config.allow,
                                hosts=[n.strip() for n in (self.config.web_names or "").split(",") if n.strip()]
                                ).start()
             self.parts.append(("web", self.web))
@@ -527,6 +561,10 @@ class Session:
                 self.write_map(picture_now=True)
             except Exception as e:  # the journal holds every sound; a resume cuts them again
                 self._warn(f"writing the map at stop: {type(e).__name__}: {e}")
+            if self.config.take:
+                from livemappr.session.take import write_take
+
+                write_take(self.config.directory, self.log)  # never raises: capture.f32 is the record
         self.parts = []
         if self._dir_lock is not None:
             self._dir_lock.release()

@@ -6,11 +6,18 @@ Each section of the file (``[engine]``, ``[slicer]``, ...) fills one frozen
 dataclass, which validates itself. Unknown sections and fields, wrong types
 and out-of-range values are one-line errors that name the file, the field,
 the value and what is allowed. Command-line options override the file.
+
+A section whose keys are the user's own (``[midi]``: ``"note 36" = "cluster
+0"``) is read by its class's ``from_section(values, section)`` instead.
+:func:`write_section` puts such a section back into the file (MIDI learn):
+the rest of the file, comments included, stays as it was.
 """
 
 import dataclasses
 import math
+import os
 import pathlib
+import re
 import tomllib
 import types
 import typing
@@ -51,17 +58,17 @@ def _coerce(section, name, value, tp):
         try:
             return float(value)
         except OverflowError:
-            raise ConfigError(f"{section}.{name}", _short(value), "a finite number") from None
+            raise ConfigError(f"{section}.{name}", short(value), "a finite number") from None
     if tp in (int, float, str, bool):
         ok = isinstance(value, tp) and not (tp is not bool and isinstance(value, bool))
         if ok and tp is float:
             ok = math.isfinite(value)
         if not ok:
-            raise ConfigError(f"{section}.{name}", _short(value), _describe_type(tp))
+            raise ConfigError(f"{section}.{name}", short(value), _describe_type(tp))
     return value
 
 
-def _short(value):
+def short(value):
     """A value for a message: a 4,000-digit number or a long string cut short."""
     text = repr(value)
     return value if len(text) <= 80 else _Shown(text[:77] + "...")
@@ -120,9 +127,89 @@ def load(path, sections, overrides=None):
         values = dict(data.get(name, {}))
         values.update({k: v for k, v in (overrides or {}).get(name, {}).items() if v is not None})
         try:
-            out[name] = build(cls, name, values)
+            out[name] = cls.from_section(values, name) if hasattr(cls, "from_section") else build(cls, name, values)
         except ConfigError as e:
             if path is not None and name in data:
                 raise SettingsError(f"config file {path}: {e}") from None
             raise
     return out
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]*?)\s*\]\]?\s*(#.*)?$")
+
+
+def _owned(header, section):
+    name = header.replace('"', "").replace("'", "").replace(" ", "")
+    return name == section or name.startswith(section + ".")
+
+
+def replace_section(text, section, lines):
+    """``text`` (TOML) with section ``[section]`` (and its sub-tables) replaced by
+    ``lines``, or added at the end; every other line kept as it is."""
+    src = text.splitlines(keepends=True)
+    start = end = None
+    for i, line in enumerate(src):
+        m = _HEADER.match(line)
+        if m is None:
+            continue
+        if start is None and _owned(m.group(1), section):
+            start = i
+        elif start is not None and end is None and not _owned(m.group(1), section):
+            end = i
+    block = [f"[{section}]\n"] + [line + "\n" for line in lines]
+    if start is None:
+        sep = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
+        return text + sep + "".join(block)
+    end = len(src) if end is None else end
+    while end > start + 1 and not src[end - 1].strip():  # the blank lines before the next section stay
+        end -= 1
+    return "".join(src[:start] + block + src[end:])
+
+
+def write_section(path, section, lines, header=None):
+    """Put ``[section]`` with ``lines`` into the TOML file ``path`` (made if missing), atomically.
+
+    The new text is checked before it replaces the file: it must parse, and
+    every other section must read as before (else ``SettingsError``: a file
+    this simple editor cannot change safely is left alone). Written to a
+    temporary file beside it, fsync'd, then renamed over it, so a crash or a
+    full disk leaves the old file or the new one, never half of one.
+    """
+    path = pathlib.Path(path)
+    target = path.resolve() if path.is_symlink() else path  # a link to the real file stays a link
+    try:
+        old = target.read_text(encoding="utf-8") if target.exists() else ""
+    except (OSError, UnicodeDecodeError) as e:
+        raise SettingsError(f"cannot read config file {path}: {getattr(e, 'strerror', None) or e}") from None
+    body = ([f"# {header}"] if header else []) + list(lines)
+    new = replace_section(old, section, body)
+    try:
+        before, after = tomllib.loads(old), tomllib.loads(new)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"config file {path}: cannot write [{section}] into it safely ({e})") from None
+    before.pop(section, None)
+    after_section = after.pop(section, None)
+    if before != after or after_section != tomllib.loads("\n".join(lines)):
+        raise SettingsError(f"config file {path}: cannot write [{section}] into it safely (its layout is "
+                            f"beyond this editor: write the section at the end by hand)")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(new)
+            f.flush()
+            os.fsync(f.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        os.replace(tmp, target)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # the rename itself survives a power cut
+        finally:
+            os.close(dir_fd)
+    except OSError as e:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise SettingsError(f"cannot write config file {path}: {e.strerror or e}") from None
+    return target
