@@ -229,3 +229,24 @@ def test_midi_learn_binds_the_next_controller(jack_server):
         assert t.rate == 1.0
     finally:
         midi.close()
+
+
+def test_the_teach_pedal_holds_pads_for_teaching_instead_of_playing_them(jack_server):
+    e, t = live_rig(jack_server)
+    midi = MidiInput(t, api=rtmidi.API_UNIX_JACK, lights=False)
+    held = []
+    midi.pad_learn = lambda pad, on: held.append((pad, on))
+    played = []
+    t.listeners.append(lambda frame, cluster, snippet, velocity, origin: played.append(cluster))
+    try:
+        midi.handle([0xB0, 64, 127])  # sustain pedal down: teach
+        midi.handle([0x90, 38, 100])  # pad 3 (cluster 2) held: taught, not played
+        midi.handle([0x80, 38, 0])
+        midi.handle([0x99, 40, 90])  # pad 5, on channel 10, held while the pedal goes up
+        midi.handle([0xB0, 64, 0])
+        midi.handle([0x89, 40, 0])  # its note-off after the pedal: nothing more
+        assert held == [(2, True), (2, False), (4, True), (4, False)] and played == []
+        midi.handle([0x90, 38, 100])  # the pedal up: a pad plays again
+        assert played == [2] and held == [(2, True), (2, False), (4, True), (4, False)]
+    finally:
+        midi.close()

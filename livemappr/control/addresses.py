@@ -77,7 +77,7 @@ _vel = Arg("velocity", "float", 0.0, 1.0, default=1.0)
 CHOICES = ("round_robin", "random", "centre", "velocity", "select")
 RETRIGGER = ("overlap", "restart")
 LEARN_TARGETS = ("volume", "rate", "select", "tempo", "quantize", "swing", "cluster", "loop_pedal", "loop_mute",
-                 "tap", "pattern_record", "pattern_play", "pattern_undo")  # control/midimap.py's actions
+                 "tap", "pattern_record", "pattern_play", "pattern_undo", "teach")  # control/midimap.py's actions
 LOOP_SOURCES = ("mic", "engine")
 PATTERN_STORES = ("cluster", "snippet")
 
@@ -255,6 +255,7 @@ class MidiDefault:
     cc_tempo: int = 20  # 0..127 -> 60..187 BPM
     cc_quantize: int = 21  # eight stops: off, 1/4, 1/8, 1/16, 1/32, 1/4t, 1/8t, 1/16t
     cc_swing: int = 22  # 0..127 -> 50..75 %
+    cc_teach: int = 64  # the sustain pedal: held, a pad pressed meanwhile is taught, not played
 
 
 MIDI = MidiDefault()
@@ -276,6 +277,9 @@ MIDI_ROWS = (
     ("control change", str(MIDI.cc_tempo), "tempo (0..127 -> 60..187 BPM)"),
     ("control change", str(MIDI.cc_quantize), "quantise: off, 1/4, 1/8, 1/16, 1/32, 1/4t, 1/8t, 1/16t"),
     ("control change", str(MIDI.cc_swing), "swing (0..127 -> 50..75 %)"),
+    ("control change", str(MIDI.cc_teach),
+     "teach (a sustain pedal): while it is held, a pad held down is taught (each new sound becomes one of its "
+     "examples) instead of played"),
     ("clock, start, stop, continue, song position", "any",
      "followed: tempo and beat phase lock to MIDI clock in (24 ppqn)"),
     ("note on out", f"{MIDI.first_note}..{MIDI.first_note + MIDI.pads - 1}",

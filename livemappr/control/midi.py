@@ -172,6 +172,11 @@ class MidiInput:
         self.learning = None  # the action's text ("rate", "cluster 3") while MIDI learn waits
         self._learn_action = None
         self.on_learned = None  # callable(MidiMap), on this thread: hand it on, do not write here
+        #: callable(pad, on): hold a pad for teaching (the session's); with the
+        #: teach button held, pads are taught instead of played
+        self.pad_learn = None
+        self._teaching = False
+        self._taught_keys = {}  # key -> pad held for teaching
         self.messages = 0
         self.transport = None  # Time and loops: gets notes and CCs first (see transport.py)
         self.clock = None  # a ClockFollower for MIDI clock in
@@ -341,7 +346,15 @@ class MidiInput:
         key = ("midi", channel, d1)  # what a note-off (or a button's 0) lets go of
         if kind == 0xB0 and name not in CONTINUOUS:  # a controller as a button: > 0 presses, 0 lets go
             kind, d2, key = (0x90 if d2 > 0 else 0x80), d2, ("midi cc", channel, d1)
-        if name == "cluster":
+        if name == "teach":
+            self._teach(kind == 0x90)
+        elif name == "cluster" and (self._teaching or key in self._taught_keys) and self.pad_learn is not None:
+            if kind == 0x90:
+                self._taught_keys[key] = action.index
+                self.pad_learn(action.index, True)
+            elif key in self._taught_keys:
+                self.pad_learn(self._taught_keys.pop(key), False)
+        elif name == "cluster":
             if kind == 0x90:
                 self.trigger.play_cluster(action.index, d2 / 127.0, key=key)
             else:
@@ -358,6 +371,14 @@ class MidiInput:
                 self.transport.midi(0xB0, channel, _TRANSPORT_CCS[name], d2)
             elif kind == 0x90:
                 self.transport.midi(0x90, channel, _TRANSPORT_NOTES[name] + (action.index or 0), d2)
+
+    def _teach(self, on):
+        """The teach button: held, pads are taught; let go, every pad held for it is let go."""
+        self._teaching = on
+        if not on and self.pad_learn is not None:
+            for pad in self._taught_keys.values():
+                self.pad_learn(pad, False)
+            self._taught_keys.clear()
 
     def _learned(self, binding):
         """MIDI learn caught ``binding``: a new map, handed to ``on_learned``."""

@@ -18,7 +18,8 @@ In a file, each key is a message and each value an action::
 Actions (:data:`ACTIONS`): ``cluster N`` plays cluster N (note-on, or a
 controller's value above 0, sets the velocity); ``loop_pedal N``, ``loop_mute
 N`` (tracks 0..3), ``tap``, ``pattern_record``, ``pattern_play`` and
-``pattern_undo`` are buttons; ``volume``, ``rate``, ``select``, ``tempo``,
+``pattern_undo`` are buttons; ``teach`` is a button too: while it is held, a
+pad pressed is taught (``pad_learn``) rather than played; ``volume``, ``rate``, ``select``, ``tempo``,
 ``quantize`` and ``swing`` follow a controller's value, so only ``cc`` may
 carry them. The built-in map is :data:`livemappr.control.addresses.MIDI`.
 """
@@ -33,7 +34,7 @@ from livemappr.errors import ConfigError
 CONTINUOUS = ("volume", "rate", "select", "tempo", "quantize", "swing")
 #: Buttons and their index range (None: no index).
 BUTTONS = {"cluster": MAX_CLUSTERS, "loop_pedal": 4, "loop_mute": 4, "tap": None, "pattern_record": None,
-           "pattern_play": None, "pattern_undo": None}
+           "pattern_play": None, "pattern_undo": None, "teach": None}
 ACTIONS = CONTINUOUS + tuple(BUTTONS)
 assert set(ACTIONS) == set(LEARN_TARGETS), "the learn address must offer every action"
 
@@ -129,11 +130,13 @@ def _builtin():
            m.cc_quantize: "quantize", m.cc_swing: "swing"}
     out = {Binding(0x90, None, n): a for n, a in notes.items()}
     out.update({Binding(0xB0, None, n): Action(a) for n, a in ccs.items()})
+    out[Binding(0xB0, None, m.cc_teach)] = Action("teach")
     return out
 
 
 #: Today's fixed map, every channel: notes 36..51 clusters 0..15, 52..63 the
-#: loops and patterns, CC 7/1/74 volume/rate/select, CC 20/21/22 tempo/quantise/swing.
+#: loops and patterns, CC 7/1/74 volume/rate/select, CC 20/21/22 tempo/quantise/swing,
+#: CC 64 (the sustain pedal) teach.
 BUILTIN = _builtin()
 
 

@@ -76,6 +76,7 @@ class Surfaces:
         hooks = dict(hooks or {})
         if self.midi is not None:
             hooks.setdefault("midi_learn", self.midi.learn)
+            self.midi.pad_learn = hooks.get("pad_learn")  # the teach pedal holds pads for teaching
         self.osc = None
         if osc_port is not None:
             self.osc = OscServer(self.trigger, host=osc_host, port=osc_port, allow=allow,
