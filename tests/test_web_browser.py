@@ -114,7 +114,8 @@ def test_live_map_fills_and_clicks_and_keys_sound_in_the_output(jack_server, tmp
 
 
 def test_phone_width_shows_16_pads_and_a_tap_plays(jack_server, tmp_path):
-    session, surfaces, view = live_rig(jack_server)
+    calls = []
+    session, surfaces, view = live_rig(jack_server, calls)
     try:
         with cdp.Browser(390, 844, mobile=True) as b:
             b.goto(view.url)
@@ -140,6 +141,13 @@ def test_phone_width_shows_16_pads_and_a_tap_plays(jack_server, tmp_path):
             assert b.eval("window.livemappr.stats.pads") == 1
             time.sleep(1.0)
             assert b.screenshot(shots(tmp_path) / "web-view-phone.png").stat().st_size > 20_000
+            # A finger held on the pad teaches it (a touch long press opens no menu), lifting it lets go.
+            assert calls == []
+            b.touch(x, y, True)
+            assert wait_until(lambda: calls == [("pad_learn", 0, True)], 3), calls
+            b.touch(x, y, False)
+            assert wait_until(lambda: calls == [("pad_learn", 0, True), ("pad_learn", 0, False)], 3), calls
+            assert b.console_errors() == []
             assert view.errors.counts() == {}
     finally:
         stop_rig(session, surfaces, view)

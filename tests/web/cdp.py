@@ -147,8 +147,13 @@ class Browser:
                       **({"text": "\r"} if kind == "keyDown" else {}))
 
     def tap(self, x, y):
-        for kind in ("touchStart", "touchEnd"):
-            self.call("Input.dispatchTouchEvent", type=kind, touchPoints=[{"x": x, "y": y}] if kind == "touchStart" else [])
+        self.touch(x, y, True)
+        self.touch(x, y, False)
+
+    def touch(self, x, y, down):
+        """A finger on (``down``) or off the screen at (x, y): a long press is one, a wait, the other."""
+        self.call("Input.dispatchTouchEvent", type="touchStart" if down else "touchEnd",
+                  touchPoints=[{"x": x, "y": y}] if down else [])
 
     def key(self, letter, down=True):
         code = f"Key{letter.upper()}"
