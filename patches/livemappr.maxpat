@@ -13,7 +13,7 @@
    50.0,
    50.0,
    960.0,
-   680.0
+   920.0
   ],
   "bglocked": 0,
   "openinpresentation": 0,
@@ -58,7 +58,7 @@
       600.0,
       22.0
      ],
-     "text": "livemappr: pads, XY, record, feedback. Engine at 127.0.0.1:8000, feedback on 9000."
+     "text": "livemappr: pads, XY, record, voice, teach, feedback. Engine at 127.0.0.1:8000, feedback on 9000."
     }
    },
    {
@@ -900,6 +900,1005 @@
    {
     "box": {
      "id": "obj-49",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      760.0,
+      240.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-50",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      790.0,
+      240.0,
+      60.0,
+      22.0
+     ],
+     "text": "voice"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-51",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      760.0,
+      270.0,
+      160.0,
+      22.0
+     ],
+     "text": "prepend /livemappr/voice"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-52",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      20.0,
+      650.0,
+      760.0,
+      22.0
+     ],
+     "text": "teach: turn a pad's learn on, play it a few examples into the mic, turn learn off. forget empties the pad. voice: the mic plays the taught pads."
+    }
+   },
+   {
+    "box": {
+     "id": "obj-53",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      680.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-54",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      680.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/0/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-55",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      680.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/0/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-56",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      708.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-57",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      708.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/1/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-58",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      708.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/1/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-59",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      736.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-60",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      736.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/2/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-61",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      736.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/2/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-62",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      764.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-63",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      764.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/3/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-64",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      764.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/3/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-65",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      792.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-66",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      792.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/4/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-67",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      792.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/4/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-68",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      820.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-69",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      820.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/5/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-70",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      820.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/5/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-71",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      848.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-72",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      848.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/6/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-73",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      848.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/6/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-74",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      20.0,
+      876.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-75",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      50.0,
+      876.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/7/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-76",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      235.0,
+      876.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/7/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-77",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      680.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-78",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      680.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/8/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-79",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      680.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/8/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-80",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      708.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-81",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      708.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/9/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-82",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      708.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/9/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-83",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      736.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-84",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      736.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/10/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-85",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      736.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/10/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-86",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      764.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-87",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      764.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/11/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-88",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      764.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/11/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-89",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      792.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-90",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      792.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/12/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-91",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      792.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/12/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-92",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      820.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-93",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      820.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/13/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-94",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      820.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/13/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-95",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      848.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-96",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      848.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/14/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-97",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      848.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/14/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-98",
+     "maxclass": "toggle",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "outlettype": [
+      "int"
+     ],
+     "parameter_enable": 0,
+     "patching_rect": [
+      420.0,
+      876.0,
+      24.0,
+      24.0
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "obj-99",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      450.0,
+      876.0,
+      175.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/15/learn $1"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-100",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      635.0,
+      876.0,
+      155.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/15/forget"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-101",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      800.0,
+      680.0,
+      150.0,
+      22.0
+     ],
+     "text": "name a pad: edit the message, click it"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-102",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      800.0,
+      720.0,
+      150.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/0/name kick"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-103",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      800.0,
+      748.0,
+      150.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/1/name snare"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-104",
+     "maxclass": "message",
+     "numinlets": 2,
+     "numoutlets": 1,
+     "outlettype": [
+      ""
+     ],
+     "patching_rect": [
+      800.0,
+      776.0,
+      150.0,
+      22.0
+     ],
+     "text": "/livemappr/pad/2/name hat"
+    }
+   },
+   {
+    "box": {
+     "id": "obj-105",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -917,7 +1916,7 @@
    },
    {
     "box": {
-     "id": "obj-50",
+     "id": "obj-106",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -935,7 +1934,7 @@
    },
    {
     "box": {
-     "id": "obj-51",
+     "id": "obj-107",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -953,7 +1952,7 @@
    },
    {
     "box": {
-     "id": "obj-52",
+     "id": "obj-108",
      "maxclass": "newobj",
      "numinlets": 5,
      "numoutlets": 5,
@@ -975,7 +1974,7 @@
    },
    {
     "box": {
-     "id": "obj-53",
+     "id": "obj-109",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 0,
@@ -990,7 +1989,7 @@
    },
    {
     "box": {
-     "id": "obj-54",
+     "id": "obj-110",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 0,
@@ -1005,7 +2004,7 @@
    },
    {
     "box": {
-     "id": "obj-55",
+     "id": "obj-111",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 0,
@@ -1020,7 +2019,7 @@
    },
    {
     "box": {
-     "id": "obj-56",
+     "id": "obj-112",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 0,
@@ -1035,7 +2034,7 @@
    },
    {
     "box": {
-     "id": "obj-57",
+     "id": "obj-113",
      "maxclass": "newobj",
      "numinlets": 17,
      "numoutlets": 17,
@@ -1069,7 +2068,7 @@
    },
    {
     "box": {
-     "id": "obj-58",
+     "id": "obj-114",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1087,7 +2086,7 @@
    },
    {
     "box": {
-     "id": "obj-59",
+     "id": "obj-115",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1105,7 +2104,7 @@
    },
    {
     "box": {
-     "id": "obj-60",
+     "id": "obj-116",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1123,7 +2122,7 @@
    },
    {
     "box": {
-     "id": "obj-61",
+     "id": "obj-117",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1141,7 +2140,7 @@
    },
    {
     "box": {
-     "id": "obj-62",
+     "id": "obj-118",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1159,7 +2158,7 @@
    },
    {
     "box": {
-     "id": "obj-63",
+     "id": "obj-119",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1177,7 +2176,7 @@
    },
    {
     "box": {
-     "id": "obj-64",
+     "id": "obj-120",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1195,7 +2194,7 @@
    },
    {
     "box": {
-     "id": "obj-65",
+     "id": "obj-121",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1213,7 +2212,7 @@
    },
    {
     "box": {
-     "id": "obj-66",
+     "id": "obj-122",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1231,7 +2230,7 @@
    },
    {
     "box": {
-     "id": "obj-67",
+     "id": "obj-123",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1249,7 +2248,7 @@
    },
    {
     "box": {
-     "id": "obj-68",
+     "id": "obj-124",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1267,7 +2266,7 @@
    },
    {
     "box": {
-     "id": "obj-69",
+     "id": "obj-125",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1285,7 +2284,7 @@
    },
    {
     "box": {
-     "id": "obj-70",
+     "id": "obj-126",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1303,7 +2302,7 @@
    },
    {
     "box": {
-     "id": "obj-71",
+     "id": "obj-127",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1321,7 +2320,7 @@
    },
    {
     "box": {
-     "id": "obj-72",
+     "id": "obj-128",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1339,7 +2338,7 @@
    },
    {
     "box": {
-     "id": "obj-73",
+     "id": "obj-129",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1357,7 +2356,7 @@
    },
    {
     "box": {
-     "id": "obj-74",
+     "id": "obj-130",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1375,7 +2374,7 @@
    },
    {
     "box": {
-     "id": "obj-75",
+     "id": "obj-131",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1393,7 +2392,7 @@
    },
    {
     "box": {
-     "id": "obj-76",
+     "id": "obj-132",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1411,7 +2410,7 @@
    },
    {
     "box": {
-     "id": "obj-77",
+     "id": "obj-133",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1429,7 +2428,7 @@
    },
    {
     "box": {
-     "id": "obj-78",
+     "id": "obj-134",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1447,7 +2446,7 @@
    },
    {
     "box": {
-     "id": "obj-79",
+     "id": "obj-135",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1465,7 +2464,7 @@
    },
    {
     "box": {
-     "id": "obj-80",
+     "id": "obj-136",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1483,7 +2482,7 @@
    },
    {
     "box": {
-     "id": "obj-81",
+     "id": "obj-137",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1501,7 +2500,7 @@
    },
    {
     "box": {
-     "id": "obj-82",
+     "id": "obj-138",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1519,7 +2518,7 @@
    },
    {
     "box": {
-     "id": "obj-83",
+     "id": "obj-139",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1537,7 +2536,7 @@
    },
    {
     "box": {
-     "id": "obj-84",
+     "id": "obj-140",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1555,7 +2554,7 @@
    },
    {
     "box": {
-     "id": "obj-85",
+     "id": "obj-141",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1573,7 +2572,7 @@
    },
    {
     "box": {
-     "id": "obj-86",
+     "id": "obj-142",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1591,7 +2590,7 @@
    },
    {
     "box": {
-     "id": "obj-87",
+     "id": "obj-143",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -1609,7 +2608,7 @@
    },
    {
     "box": {
-     "id": "obj-88",
+     "id": "obj-144",
      "maxclass": "message",
      "numinlets": 2,
      "numoutlets": 1,
@@ -1627,7 +2626,7 @@
    },
    {
     "box": {
-     "id": "obj-89",
+     "id": "obj-145",
      "maxclass": "newobj",
      "numinlets": 1,
      "numoutlets": 1,
@@ -2164,11 +3163,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-49",
+      "obj-51",
       0
      ],
      "source": [
-      "obj-50",
+      "obj-49",
       0
      ]
     }
@@ -2180,31 +3179,7 @@
       0
      ],
      "source": [
-      "obj-49",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-52",
-      0
-     ],
-     "source": [
       "obj-51",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-53",
-      0
-     ],
-     "source": [
-      "obj-52",
       0
      ]
     }
@@ -2216,51 +3191,51 @@
       0
      ],
      "source": [
-      "obj-52",
-      1
+      "obj-53",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-54",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-55",
       0
-     ],
-     "source": [
-      "obj-52",
-      2
      ]
     }
    },
    {
     "patchline": {
      "destination": [
+      "obj-57",
+      0
+     ],
+     "source": [
       "obj-56",
       0
-     ],
-     "source": [
-      "obj-52",
-      3
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-57",
-      0
-     ],
-     "source": [
-      "obj-52",
-      4
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-59",
+      "obj-2",
       0
      ],
      "source": [
@@ -2272,24 +3247,12 @@
    {
     "patchline": {
      "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-58",
       0
-     ],
-     "source": [
-      "obj-59",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-61",
-      0
-     ],
-     "source": [
-      "obj-57",
-      1
      ]
     }
    },
@@ -2300,6 +3263,30 @@
       0
      ],
      "source": [
+      "obj-59",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-60",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-61",
       0
      ]
@@ -2312,15 +3299,15 @@
       0
      ],
      "source": [
-      "obj-57",
-      2
+      "obj-62",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-62",
+      "obj-2",
       0
      ],
      "source": [
@@ -2332,36 +3319,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-65",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-57",
-      3
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-64",
       0
-     ],
-     "source": [
-      "obj-65",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-67",
-      0
-     ],
-     "source": [
-      "obj-57",
-      4
      ]
     }
    },
@@ -2372,6 +3335,30 @@
       0
      ],
      "source": [
+      "obj-65",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-66",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-67",
       0
      ]
@@ -2384,15 +3371,15 @@
       0
      ],
      "source": [
-      "obj-57",
-      5
+      "obj-68",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-68",
+      "obj-2",
       0
      ],
      "source": [
@@ -2404,36 +3391,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-71",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-57",
-      6
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-70",
       0
-     ],
-     "source": [
-      "obj-71",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-73",
-      0
-     ],
-     "source": [
-      "obj-57",
-      7
      ]
     }
    },
@@ -2444,6 +3407,30 @@
       0
      ],
      "source": [
+      "obj-71",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-72",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-73",
       0
      ]
@@ -2456,15 +3443,15 @@
       0
      ],
      "source": [
-      "obj-57",
-      8
+      "obj-74",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-74",
+      "obj-2",
       0
      ],
      "source": [
@@ -2476,36 +3463,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-77",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-57",
-      9
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-76",
       0
-     ],
-     "source": [
-      "obj-77",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-79",
-      0
-     ],
-     "source": [
-      "obj-57",
-      10
      ]
     }
    },
@@ -2516,6 +3479,30 @@
       0
      ],
      "source": [
+      "obj-77",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-78",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-79",
       0
      ]
@@ -2528,15 +3515,15 @@
       0
      ],
      "source": [
-      "obj-57",
-      11
+      "obj-80",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-80",
+      "obj-2",
       0
      ],
      "source": [
@@ -2548,36 +3535,12 @@
    {
     "patchline": {
      "destination": [
-      "obj-83",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-57",
-      12
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
       "obj-82",
       0
-     ],
-     "source": [
-      "obj-83",
-      0
-     ]
-    }
-   },
-   {
-    "patchline": {
-     "destination": [
-      "obj-85",
-      0
-     ],
-     "source": [
-      "obj-57",
-      13
      ]
     }
    },
@@ -2588,6 +3551,30 @@
       0
      ],
      "source": [
+      "obj-83",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-84",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
       "obj-85",
       0
      ]
@@ -2600,15 +3587,15 @@
       0
      ],
      "source": [
-      "obj-57",
-      14
+      "obj-86",
+      0
      ]
     }
    },
    {
     "patchline": {
      "destination": [
-      "obj-86",
+      "obj-2",
       0
      ],
      "source": [
@@ -2620,11 +3607,659 @@
    {
     "patchline": {
      "destination": [
-      "obj-89",
+      "obj-2",
       0
      ],
      "source": [
-      "obj-57",
+      "obj-88",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-90",
+      0
+     ],
+     "source": [
+      "obj-89",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-90",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-91",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-93",
+      0
+     ],
+     "source": [
+      "obj-92",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-93",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-94",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-96",
+      0
+     ],
+     "source": [
+      "obj-95",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-96",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-97",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-99",
+      0
+     ],
+     "source": [
+      "obj-98",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-99",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-100",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-102",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-103",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-104",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-105",
+      0
+     ],
+     "source": [
+      "obj-106",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-2",
+      0
+     ],
+     "source": [
+      "obj-105",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-108",
+      0
+     ],
+     "source": [
+      "obj-107",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-109",
+      0
+     ],
+     "source": [
+      "obj-108",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-110",
+      0
+     ],
+     "source": [
+      "obj-108",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-111",
+      0
+     ],
+     "source": [
+      "obj-108",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-112",
+      0
+     ],
+     "source": [
+      "obj-108",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-113",
+      0
+     ],
+     "source": [
+      "obj-108",
+      4
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-115",
+      0
+     ],
+     "source": [
+      "obj-113",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-114",
+      0
+     ],
+     "source": [
+      "obj-115",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-117",
+      0
+     ],
+     "source": [
+      "obj-113",
+      1
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-116",
+      0
+     ],
+     "source": [
+      "obj-117",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-119",
+      0
+     ],
+     "source": [
+      "obj-113",
+      2
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-118",
+      0
+     ],
+     "source": [
+      "obj-119",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-121",
+      0
+     ],
+     "source": [
+      "obj-113",
+      3
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-120",
+      0
+     ],
+     "source": [
+      "obj-121",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-123",
+      0
+     ],
+     "source": [
+      "obj-113",
+      4
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-122",
+      0
+     ],
+     "source": [
+      "obj-123",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-125",
+      0
+     ],
+     "source": [
+      "obj-113",
+      5
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-124",
+      0
+     ],
+     "source": [
+      "obj-125",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-127",
+      0
+     ],
+     "source": [
+      "obj-113",
+      6
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-126",
+      0
+     ],
+     "source": [
+      "obj-127",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-129",
+      0
+     ],
+     "source": [
+      "obj-113",
+      7
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-128",
+      0
+     ],
+     "source": [
+      "obj-129",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-131",
+      0
+     ],
+     "source": [
+      "obj-113",
+      8
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-130",
+      0
+     ],
+     "source": [
+      "obj-131",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-133",
+      0
+     ],
+     "source": [
+      "obj-113",
+      9
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-132",
+      0
+     ],
+     "source": [
+      "obj-133",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-135",
+      0
+     ],
+     "source": [
+      "obj-113",
+      10
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-134",
+      0
+     ],
+     "source": [
+      "obj-135",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-137",
+      0
+     ],
+     "source": [
+      "obj-113",
+      11
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-136",
+      0
+     ],
+     "source": [
+      "obj-137",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-139",
+      0
+     ],
+     "source": [
+      "obj-113",
+      12
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-138",
+      0
+     ],
+     "source": [
+      "obj-139",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-141",
+      0
+     ],
+     "source": [
+      "obj-113",
+      13
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-140",
+      0
+     ],
+     "source": [
+      "obj-141",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-143",
+      0
+     ],
+     "source": [
+      "obj-113",
+      14
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-142",
+      0
+     ],
+     "source": [
+      "obj-143",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "destination": [
+      "obj-145",
+      0
+     ],
+     "source": [
+      "obj-113",
       15
      ]
     }
@@ -2632,11 +4267,11 @@
    {
     "patchline": {
      "destination": [
-      "obj-88",
+      "obj-144",
       0
      ],
      "source": [
-      "obj-89",
+      "obj-145",
       0
      ]
     }

@@ -37,13 +37,20 @@ def shots(tmp_path):
 pytestmark = pytest.mark.skipif(not cdp.available(), reason="Debian chromium is not installed on this platform")
 
 
-def live_rig(jack_server):
+def live_rig(jack_server, calls=None):
+    """A session, its surfaces and a WebView; with ``calls``, every session hook the page calls is
+    appended there as (name, args...) before the session carries it out."""
     session = Session(EngineConfig(samplerate=jack_server.samplerate, blocksize=jack_server.period),
                       SessionConfig(device="system", input=str(DEMO), osc_port=0, midi=False), log=lambda m: None)
     session.start()
     surfaces = Surfaces(session.engine, session.snapshots, osc_port=None, midi=False).start()
-    view = WebView(surfaces.trigger, status=session.status, hooks={"record": session.set_recording},
-                   host="127.0.0.1", port=0).start()
+    hooks = {"record": session.set_recording}
+    if calls is not None:
+        def recorded(name, hook):
+            return lambda *args: (calls.append((name, *args)), hook(*args))[1]
+
+        hooks = {name: recorded(name, hook) for name, hook in session.hooks().items()}
+    view = WebView(surfaces.trigger, status=session.status, hooks=hooks, host="127.0.0.1", port=0).start()
     return session, surfaces, view
 
 
@@ -107,7 +114,8 @@ def test_live_map_fills_and_clicks_and_keys_sound_in_the_output(jack_server, tmp
 
 
 def test_phone_width_shows_16_pads_and_a_tap_plays(jack_server, tmp_path):
-    session, surfaces, view = live_rig(jack_server)
+    calls = []
+    session, surfaces, view = live_rig(jack_server, calls)
     try:
         with cdp.Browser(390, 844, mobile=True) as b:
             b.goto(view.url)
@@ -133,7 +141,87 @@ def test_phone_width_shows_16_pads_and_a_tap_plays(jack_server, tmp_path):
             assert b.eval("window.livemappr.stats.pads") == 1
             time.sleep(1.0)
             assert b.screenshot(shots(tmp_path) / "web-view-phone.png").stat().st_size > 20_000
+            # A finger held on the pad teaches it (a touch long press opens no menu), lifting it lets go.
+            assert calls == []
+            b.touch(x, y, True)
+            assert wait_until(lambda: calls == [("pad_learn", 0, True)], 3), calls
+            b.touch(x, y, False)
+            assert wait_until(lambda: calls == [("pad_learn", 0, True), ("pad_learn", 0, False)], 3), calls
+            assert b.console_errors() == []
             assert view.errors.counts() == {}
+    finally:
+        stop_rig(session, surfaces, view)
+
+
+CENTRE = "(() => { const r = %s.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()"
+
+
+def test_long_press_teaches_a_pad_a_short_press_plays_and_a_pad_is_named_and_forgotten(jack_server, tmp_path):
+    calls = []
+    session, surfaces, view = live_rig(jack_server, calls)
+    try:
+        with cdp.Browser(1280, 800) as b:
+            b.goto(view.url)
+            b.eval("document.getElementById('view').click()")  # the pads beside the map
+            b.wait("window.livemappr.n >= 20", 40)
+            b.wait("document.querySelector('.pad.full') !== null", 10)
+            session.set_recording(False)  # no more sounds: the map holds still, nothing is taught by chance
+            c = b.eval("+document.querySelector('.pad.full').dataset.n")
+            pad = f"document.querySelector('.pad[data-n=\"{c}\"]')"
+            x, y = b.eval(CENTRE % pad)
+            # A short press plays, as ever, and teaches nothing.
+            played = session.engine.meters()["commands"]
+            b.click(x, y)
+            assert wait_until(lambda: session.engine.meters()["commands"] > played, 5)
+            time.sleep(0.9)  # past the long press: still nothing taught
+            assert calls == []
+            # A long press holds the pad for teaching until let go, and the pad shows it.
+            played = session.engine.meters()["commands"]
+            b.mouse(x, y, True)
+            assert wait_until(lambda: calls == [("pad_learn", c, True)], 3), calls
+            assert session.mapper.learning == c
+            assert b.eval(f"{pad}.classList.contains('learning')")
+            assert session.engine.meters()["commands"] > played  # it played when pressed
+            time.sleep(1.0)
+            b.screenshot(tmp_path / "learning.png")
+            assert calls == [("pad_learn", c, True)]
+            b.mouse(x, y, False)
+            assert wait_until(lambda: len(calls) == 2, 3) and calls[1] == ("pad_learn", c, False), calls
+            assert session.mapper.learning is None
+            assert not b.eval(f"{pad}.classList.contains('learning')")
+            # Double-click: a name field; Enter names the pad, and the name comes back on it.
+            b.click(x, y, count=2)
+            b.wait(f"document.activeElement === {pad}.querySelector('input')", 3)
+            b.type("kick")
+            b.enter()
+            assert wait_until(lambda: ("pad_name", c, "kick") in calls, 3), calls
+            b.wait(f"{pad}.querySelector('em').textContent === 'kick'", 10)
+            assert b.eval(f"{pad}.querySelector('form')") is None
+            # ... and its forget button forgets the pad.
+            b.click(x, y, count=2)
+            fx, fy = b.eval(CENTRE % f"{pad}.querySelector('.forget')")
+            b.click(fx, fy)
+            assert wait_until(lambda: ("pad_forget", c) in calls, 3), calls
+            b.wait(f"{pad}.querySelector('em').textContent === ''", 10)
+            # A long press on a pad's cluster in the map teaches that pad too.
+            b.eval("document.getElementById('view').click()")
+            time.sleep(1.0)  # the view eases to the wider canvas (the points keep moving a little: t-SNE refines)
+            i = b.eval("""(() => { const L = window.livemappr;
+                for (let i = 0; i < L.n; i++) if (L.clusterOf(i) >= 0 && L.clusterOf(i) < 16) return i;
+                return -1; })()""")
+            assert i >= 0
+            mx, my = b.eval(f"window.livemappr.screenOf({i})")
+            del calls[:]
+            b.mouse(mx, my, True)
+            assert wait_until(lambda: len(calls) == 1, 3), calls
+            k = b.eval("window.livemappr.learning")
+            assert calls == [("pad_learn", k, True)] and 0 <= k < 16
+            b.wait(f"window.livemappr.labels().some(l => l.c === {k} && l.text.endsWith('learning'))", 3)
+            b.mouse(mx, my, False)
+            assert wait_until(lambda: calls == [("pad_learn", k, True), ("pad_learn", k, False)], 3), calls
+            assert b.eval("window.livemappr.learning") == -1
+            assert view.errors.counts() == {}
+            assert b.console_errors() == []
     finally:
         stop_rig(session, surfaces, view)
 

@@ -125,15 +125,35 @@ class Browser:
             time.sleep(step)
         raise CdpError(f"waited {timeout} s for {expression}")
 
-    def click(self, x, y):
-        """A mouse move to (x, y), then press and release there (CSS pixels)."""
-        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left" if kind != "mouseMoved" else "none",
-                      clickCount=1 if kind != "mouseMoved" else 0)
+    def click(self, x, y, count=1):
+        """A mouse move to (x, y), then press and release there (CSS pixels); ``count`` 2 is a double click."""
+        self.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y, button="none", clickCount=0)
+        for c in range(1, count + 1):
+            self.mouse(x, y, True, c)
+            self.mouse(x, y, False, c)
+
+    def mouse(self, x, y, down, count=1):
+        """Press (``down``) or release the left button at (x, y): a long press is one, a wait, the other."""
+        self.call("Input.dispatchMouseEvent", type="mousePressed" if down else "mouseReleased", x=x, y=y,
+                  button="left", clickCount=count)
+
+    def type(self, text):
+        """Type ``text`` into the focused field."""
+        self.call("Input.insertText", text=text)
+
+    def enter(self):
+        for kind in ("keyDown", "keyUp"):
+            self.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter", windowsVirtualKeyCode=13,
+                      **({"text": "\r"} if kind == "keyDown" else {}))
 
     def tap(self, x, y):
-        for kind in ("touchStart", "touchEnd"):
-            self.call("Input.dispatchTouchEvent", type=kind, touchPoints=[{"x": x, "y": y}] if kind == "touchStart" else [])
+        self.touch(x, y, True)
+        self.touch(x, y, False)
+
+    def touch(self, x, y, down):
+        """A finger on (``down``) or off the screen at (x, y): a long press is one, a wait, the other."""
+        self.call("Input.dispatchTouchEvent", type="touchStart" if down else "touchEnd",
+                  touchPoints=[{"x": x, "y": y}] if down else [])
 
     def key(self, letter, down=True):
         code = f"Key{letter.upper()}"

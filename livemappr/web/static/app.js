@@ -21,7 +21,7 @@
   let moving = false, dirty = true, waveDirty = true;
   let hover = -1;
   const flashes = new Map(), heldClusters = new Map(), arrivals = [];
-  const stats = { plays: 0, keys: 0, pads: 0, frames: 0, resyncs: 0 };
+  const stats = { plays: 0, keys: 0, pads: 0, frames: 0, resyncs: 0, learns: 0 };
   let lastStatus = null, ws = null, connected = false;
 
   function ensure(m) {
@@ -182,7 +182,8 @@
   function labelText(c) {
     const base = KEYS[c] ? KEYS[c].toUpperCase() + (c < PADS ? " " + (c + 1) : "") : String(c);
     const name = names[c];
-    return typeof name === "string" && name ? base + " · " + name : base;
+    const text = typeof name === "string" && name ? base + " · " + name : base;
+    return c === learning ? text + " · learning" : text;
   }
   function placeLabels(items) {
     items.sort(function (a, b) { return b.size - a.size || a.c - b.c; });
@@ -353,11 +354,34 @@
     if (i >= 0 && (i !== hover || force)) playSnippet(i);
     hover = i;
   }
-  canvas.addEventListener("pointermove", function (e) { if (e.pointerType === "mouse" || pressed) pointAt(e, false); });
+  // A press that stays put on a pad's cluster for LONG_PRESS ms teaches that pad until let go.
+  let mapPress = null;
+  canvas.addEventListener("pointermove", function (e) {
+    if (mapPress && Math.hypot(e.clientX - mapPress.x, e.clientY - mapPress.y) > 10) {
+      clearTimeout(mapPress.timer); mapPress.timer = null;
+    }
+    if (e.pointerType === "mouse" || pressed) pointAt(e, false);
+  });
   canvas.addEventListener("pointerdown", function (e) {
     pressed = true; canvas.setPointerCapture(e.pointerId); pointAt(e, true);
+    const c = hover >= 0 ? cid[hover] : -1;
+    if (LIVE && c >= 0 && c < PADS) {
+      mapPress = { x: e.clientX, y: e.clientY, c: c, learning: false, timer: null };
+      const here = mapPress;
+      here.timer = setTimeout(function () {
+        here.timer = null; here.learning = true;
+        heldClusters.set(c, performance.now()); startLearn(c);
+      }, LONG_PRESS);
+    }
   });
-  for (const ev of ["pointerup", "pointercancel"]) canvas.addEventListener(ev, function () { pressed = false; });
+  for (const ev of ["pointerup", "pointercancel"]) canvas.addEventListener(ev, function () {
+    pressed = false;
+    if (!mapPress) return;
+    clearTimeout(mapPress.timer);
+    if (mapPress.learning) { heldClusters.delete(mapPress.c); stopLearn(mapPress.c); }
+    mapPress = null;
+  });
+  canvas.addEventListener("contextmenu", function (e) { e.preventDefault(); });
   canvas.addEventListener("pointerleave", function () { hover = -1; dirty = true; });
 
   const offlineCursor = {};
@@ -393,24 +417,93 @@
     keysDown.clear();
   });
 
+  // -- teaching (live only): a long press on a pad, or on a pad's cluster in the
+  // map, holds that pad for teaching until let go; the engine teaches one pad at
+  // a time, so a new long press takes over. A short press plays, as ever.
+  const LONG_PRESS = 600;  // ms: longer than a tap or a drum hit, short enough not to wait for
+  let learning = -1;
+  function startLearn(c) {
+    if (learning >= 0 && learning !== c) showLearning(learning, false);
+    learning = c; stats.learns++; dirty = true;
+    showLearning(c, true);
+    send({ t: "learn", n: c, on: true });
+  }
+  function stopLearn(c) {
+    if (learning !== c) return;
+    learning = -1; dirty = true;
+    showLearning(c, false);
+    send({ t: "learn", n: c, on: false });
+  }
+  function showLearning(c, on) {
+    const p = padOf(c);
+    if (p) p.classList.toggle("learning", on);
+  }
+  window.addEventListener("blur", function () { if (learning >= 0) stopLearn(learning); });
+
   const padsEl = document.getElementById("pads");
+  const padOf = function (c) { return padsEl.querySelector('.pad[data-n="' + c + '"]'); };
   for (let c = 0; c < PADS; c++) {
     const p = document.createElement("div");
     p.className = "pad"; p.dataset.n = c; p.style.background = colour(c);
-    p.innerHTML = KEYS[c].toUpperCase() + "<small>pad " + (c + 1) + " · <span>0</span></small>";
-    const up = function () { if (p.classList.contains("hit")) press(c, false, { t: "pad", n: c, down: false }); };
+    p.innerHTML = KEYS[c].toUpperCase() + "<small>pad " + (c + 1) + " · <span>0</span></small><em></em>";
+    let timer = null;
+    const up = function () {
+      clearTimeout(timer); timer = null;
+      if (learning === c) stopLearn(c);
+      else if (p.classList.contains("hit")) press(c, false, { t: "pad", n: c, down: false });
+    };
     p.addEventListener("pointerdown", function (e) {
+      if (e.target.closest("form")) return;  // the name editor
       e.preventDefault(); stats.pads++; press(c, true, { t: "pad", n: c, down: true });
+      if (!LIVE) return;
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        // Held: no longer a hit but a lesson. Letting go of the hit first ends a
+        // gate or hold mode sound, which the mic would otherwise learn.
+        timer = null;
+        if (p.classList.contains("hit")) press(c, false, { t: "pad", n: c, down: false });
+        startLearn(c);
+      }, LONG_PRESS);
     });
     p.addEventListener("pointerup", up); p.addEventListener("pointerleave", up); p.addEventListener("pointercancel", up);
+    p.addEventListener("contextmenu", function (e) { e.preventDefault(); });  // a touch long press
+    p.addEventListener("dblclick", function () { if (LIVE) editPad(c); });
     padsEl.appendChild(p);
   }
   function updatePads() {
     for (const p of padsEl.children) {
       const c = +p.dataset.n;
       p.querySelector("span").textContent = sizes[c] || 0;
+      p.querySelector("em").textContent = typeof names[c] === "string" ? names[c] : "";
       p.classList.toggle("full", (sizes[c] || 0) > 0);
     }
+  }
+  // Double-click a pad: a name field (Enter names the pad) and a forget button.
+  function editPad(c) {
+    const p = padOf(c);
+    if (p.querySelector("form")) return;
+    const f = document.createElement("form");
+    f.className = "padedit";
+    const input = document.createElement("input");
+    input.maxLength = 40; input.placeholder = "name: kick…"; input.value = typeof names[c] === "string" ? names[c] : "";
+    input.setAttribute("aria-label", "name of pad " + (c + 1));
+    const forget = document.createElement("button");
+    forget.type = "button"; forget.className = "forget"; forget.textContent = "forget";
+    forget.title = "forget this pad's examples and name";
+    f.append(input, forget);
+    let closed = false;  // removing the focused field fires focusout, which closes again
+    const close = function () { if (!closed) { closed = true; f.remove(); } };
+    f.addEventListener("submit", function (e) {
+      e.preventDefault();
+      const name = input.value.trim();
+      if (name) send({ t: "name", n: c, name: name });
+      close();
+    });
+    forget.addEventListener("click", function () { send({ t: "forget", n: c }); close(); });
+    input.addEventListener("keydown", function (e) { e.stopPropagation(); if (e.key === "Escape") close(); });
+    f.addEventListener("focusout", function (e) { if (!f.contains(e.relatedTarget)) close(); });
+    p.appendChild(f);
+    input.focus(); input.select();
   }
 
   // -- controls and status
@@ -457,7 +550,9 @@
         for (const p of m.peaks) peaks.push(p);
       } else if (m.first <= peaksFirst) { peaks = m.peaks.slice(); peaksFirst = m.first; }
       waveDirty = true;
-    } else if (m.t === "names") { names = m.names && typeof m.names === "object" ? m.names : {}; dirty = true; }
+    } else if (m.t === "names") {
+      names = m.names && typeof m.names === "object" ? m.names : {}; dirty = true; updatePads();
+    }
     else if (m.t === "hello") { peaks = []; peaksFirst = 0; names = {}; }
   }
 
@@ -474,6 +569,7 @@
     };
     ws.onclose = function () {
       connected = false; $("status").textContent = "disconnected: reconnecting…";
+      if (learning >= 0) { showLearning(learning, false); learning = -1; }
       setTimeout(connect, 1000);
     };
   }
@@ -521,6 +617,8 @@
     view: function () { return { W: W, H: H, scale: k, fit: Object.assign({}, fit), shown: Object.assign({}, shown) }; },
     labels: function () { return labelBoxes.map(function (b) { return Object.assign({}, b); }); },
     get names() { return Object.assign({}, names); },
+    get learning() { return learning; },
+    clusterOf: function (i) { return i >= 0 && i < n ? cid[i] : -1; },
   };
 
   window.addEventListener("resize", resize);
