@@ -292,3 +292,19 @@ def test_cluster_names_pass_through_to_the_page_only_when_the_map_has_them(rig):
         assert names_messages(ws, 2) == [{"1": "kick"}]
     with connect(ws_url(view)) as ws:  # a new page gets them first thing
         assert names_messages(ws, 2) == [{"1": "kick"}]
+
+
+def test_a_page_that_goes_away_while_teaching_a_pad_lets_go_of_it():
+    calls = []
+    e, slots = engine_with_snippets(4, frames=500)
+    t = Trigger(e, SnapshotRef(random_map(4, 1, slots=slots)))
+    view = WebView(t, hooks={"pad_learn": lambda n, on: calls.append((n, on))}, host="127.0.0.1", port=0).start()
+    try:
+        with connect(ws_url(view)) as ws:
+            ws.send(json.dumps({"t": "learn", "n": 4, "on": True}))
+            assert wait_until(lambda: calls == [(4, True)], 5)
+        # the page is gone without letting go: the server lets go for it
+        assert wait_until(lambda: calls == [(4, True), (4, False)], 5), calls
+        assert view.errors.counts() == {}
+    finally:
+        view.close()

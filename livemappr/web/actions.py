@@ -226,7 +226,10 @@ def _session_hook(view, name, what):
 
 def _learn(view, client, m):
     n = _pad_number(m, "learn")
-    _session_hook(view, "pad_learn", "learn")(n, _field(m, "on", (bool,), "true or false"))
+    on = _field(m, "on", (bool,), "true or false")
+    _session_hook(view, "pad_learn", "learn")(n, on)
+    # a page that goes away while it holds a pad lets go of it (server.py)
+    client.learning = n if on else (None if getattr(client, "learning", None) == n else client.learning)
 
 
 def _forget(view, client, m):

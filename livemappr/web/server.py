@@ -79,6 +79,7 @@ class _Client:
         self.wake = asyncio.Event()
         self.send_started = None
         self.held = set()
+        self.learning = None  # the pad this page holds for teaching
         self.dropped = False
 
     def push(self, message, is_map=False):
@@ -388,6 +389,13 @@ class WebView:
                     self.trigger.release(key)
                 except Exception as e:
                     self.errors.count("client_failed", f"client {c.number}: releasing {key}: {one_line(e)}")
+            hook = self.hooks.get("pad_learn")
+            if c.learning is not None and hook is not None:
+                try:
+                    hook(c.learning, False)  # a page gone mid-hold stops teaching its pad
+                except Exception as e:
+                    self.errors.count("client_failed", f"client {c.number}: letting go of pad {c.learning}: "
+                                                       f"{one_line(e)}")
 
     async def _write(self, c):
         from websockets.exceptions import ConnectionClosed
