@@ -44,8 +44,8 @@ WALLS = {
     # the bundled demo take and the script that made it
     "data": {"stdlib", "numpy", "soundfile"},
 }
-# The top floor: the entry points, and the modules every part uses (threads: all but the audio thread).
-TOP_FLOOR = {"__init__.py", "__main__.py", "cli.py", "errors.py", "threads.py", "validate.py"}
+# The top floor: the entry points (the command line, the Python API), and the modules every part uses (threads: all but the audio thread).
+TOP_FLOOR = {"__init__.py", "__main__.py", "api.py", "cli.py", "errors.py", "threads.py", "validate.py"}
 
 def imports_of(path):
     tree = ast.parse(path.read_text(), str(path))
