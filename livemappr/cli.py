@@ -136,6 +136,9 @@ def build_parser():
                    help="an onset this far under the recent hits is no sound of its own (default 10; 0: keep all)")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
+    p.add_argument("--sync", choices=("internal", "link"),
+                   help="tempo: internal (own; follows MIDI clock in; default) or link (Ableton Link session; "
+                        "pip install 'livemappr[link]')")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")
     p.set_defaults(run=_live)
     p = sub.add_parser("warmup", help="compile the engine's kernels now (after an install or update)")

@@ -24,7 +24,7 @@ def run(args):
                     "clusters": args.clusters, "slicing": "grid" if args.grid else None,
                     "midi": False if args.no_midi else None, "web_port": args.web_port,
                     "web_host": args.web_host, "web_names": args.web_names, "web_clients": args.web_clients,
-                    "quiet_db": args.quiet_db},
+                    "quiet_db": args.quiet_db, "sync": args.sync},
     }
     loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig}, overrides)
     session_cfg = loaded["session"]

@@ -27,6 +27,7 @@ from livemappr.errors import UsageError
 from livemappr.threads import Daemon
 
 SLICINGS = ("onset", "grid")
+SYNCS = ("internal", "link")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class SessionConfig:
         names and addresses are always answered (docs/web.md).
     web_clients : int
         Map views at once, 1..1000 (32).
+    sync : str
+        "internal" (the engine's own tempo; MIDI clock in is followed when
+        it comes) or "link" (join the Ableton Link session: needs ``livemappr[link]``).
     """
 
     directory: str | None = None
@@ -85,10 +89,13 @@ class SessionConfig:
     web_names: str | None = None
     web_clients: int = 32
     quiet_db: float = 10.0
+    sync: str = "internal"
 
     def __post_init__(self):
         from livemappr.errors import ConfigError
 
+        if self.sync not in SYNCS:
+            raise ConfigError("session.sync", self.sync, "one of " + ", ".join(SYNCS))
         if self.slicing not in SLICINGS:
             raise ConfigError("session.slicing", self.slicing, "one of " + ", ".join(SLICINGS))
         if not isinstance(self.osc_port, int) or not 0 <= self.osc_port <= 65535:
@@ -246,6 +253,7 @@ class Session:
         from livemappr.control.surfaces import Surfaces
 
         time_options = {"export_dir": self.config.directory} if self.config.directory else {}
+        time_options["sync"] = self.config.sync
         self.surfaces = Surfaces(
             self.engine, self.snapshots, osc_port=self.config.osc_port or None, midi=self.config.midi,
             midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks={"record": self.set_recording},
