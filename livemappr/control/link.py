@@ -14,8 +14,9 @@ the engine stamps its callbacks with ``CLOCK_MONOTONIC`` (a quarter of a
 second apart on the machine this was written on, and slewed apart by NTP
 over time), so :class:`ClockMap` pairs readings of the two and keeps the
 tightest bracket, read again at every poll. The frame at a monotonic time
-comes from the audio thread's clock pairs (:meth:`FrameClock.frame_of_ns`,
-a line through them, on a :class:`FrameClock` of this thread's own).
+comes from the audio thread's clock pairs (:class:`DeviceLine`: a line
+through the last seconds of them, so the device's rate is known to a few
+parts in 100,000 and a grid set 5 ms ago has not drifted).
 
 The quantum is the tempo clock's beats per bar: our bar lines fall where
 Live's do. Start/stop sync is on both ways: a peer's start or stop runs or
@@ -25,11 +26,14 @@ stops the session, on the next bar line when peers play.
 
 import threading
 import time
+from collections import deque
 
-from livemappr.control.clock import FrameClock
+import numpy as np
+
 from livemappr.control.report import ErrorCounts
 from livemappr.control.tempo import MAX_BPM, MIN_BPM
 from livemappr.errors import UsageError
+from livemappr.realtime.meters import read_clock
 from livemappr.threads import Daemon
 
 INSTALL = "pip install 'livemappr[link]'"
@@ -85,6 +89,70 @@ class ClockMap:
         return (monotonic_ns + self.offset_ns) / 1000.0
 
 
+class DeviceLine:
+    """Engine frames against ``CLOCK_MONOTONIC``: the audio device's rate and phase.
+
+    Each callback publishes its first frame and its start time; a start time
+    is late by however long the kernel took to wake the audio thread (up to
+    milliseconds on a busy machine), never early. The rate is the median of
+    the slopes between pairs a second apart over the last ``seconds`` (the
+    device's clock is steady: jitter averages out over a second, where the
+    96 pairs of :meth:`FrameClock.frame_of_ns` leave ~0.1 % of slope noise,
+    and an xrun, a step of frames against time, moves a median of many
+    slopes little), and the line is laid on the earliest pair of the last
+    ``floor_seconds`` (the callbacks woken soonest), so it follows a step
+    within that.
+
+    Parameters
+    ----------
+    meters : ndarray
+        The engine's meters (``engine.state.meters``).
+    samplerate : int
+    """
+
+    def __init__(self, meters, samplerate, seconds=4.0, floor_seconds=0.2):
+        self.meters = meters
+        self.samplerate = samplerate
+        self.seconds = seconds
+        self.floor_seconds = floor_seconds
+        self.pairs = deque()  # (frame, start ns), oldest first
+        self._line = None  # (frame0, ns0, ns per frame)
+
+    def update(self):
+        """Take the newest callback's pair. Returns False before the first callback."""
+        frame, ns = read_clock(self.meters)
+        if ns == 0:
+            return False
+        if self.pairs and frame == self.pairs[-1][0]:
+            return True
+        if self.pairs and (frame < self.pairs[-1][0] or ns <= self.pairs[-1][1]):
+            self.pairs.clear()  # a restarted stream
+        self.pairs.append((frame, ns))
+        while ns - self.pairs[0][1] > self.seconds * 1e9:
+            self.pairs.popleft()
+        p = np.array(self.pairs, np.float64)
+        f, t = p[:, 0] - p[-1, 0], p[:, 1] - p[-1, 1]
+        slope = 1e9 / self.samplerate
+        later = np.searchsorted(t, t + 1e9)
+        ok = later < len(t)
+        if ok.any():  # the median slope between pairs a second apart: a few xruns (steps) do not move it
+            fit = float(np.median((t[later[ok]] - t[ok]) / (f[later[ok]] - f[ok])))
+        elif len(p) >= 16:
+            fit = float(np.polyfit(f, t, 1)[0])
+        else:
+            fit = slope
+        if 0.9 * slope < fit < 1.1 * slope:  # else a stall in the window: the nominal rate meanwhile
+            slope = fit
+        recent = t >= t[-1] - self.floor_seconds * 1e9
+        self._line = (p[-1, 0], p[-1, 1] + float((t[recent] - slope * f[recent]).min()), slope)
+        return True
+
+    def frame_of_ns(self, t_ns):
+        """The engine frame (a float) playing at monotonic ``t_ns``."""
+        f0, ns0, slope = self._line
+        return f0 + (t_ns - ns0) / slope
+
+
 class LinkSync:
     """Join a Link session and keep the tempo clock's grid on it.
 
@@ -92,7 +160,7 @@ class LinkSync:
     ----------
     tempo : TempoClock
     clock : FrameClock
-        The engine's frame clock (this object builds its own on the same engine).
+        The engine's frame clock (its engine's callback pairs are read).
     errors : ErrorCounts, optional
     poll_s : float
         How often the Link session is read (5 ms: a tempo or start change
@@ -105,7 +173,7 @@ class LinkSync:
     def __init__(self, tempo, clock, errors=None, *, poll_s=0.005, tolerance_s=0.0001):
         link = load_link()
         self.tempo = tempo
-        self.frames = FrameClock(clock.engine, clock.blocksize)  # frame_of_ns keeps a line per caller
+        self.frames = DeviceLine(clock.engine.state.meters, tempo.samplerate)
         self.errors = errors or ErrorCounts()
         self.poll_s = float(poll_s)
         self.tolerance_frames = float(tolerance_s) * tempo.samplerate
@@ -145,7 +213,7 @@ class LinkSync:
         self._ident = threading.get_ident()
         stop = self._thread.stopping
         while not stop.wait(self.poll_s):
-            if self.frames.running():
+            if self.frames.update():
                 self.sync()
 
     def sync(self):
