@@ -4,6 +4,9 @@ second peer that uses ``link`` directly: tempo, beat and bar phase match,
 tempo changes and start/stop go both ways."""
 
 import importlib.util
+import pathlib
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -226,3 +229,47 @@ def test_the_engine_follows_a_link_peer_in_tempo_phase_and_bar(request):
     finally:
         peer.close()
         tr.close()
+
+
+def live_command(tmp_path, osc_port, *extra):
+    demo = pathlib.Path(__file__).resolve().parent.parent / "livemappr" / "data" / "demo_mic.flac"
+    return [sys.executable, "-m", "livemappr", "live", "--session", str(tmp_path / "session"), "--device", "none",
+            "--input", str(demo), "--osc-port", str(osc_port), "--no-midi", "--web-port", "0", *extra]
+
+
+def test_live_sync_link_without_the_extra_is_one_line(tmp_path):
+    code = "import sys; sys.modules['link'] = None; from livemappr.cli import main; sys.exit(main(sys.argv[1:]))"
+    r = subprocess.run([sys.executable, "-c", code] + live_command(tmp_path, 0, "--sync", "link")[3:],
+                       capture_output=True, text=True, timeout=300)
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr[-3000:]
+    assert lines[-1] == ("livemappr: error: Ableton Link needs the link extra (LinkPython-extern, GPL-2.0+): "
+                         "pip install 'livemappr[link]'"), r.stderr[-3000:]
+
+
+@needs_link
+@in_private_netns
+def test_livemappr_live_sync_link_joins_the_session_and_sends_its_tempo(request, tmp_path):
+    from tests.link_peer import Peer
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    peer = Peer(133.0)
+    live = subprocess.Popen(live_command(tmp_path, port, "--sync", "link"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert peer.wait_for(lambda s: s["peers"] == 1, timeout=120)["peers"] == 1, "livemappr live never joined"
+        # /livemappr/tempo from an OSC client sets the session's tempo: the peer follows
+        deadline = time.monotonic() + 20
+        state = peer.ask("state")
+        while abs(state["tempo"] - 99.0) > 0.01 and time.monotonic() < deadline:
+            subprocess.run(["oscsend", "127.0.0.1", str(port), "/livemappr/tempo", "f", "99.0"], check=True)
+            state = peer.wait_for(lambda s: abs(s["tempo"] - 99.0) < 0.01, timeout=1.0)
+        assert abs(state["tempo"] - 99.0) < 0.01, state
+    finally:
+        live.send_signal(signal.SIGTERM)
+        out, err = live.communicate(timeout=60)
+        peer.close()
+    assert live.returncode == 0, err[-3000:]
+    assert peer.proc.returncode == 0

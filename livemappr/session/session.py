@@ -248,8 +248,9 @@ class Session:
             self.parts.append(("memory trim", _Every(10.0, self._trim, "livemappr-memory-trim", self._warn)))
 
     def _start_surfaces(self):
-        if not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port:
-            return
+        if (not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port
+                and self.config.sync == "internal"):
+            return  # (under Link the tempo clock runs without surfaces too: the session's peers see us)
         from livemappr.control.surfaces import Surfaces
 
         time_options = {"export_dir": self.config.directory} if self.config.directory else {}
