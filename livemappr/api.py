@@ -11,6 +11,7 @@ the same code. Errors are :class:`~livemappr.errors.LivemapprError` with one
 line saying what was wrong (no such folder, no audio, too few sounds).
 """
 
+import os
 import pathlib
 import sys
 import tempfile
@@ -128,6 +129,7 @@ def map_folder(path_or_paths, *, clusters=16, slicing="onset", samplerate=48000,
     Parameters
     ----------
     path_or_paths : path or sequence of paths
+        ``~`` is the home folder.
     clusters : int
         1..64 (16 pads; 26 for keys a-z); fewer when there are fewer sounds.
     slicing : {"onset", "grid"}
@@ -163,7 +165,7 @@ def map_folder(path_or_paths, *, clusters=16, slicing="onset", samplerate=48000,
         raise UsageError(f"samplerate must be a whole number in 8000..384000, got {samplerate!r}")
     if not (isinstance(quiet_db, (int, float)) and 0 <= quiet_db <= 100):
         raise UsageError(f"quiet_db must be in 0..100 dB, got {quiet_db!r}")
-    fitted = fit_sounds([pathlib.Path(p) for p in paths], clusters=clusters, slicing=slicing,
+    fitted = fit_sounds([pathlib.Path(os.fsdecode(p)).expanduser() for p in paths], clusters=clusters, slicing=slicing,
                         samplerate=samplerate, jobs=jobs, seed=seed, quiet_db=float(quiet_db),
                         log=(lambda message: print(message, file=sys.stderr)) if progress else None,
                         progress=progress)

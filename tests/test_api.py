@@ -114,6 +114,13 @@ def test_bad_arguments_are_one_line_errors(kwargs, message):
     assert "\n" not in str(e.value)
 
 
+def test_a_home_relative_path_is_expanded(kit_folder, monkeypatch):
+    folder = kit_folder[0]
+    monkeypatch.setenv("HOME", str(folder.parent))
+    m = livemappr.map_folder(["~/" + folder.name + "/low"], clusters=2, progress=False)
+    assert len(m) == 2 * PER_LABEL and all(p.is_relative_to(folder / "low") for p in m.paths)
+
+
 def test_an_empty_folder_says_so(tmp_path):
     (tmp_path / "notes.txt").write_text("no audio here")
     with pytest.raises(LivemapprError, match="no audio files found"):

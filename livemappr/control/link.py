@@ -247,33 +247,27 @@ class LinkSync:
     def play(self, on):
         """Start (on the next bar line when peers play, else at once, from bar 0) or stop the session."""
         state = self.link.captureAppSessionState()
-        now_us = self.link.clock().micros()
+        self._set_playing(state, on, self.link.clock().micros())
+        self.link.commitAppSessionState(state)
+
+    def _set_playing(self, state, on, now_us):
         if on:
             state.setIsPlayingAndRequestBeatAtTime(True, now_us, 0.0, self.quantum)
         else:
             state.setIsPlaying(False, now_us)
-        self.link.commitAppSessionState(state)
-
-    def set_tempo(self, bpm):
-        """Set the session's tempo (every peer follows)."""
-        state = self.link.captureAppSessionState()
-        state.setTempo(float(bpm), self.link.clock().micros())
-        self.link.commitAppSessionState(state)
 
     def _local_change(self, grid):
+        """A tempo clock listener: a change made here, not by the Link thread, goes to the session."""
         if threading.get_ident() == self._ident:
             return  # the Link thread's own following
         state = self.link.captureAppSessionState()
         now_us = self.link.clock().micros()
         changed = False
-        if grid.source != "link":  # a tempo set here (OSC, tap, a controller, a closed loop)
+        if grid.source != "link":  # a tempo set here (OSC, tap, a controller, a closed loop, MIDI clock in)
             state.setTempo(float(60 * self.tempo.samplerate / grid.frames_per_beat), now_us)
             changed = True
         if grid.running != state.isPlaying():
-            if grid.running:
-                state.setIsPlayingAndRequestBeatAtTime(True, now_us, 0.0, self.quantum)
-            else:
-                state.setIsPlaying(False, now_us)
+            self._set_playing(state, grid.running, now_us)
             changed = True
         if changed:
             self.link.commitAppSessionState(state)
