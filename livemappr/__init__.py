@@ -6,6 +6,17 @@ import pathlib
 import sys
 
 __version__ = "0.1.0"
+__all__ = ["SoundMap", "map_folder", "__version__"]
+
+
+def __getattr__(name):
+    # The Python API (livemappr.api) on first use: importing livemappr for the
+    # engine or the command line loads none of the mapping code.
+    if name in ("map_folder", "SoundMap"):
+        from livemappr import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'livemappr' has no attribute {name!r}")
 
 
 def source_digest():

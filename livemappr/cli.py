@@ -242,6 +242,9 @@ def build_parser():
                         "by name) instead of the session's own")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
+    p.add_argument("--sync", choices=("internal", "link"),
+                   help="tempo: internal (own; follows MIDI clock in; default) or link (Ableton Link session; "
+                        "pip install 'livemappr[link]')")
     p.add_argument("--config", metavar="FILE", help="a TOML file with [engine] and [session] sections")
     p.set_defaults(run=_live)
     p = sub.add_parser("sessions", help="the sessions kept in the data directory, newest first")

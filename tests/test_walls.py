@@ -25,7 +25,7 @@ WALLS = {
     "audio": {"stdlib", "numpy", "numba", "sounddevice", "livemappr.audio", "livemappr.realtime",
               "livemappr.errors", "livemappr.threads", "livemappr.validate"},
     # control threads: OSC, MIDI, triggers, tempo, patterns, feedback
-    "control": {"stdlib", "numpy", "pythonosc", "rtmidi", "soundfile", "livemappr.control",
+    "control": {"stdlib", "numpy", "pythonosc", "rtmidi", "soundfile", "link", "livemappr.control",
                 "livemappr.audio", "livemappr.realtime", "livemappr.errors", "livemappr.threads",
                 "livemappr.validate"},
     # users' files: audio files, map.json, the map picture, text config
@@ -44,8 +44,9 @@ WALLS = {
     # the bundled demo take and the script that made it
     "data": {"stdlib", "numpy", "soundfile"},
 }
-# The top floor: the entry points, and the modules every part uses (threads: all but the audio thread).
-TOP_FLOOR = {"__init__.py", "__main__.py", "cli.py", "errors.py", "threads.py", "validate.py"}
+# The top floor: the entry points (the command line, the Python API), and the
+# modules every part uses (threads: all but the audio thread).
+TOP_FLOOR = {"__init__.py", "__main__.py", "api.py", "cli.py", "errors.py", "threads.py", "validate.py"}
 
 def imports_of(path):
     tree = ast.parse(path.read_text(), str(path))

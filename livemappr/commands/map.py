@@ -19,6 +19,7 @@ import pathlib
 import sys
 import time
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -100,13 +101,30 @@ def read_labels(path):
     return labels
 
 
-def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
-             seed=0, log=print, quiet_db=10.0, teach=None):
-    """Map ``paths`` into ``out_dir``. Returns a summary dict."""
+class Fitted(NamedTuple):
+    """What :func:`fit_sounds` found: ``rows`` ``(path, start, end, vector)`` per
+    sound (frames at the map's rate), ``X`` their feature vectors (n, d), the
+    fitted map's ``snapshot``, the files ``skipped`` (messages) and ``fit_s``."""
+
+    rows: list
+    X: np.ndarray
+    snapshot: object
+    skipped: list
+    fit_s: float
+    live: object = None  # the fitted LiveMap (its taught pads)
+    extractor: object = None  # what made the vectors
+
+
+def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=None, seed=0, log=print,
+               quiet_db=10.0, progress=True, teach=None):
+    """Read, slice and describe every sound of ``paths`` and fit the map to them.
+
+    What ``livemappr map`` and :func:`livemappr.map_folder` share. ``log``
+    None and ``progress`` False print nothing. ``teach``: an EXAMPLES.csv
+    (commands/teach.py) teaching the pads before the fit. Returns a :class:`Fitted`.
+    """
     from livemappr.mapping.livemap import LiveMap
 
-    out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     tracks, shots = collect(paths)
     if teach:  # a bad examples file fails now, not after minutes of features
         from livemappr.commands.teach import read_teach_file
@@ -115,7 +133,7 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     extractor = FeatureExtractor(FeatureConfig())
     jobs = jobs or os.cpu_count() or 1
     rows, skipped = [], []
-    progress = Progress("features", len(tracks) + len(shots))
+    bar = Progress("features", len(tracks) + len(shots)) if progress else None
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_track, p, samplerate, extractor, slicing, quiet_db): p for p in tracks}
         futures.update({pool.submit(_shot, p, samplerate, extractor): p for p in shots})
@@ -124,11 +142,12 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
                 rows += fut.result()
             except (UsageError, ValueError, OSError, MemoryError) as e:
                 skipped.append(str(e))
-            progress.step()
+            if bar is not None:
+                bar.step()
     rows.sort(key=lambda r: (str(r[0]), r[1]))
-    for message in skipped[:10]:
+    for message in skipped[:10] if log else ():
         log(f"  skipped {message}")
-    if len(skipped) > 10:
+    if log and len(skipped) > 10:
         log(f"  ... and {len(skipped) - 10} more files skipped")
     if len(rows) < 2:
         raise UsageError(f"only {len(rows)} sound(s) could be read: a map needs at least 2")
@@ -140,8 +159,12 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
 
         teach_from_file(live, teach, rows, tracks, extractor, samplerate)
     live.fit(X)
-    snap = live.snapshot
-    fit_s = time.monotonic() - t0
+    return Fitted(rows, X, live.snapshot, skipped, time.monotonic() - t0, live, extractor)
+
+
+def build_mapfile(rows, snap, samplerate, out_dir, names=None, pads=()):
+    """The :class:`~livemappr.files.mapfile.MapFile` of fitted ``rows`` (sources
+    relative to ``out_dir``), with the taught ``pads`` (PadEntry) where any."""
     ids = np.asarray(snap.cluster_ids)
     entries = []
     for i, (path, a, b, _) in enumerate(rows):
@@ -149,31 +172,50 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         entries.append(mapfile.SnippetEntry(i, source.replace(os.sep, "/"), a / samplerate, b / samplerate,
                                             float(snap.positions[i, 0]), float(snap.positions[i, 1]), int(ids[i])))
     sizes = np.bincount(ids[ids >= 0], minlength=1)
-    label_of = read_labels(labels) if labels else {}
-    names = _dominant_labels(ids, [label_of.get(str(pathlib.Path(r[0]).resolve())) for r in rows])
-    names.update(live.pads.names)  # a taught name over a counted one
+    names = names or {}
     cluster_entries = tuple(mapfile.ClusterEntry.of(c, int(sizes[c]), names.get(c))
                             for c in range(len(sizes)) if sizes[c] > 0)
+    return mapfile.MapFile(samplerate, tuple(entries), cluster_entries, tuple(pads))
+
+
+def write_map(out_dir, mf, snap):
+    """``map.json``, ``map.html`` and ``map.png`` of ``mf`` in ``out_dir``."""
+    from livemappr.web.page import write_offline_html
+
+    mapfile.write(out_dir, mf)
+    write_offline_html(out_dir / "map.html", mf.to_json())
+    picture.write_png(out_dir / "map.png", picture.render(
+        snap.positions, np.asarray(snap.cluster_ids), {c.id: c.key for c in mf.clusters}))
+
+
+def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
+             seed=0, log=print, quiet_db=10.0, teach=None):
+    """Map ``paths`` into ``out_dir``. Returns a summary dict."""
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fitted = fit_sounds(paths, clusters=clusters, slicing=slicing, samplerate=samplerate, jobs=jobs, seed=seed,
+                        log=log, quiet_db=quiet_db, teach=teach)
+    rows, X, snap, skipped, fit_s = fitted[:5]
+    ids = np.asarray(snap.cluster_ids)
+    label_of = read_labels(labels) if labels else {}
+    names = _dominant_labels(ids, [label_of.get(str(pathlib.Path(r[0]).resolve())) for r in rows])
+    names.update(fitted.live.pads.names)  # a taught name over a counted one
     pads = ()
     if teach:
         from livemappr.commands.teach import pad_entries
 
-        pads = pad_entries(live, extractor)
-    mf = mapfile.MapFile(samplerate, tuple(entries), cluster_entries, pads)
-    mapfile.write(out_dir, mf)
-    from livemappr.web.page import write_offline_html
-
-    write_offline_html(out_dir / "map.html", mf.to_json())
-    picture.write_png(out_dir / "map.png", picture.render(
-        snap.positions, ids, {c.id: c.key for c in cluster_entries}))
-    summary = {"snippets": len(rows), "clusters": len(cluster_entries), "skipped": len(skipped),
+        pads = pad_entries(fitted.live, fitted.extractor)
+    mf = build_mapfile(rows, snap, samplerate, out_dir, names, pads)
+    write_map(out_dir, mf, snap)
+    summary = {"snippets": len(rows), "clusters": len(mf.clusters), "skipped": len(skipped),
                "fit_s": round(fit_s, 2)}
     if teach:
+        sizes = np.bincount(ids[ids >= 0], minlength=1)
         summary["taught"] = {p.label: int(sizes[p.id]) if p.id < len(sizes) else 0 for p in pads if p.examples}
         log("taught pads: " + ", ".join(f"{name} {n} sounds" for name, n in summary["taught"].items()))
     if labels:
         summary.update(_report(X, snap, rows, label_of, out_dir))
-    log(f"mapped {len(rows)} sounds into {len(cluster_entries)} clusters in {fit_s:.1f} s: "
+    log(f"mapped {len(rows)} sounds into {len(mf.clusters)} clusters in {fit_s:.1f} s: "
         f"{out_dir / mapfile.FILENAME}, {out_dir / 'map.png'}, {out_dir / 'map.html'}")
     return summary
 

@@ -12,8 +12,9 @@ loop whose length it set (:meth:`TempoClock.lock_to_loop`).
 
 Where the line comes from (``source``): ``internal`` (a tempo set by OSC, a
 MIDI controller or tap tempo, :class:`TapTempo`), ``midi`` (following MIDI
-clock in, :mod:`livemappr.control.midiclock`), or ``loop`` (the first audio
-loop's length, in whole bars). Changing the tempo keeps the beat continuous
+clock in, :mod:`livemappr.control.midiclock`), ``link`` (following an
+Ableton Link session, :mod:`livemappr.control.link`), or ``loop`` (the first
+audio loop's length, in whole bars). Changing the tempo keeps the beat continuous
 at the frame of the change, so nothing jumps.
 """
 
@@ -26,7 +27,7 @@ from livemappr.validate import number, whole
 
 MIN_BPM = 20.0
 MAX_BPM = 400.0
-SOURCES = ("internal", "midi", "loop")
+SOURCES = ("internal", "midi", "link", "loop")
 
 
 class Grid(NamedTuple):
@@ -146,14 +147,18 @@ class TempoClock:
     def stop(self):
         return self._set(running=False)
 
-    def follow(self, frame, beat, frames_per_beat_, source="midi"):
-        """Follow an outside clock: ``beat`` falls at ``frame`` (floats fine), this many frames per beat."""
+    def follow(self, frame, beat, frames_per_beat_, source="midi", running=True):
+        """Follow an outside clock: ``beat`` falls at ``frame`` (floats fine), this many frames per beat.
+
+        ``running`` False keeps the beat line but stops the transport (a
+        stopped Link session still has a tempo and a phase).
+        """
         fpb = Fraction(frames_per_beat_)
         bpm = 60 * self.samplerate / fpb
         if not MIN_BPM <= bpm <= MAX_BPM:
             raise ValueError(f"followed tempo must be in {MIN_BPM:g}..{MAX_BPM:g} BPM, got {float(bpm):.1f}")
         return self._set(origin_frame=Fraction(frame), origin_beat=Fraction(beat),
-                         frames_per_beat=fpb, running=True, source=source)
+                         frames_per_beat=fpb, running=bool(running), source=source)
 
     def lock_to_loop(self, start_frame, length_frames, bars):
         """Make ``bars`` bars exactly ``length_frames`` long, a bar line at ``start_frame``.

@@ -58,11 +58,14 @@ class Transport:
         Send MIDI clock from a virtual port ``livemappr-clock:clock`` (needs ``midi_api``).
     midi_api : int, optional
         rtmidi API for the clock output.
+    sync : {"internal", "link"}
+        "link": join the Ableton Link session (:mod:`livemappr.control.link`;
+        needs ``livemappr[link]``); the grid follows it and starts and stops with it.
     """
 
     def __init__(self, trigger, errors=None, *, bpm=120.0, beats_per_bar=4, quantize=0, swing=50.0, patterns=8,
                  pattern_bars=2, store="cluster", loop_bars=None, loop_quantize="bar", loop_source="mic",
-                 export_dir=None, clock_out=False, midi_api=None):
+                 export_dir=None, clock_out=False, midi_api=None, sync="internal"):
         self.trigger = trigger
         self.engine = trigger.engine
         self.errors = errors or ErrorCounts()
@@ -76,6 +79,13 @@ class Transport:
         self.loops = LoopControl(self.engine, self.tempo, self.clock, margin_frames=trigger.steady_frames,
                                  quantize=loop_quantize, source=loop_source, bars=loop_bars)
         self.follower = ClockFollower(self.tempo, self.clock.frame_of_ns, self.errors)
+        self.link = None
+        if sync == "link":
+            from livemappr.control.link import LinkSync
+
+            self.link = LinkSync(self.tempo, self.clock, self.errors)
+        elif sync != "internal":
+            raise ValueError(f"sync must be 'internal' or 'link', got {sync!r}")
         self.export_dir = None if export_dir is None else pathlib.Path(export_dir)
         self.midi_api = midi_api
         self.sender = None
@@ -96,12 +106,16 @@ class Transport:
 
     def start(self):
         self.patterns.start()
+        if self.link is not None:
+            self.link.start()
         if self._want_clock_out:
             self.clock_out(True)
         return self
 
     def close(self):
         self.clock_out(False)
+        if self.link is not None:
+            self.link.close()
         self.patterns.close()
         self.background.close()
 
@@ -118,8 +132,11 @@ class Transport:
             self.sender = self._close_port = None
 
     def run(self, on):
-        """Start the internal clock from the next block (bar 0) or stop it."""
-        if on:
+        """Start the internal clock from the next block (bar 0) or stop it; under Link,
+        start or stop the Link session (the grid follows it)."""
+        if self.link is not None:
+            self.link.play(on)
+        elif on:
             self.tempo.start(round(self.clock.now() + self.trigger.steady_frames))
         else:
             self.tempo.stop()

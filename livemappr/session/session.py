@@ -27,6 +27,7 @@ from livemappr.errors import UsageError
 from livemappr.threads import Daemon
 
 SLICINGS = ("onset", "grid")
+SYNCS = ("internal", "link")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class SessionConfig:
     take : bool
         At stop, also write the journal as ``take.wav`` in the directory
         (:mod:`livemappr.session.take`).
+    sync : str
+        "internal" (the engine's own tempo; MIDI clock in is followed when
+        it comes) or "link" (join the Ableton Link session: needs ``livemappr[link]``).
     """
 
     directory: str | None = None
@@ -111,6 +115,7 @@ class SessionConfig:
     corpus: str | None = None
     allow: tuple | None = None
     take: bool = True
+    sync: str = "internal"
 
     def __post_init__(self):
         from livemappr.control.allowlist import AllowListError, entries
@@ -127,6 +132,8 @@ class SessionConfig:
         if self.input_channel is not None and (isinstance(self.input_channel, bool) or not isinstance(
                 self.input_channel, int) or not 1 <= self.input_channel <= 256):
             raise ConfigError("session.input_channel", self.input_channel, "a channel number in 1..256")
+        if self.sync not in SYNCS:
+            raise ConfigError("session.sync", self.sync, "one of " + ", ".join(SYNCS))
         if self.slicing not in SLICINGS:
             raise ConfigError("session.slicing", self.slicing, "one of " + ", ".join(SLICINGS))
         if not isinstance(self.osc_port, int) or not 0 <= self.osc_port <= 65535:
@@ -322,7 +329,9 @@ class Session:
         self.voice.enabled = bool(on)
 
     def _start_surfaces(self):
-        if not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port:
+        if (not self.config.osc_port and not self.config.midi and not self.config.midi_in and not self.config.web_port
+                and self.config.sync == "internal"):
+            # (under Link the tempo clock runs without surfaces too: the session's peers see us)
             if self.voice is not None:  # the voice still plays through the one trigger path
                 from livemappr.control.trigger import Trigger
 
@@ -332,6 +341,7 @@ class Session:
         from livemappr.control.surfaces import Surfaces
 
         time_options = {"export_dir": self.config.directory} if self.config.directory else {}
+        time_options["sync"] = self.config.sync
         self.surfaces = Surfaces(
             self.engine, self.snapshots, osc_port=self.config.osc_port or None, midi=self.config.midi,
             midi_in=[self.config.midi_in] if self.config.midi_in else [], hooks=self.hooks(),
