@@ -172,6 +172,13 @@ def test_map_teach_a_folder_every_snippet_carries_its_pad(tmp_path):
     # the file reads back (and its pads with it)
     back = mapfile.read(tmp_path / "out")
     assert back.pad_labels() == {0: "kick", 1: "snare", 8: "pad 9"}
+    # and the names travel into a kit
+    r = subprocess.run([sys.executable, "-m", "livemappr", "export", str(tmp_path / "out"), "--out",
+                        str(tmp_path / "kit")], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    folders = {p.name for p in (tmp_path / "kit").iterdir() if p.is_dir()}
+    assert {"00_a_kick", "01_b_snare"} <= folders, folders
+    assert 'name="cluster 0 a kick"' in next((tmp_path / "kit").glob("*.dspreset")).read_text()
 
 
 def test_map_teach_a_track_by_times(tmp_path):

@@ -98,7 +98,8 @@ def _dspreset(groups):
     for c, samples in groups:
         release = math.ceil(max(seconds for _, seconds in samples) * 1000) / 1000
         group = ElementTree.SubElement(
-            xml_groups, "group", name=f"cluster {c.id} {safe_name(c.key, 'key')}", seqMode="round_robin",
+            xml_groups, "group", name=f"cluster {c.id} {safe_name(c.key, 'key')}" + (f" {c.name}" if c.name else ""),
+            seqMode="round_robin",
             seqLength=str(len(samples)), trigger="attack", loopEnabled="false",
             attack="0", decay="0", sustain="1", release=f"{release:g}")
         for i, (path, _) in enumerate(samples):
@@ -154,10 +155,11 @@ def export(map_dir, kit_dir, force=False, log=print, *, rate=None, bits=None, ha
     written, skipped = 0, []
     for c in sorted(m.clusters, key=lambda c: c.note):
         members = sorted(by_cluster.get(c.id, []), key=lambda s: s.id)
+        # a taught (or --report) name travels with the kit: 00_a_kick, hardware 01_kick
         if hardware:
-            folder_name = f"{len(groups) + 1:02d}_{safe_name(c.key, 'k', limit=5)}"[:8].rstrip("_-")
+            folder_name = f"{len(groups) + 1:02d}_{safe_name(c.name or c.key, 'k', limit=5)}"[:8].rstrip("_-")
         else:
-            folder_name = f"{c.id:02d}_{safe_name(c.key, 'key')}"
+            folder_name = f"{c.id:02d}_{safe_name(c.key, 'key')}" + (f"_{safe_name(c.name)}" if c.name else "")
         folder = _inside(kit_dir, kit_dir / folder_name)
         regions = []
         for s in members:
@@ -184,7 +186,7 @@ def export(map_dir, kit_dir, force=False, log=print, *, rate=None, bits=None, ha
         if not regions:
             continue
         groups.append((c, regions))
-        lines += [f"// cluster {c.id}: key {c.key!r}, {len(regions)} sound(s)",
+        lines += [f"// cluster {c.id}: key {c.key!r}" + (f", {c.name}" if c.name else "") + f", {len(regions)} sound(s)",
                   f"<group> key={c.note} seq_length={len(regions)}"]
         lines += [f"<region> sample={r} seq_position={i + 1} loop_mode=one_shot" for i, (r, _) in enumerate(regions)]
         lines.append("")
