@@ -158,3 +158,29 @@ def test_the_real_time_priority_hint_shows_with_v(tmp_path, flags, hint):
                 "set an rtprio limit for steadier triggers") in shown
     else:
         assert shown == []
+
+
+@pytest.mark.skipif(os.path.exists("/dev/snd/seq"),
+                    reason="this machine has an ALSA sequencer: MIDI opens, there is no failure to see")
+def test_live_without_any_midi_plays_on_and_says_midi_is_off(tmp_path):
+    """No JACK server and no ALSA sequencer (a container): MIDI cannot open, the rest plays."""
+    from tests.jackserver import wait_until
+    from tests.test_live_e2e import free_udp_port
+
+    err = tmp_path / "stderr"
+    with open(err, "w") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "livemappr", "live", "--device", "none", "--no-session",
+                                 "--web-port", "0", "--osc-port", str(free_udp_port())],
+                                env=no_jack_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink)
+        try:
+            assert wait_until(lambda: proc.poll() is not None or "snippets 0" in err.read_text(), 300, 0.2)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    text = err.read_text()
+    assert proc.returncode == 0, text
+    assert "livemappr: warning: MIDI is off:" in text and "livemappr: error" not in text, text

@@ -69,7 +69,14 @@ class Surfaces:
                 log.warning("MIDI is off: %s", e)  # OSC still plays
                 api = None
             if api is not None:
-                self.midi = MidiInput(self.trigger, api=api, connect=midi_in, errors=self.errors)
+                import rtmidi
+
+                try:
+                    self.midi = MidiInput(self.trigger, api=api, connect=midi_in, errors=self.errors)
+                except rtmidi.RtMidiError as e:  # no ALSA sequencer (a container), a dead JACK server
+                    if midi_in or midi_api:
+                        raise UsageError(f"MIDI cannot be opened: {e}") from None
+                    log.warning("MIDI is off: %s", e)  # OSC and the map view still play
         self.transport = Transport(self.trigger, self.errors, **(time_options or {})) if time else None
         if self.transport is not None and self.midi is not None:
             self.transport.attach(self.midi)
