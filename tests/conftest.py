@@ -24,6 +24,20 @@ import pytest  # noqa: E402
 
 from tests.jackserver import JackServer  # noqa: E402
 
+# A live session without --session keeps a dated folder under XDG_DATA_HOME:
+# the tests' sessions (and their subprocesses') go to a folder of the run's
+# own, never into the user's ~/.local/share. Tests of that folder set their own.
+import tempfile  # noqa: E402
+
+_data_home = tempfile.mkdtemp(prefix="livemappr-test-data-")
+os.environ["XDG_DATA_HOME"] = _data_home
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import shutil
+
+    shutil.rmtree(_data_home, ignore_errors=True)
+
 
 @pytest.fixture
 def jack_server(request):

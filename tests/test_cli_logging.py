@@ -101,8 +101,8 @@ def test_help_shows_every_default(command):
         # said in the help text itself, or added after it
         assert f"(default: {default})" in text or ("default" in line and line in text), (action.dest, default)
         checked += 1
-    # (devices has no options; export says its defaults in words: "default the map's")
-    assert checked or command in ("devices", "export"), f"{command}: no option with a default?"
+    # (devices and sessions have no options; export says its defaults in words: "default the map's")
+    assert checked or command in ("devices", "export", "sessions"), f"{command}: no option with a default?"
 
 
 def test_live_help_shows_the_config_defaults():

@@ -62,8 +62,8 @@ def run(args):
     }
     loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig, "midi": MidiMap},
                            overrides)
+    reason = _no_device(loaded["session"], loaded["engine"])  # a bad device fails before a folder is made
     session_cfg, made = _session_folder(args, loaded["session"], settings, SessionConfig)
-    reason = _no_device(session_cfg, loaded["engine"])
     if reason:
         print(f"livemappr: no sound card: running without one (--device none): {reason}", file=sys.stderr)
         session_cfg = settings.build(SessionConfig, "session", {**session_cfg.__dict__, "device": "none"})
