@@ -197,3 +197,36 @@ def test_a_killed_run_resumes_where_it_stopped(shots, tmp_path):
     assert summary["snippets"] == n
     again, _ = run(folder, out)
     assert again["analysed"] == 0
+
+
+ROCK = pathlib.Path("/usr/share/hydrogen/data/drumkits/GMRockKit")
+
+
+@pytest.mark.skipif(not ROCK.is_dir(), reason="hydrogen-data's GMRockKit (make test-deps) is not installed")
+def test_taught_pads_hold_when_the_library_grows(tmp_path):
+    import shutil
+
+    folder, out = tmp_path / "rock", tmp_path / "map"
+    folder.mkdir()
+    held_back = {"Kick-Med.wav", "Snare-Med.wav"}
+    for p in ROCK.glob("*.wav"):
+        if p.name not in held_back:
+            shutil.copy(p, folder / p.name)
+    ex = tmp_path / "examples.csv"
+    ex.write_text(f"example,pad\n{ROCK}/Kick-Hard.wav,kick\n{ROCK}/Kick-Soft.wav,kick\n"
+                  f"{ROCK}/Snare-Hard.wav,snare\n{ROCK}/Snare-Soft.wav,snare\n")
+
+    def pads():
+        m = mapfile.read(out)
+        return {pathlib.Path(s.source).name: (s.x, s.y, m.pad_labels().get(s.cluster)) for s in m.snippets}
+
+    first, _ = run(folder, out, teach=ex)
+    before = pads()
+    assert before["Kick-Hard.wav"][2] == "kick" and before["Snare-Soft.wav"][2] == "snare"
+    for name in held_back:
+        shutil.copy(ROCK / name, folder / name)
+    summary, _ = run(folder, out, teach=ex)
+    assert summary["analysed"] == 2 and summary["grown"]
+    after = pads()
+    assert after["Kick-Med.wav"][2] == "kick" and after["Snare-Med.wav"][2] == "snare"
+    assert all(after[n] == before[n] for n in before)
