@@ -189,6 +189,12 @@ def _map(args):
     return 0
 
 
+def _similar(args):
+    from livemappr.commands import similar
+
+    return similar.run(args)
+
+
 def _export(args):
     from livemappr.commands.export import export
 
@@ -271,6 +277,12 @@ def build_parser():
                    help="fit the whole map afresh (default: the sounds of the last map in --out keep their places "
                         "and new ones join them; only new and changed files are analysed either way)")
     p.set_defaults(run=_map)
+    p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file")
+    p.add_argument("file", help="an audio file (analysed as a one-shot)")
+    p.add_argument("--library", default=".", metavar="LIB",
+                   help="a map's folder, holding the library index (default: the current folder)")
+    p.add_argument("-n", type=int, default=20, help="how many sounds")
+    p.set_defaults(run=_similar)
     p = sub.add_parser("export", help="a map's clusters as WAV files and an .sfz instrument")
     p.add_argument("dir", help="a map or session folder (holding map.json)")
     p.add_argument("--out", required=True, help="the kit folder to write")

@@ -96,7 +96,8 @@ def collect(paths):
     return tracks, shots
 
 
-def _shot(path, samplerate, extractor):
+def read_shot(path, samplerate, extractor):
+    """A one-shot's row ``[(path, 0, n_frames, vector)]`` (the file read at ``samplerate``)."""
     audio = audiofile.read(path, samplerate=samplerate, channels=1)
     y = audio.samples[:, 0]
     if y.shape[0] == 0:
@@ -150,6 +151,15 @@ class Fitted(NamedTuple):
 BATCH_FILES, BATCH_S = 256, 2.0
 
 
+def library_key(extractor, samplerate):
+    """What makes the vectors of ``extractor`` at ``samplerate``: the key of a
+    library index (files/library.py); another key, other vectors."""
+    projection = extractor.projection
+    return {"layout": extractor.config.layout, "samplerate": int(samplerate),
+            "space": projection.digest if projection is not None else None,
+            "n_features": int(extractor.n_features)}
+
+
 def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=None, seed=0, log=print,
                quiet_db=10.0, progress=True, teach=None, library=None, refit=False):
     """Read, slice and describe every sound of ``paths`` and fit the map to them.
@@ -170,12 +180,7 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
 
         teach = read_teach_file(teach, clusters, tracks)
     extractor = FeatureExtractor(FeatureConfig())
-    lib = None
-    if library is not None:
-        projection = extractor.projection
-        lib = Library(library, {"layout": extractor.config.layout, "samplerate": int(samplerate),
-                                "space": projection.digest if projection is not None else None,
-                                "n_features": int(extractor.n_features)}, log)
+    lib = None if library is None else Library(library, library_key(extractor, samplerate), log)
     files = [(p, f"{slicing} quiet_db={quiet_db:g}") for p in tracks] + [(p, "shot") for p in shots]
     entries, analysed = _describe_all(files, lib, extractor, samplerate, jobs or os.cpu_count() or 1,
                                       slicing, quiet_db, progress)
@@ -251,7 +256,7 @@ def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, pr
     pending, flushed = [], time.monotonic()
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_shot if how == "shot" else _track, path, samplerate, extractor,
+            futures = {pool.submit(read_shot if how == "shot" else _track, path, samplerate, extractor,
                                    *(() if how == "shot" else (slicing, quiet_db))): (path, key, stamp, how)
                        for path, key, stamp, how in todo}
             for fut in concurrent.futures.as_completed(futures):

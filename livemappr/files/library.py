@@ -93,9 +93,12 @@ class Library:
         are not used.
     log : callable(str) or None
         Told, one line each, about damaged or foreign files left out.
+    read_only : bool
+        Only read (``livemappr similar``): nothing is created or cleaned up,
+        so a ``map`` running on the same library meanwhile is left alone.
     """
 
-    def __init__(self, folder, key, log=None):
+    def __init__(self, folder, key, log=None, read_only=False):
         self.folder = pathlib.Path(folder)
         self.key = dict(key)
         self.n_features = int(key["n_features"])
@@ -106,10 +109,13 @@ class Library:
         self.meta = {}
         if self.folder.exists() and not self.folder.is_dir():
             raise UsageError(f"{self.folder}: a file where the library index goes; move it or choose another --out")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for p in self.folder.iterdir():
-            if _TMP.fullmatch(p.name):  # a write a kill cut short
-                p.unlink(missing_ok=True)
+        if not read_only:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for p in self.folder.iterdir():
+                if _TMP.fullmatch(p.name):  # a write a kill cut short
+                    p.unlink(missing_ok=True)
+        elif not self.folder.is_dir():
+            return
         index = self.folder / INDEX
         if index.exists() and not index.is_file():
             raise UsageError(f"{index}: not a library index file (it is written over at every run); move it away")
