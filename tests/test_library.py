@@ -230,3 +230,38 @@ def test_taught_pads_hold_when_the_library_grows(tmp_path):
     after = pads()
     assert after["Kick-Med.wav"][2] == "kick" and after["Snare-Med.wav"][2] == "snare"
     assert all(after[n] == before[n] for n in before)
+
+
+def test_an_index_of_another_projection_is_not_used(tmp_path):
+    # the vectors of another learned projection mean other things: keyed by its digest
+    from livemappr.files.library import Entry, Library
+
+    key = {"layout": "L", "samplerate": 48000, "space": "abc123", "n_features": 3}
+    lib = Library(tmp_path, key)
+    e = Entry(str(tmp_path / "a.wav"), (10, 20), "shot", None, np.ones((1, 3), np.float32),
+              np.array([0]), np.array([100]))
+    lib.add_batch([e])
+    lib.commit([e], np.zeros((1, 2)), np.zeros(1, np.int64), {"clusters": 1})
+    assert Library(tmp_path, key).get(e.path, (10, 20), "shot") is not None
+    assert Library(tmp_path, key).get(e.path, (10, 21), "shot") is None  # touched since
+    assert Library(tmp_path, key).get(e.path, (10, 20), "onset quiet_db=10") is None  # cut otherwise
+    lines = []
+    other = Library(tmp_path, dict(key, space="def456"), lines.append)
+    assert other.entries == {} and lines == [
+        f"library index {tmp_path / 'index.npz'} was made with other features (space changed): "
+        "its sounds are analysed again"]
+
+
+def test_progress_says_files_a_second_and_time_left():
+    import io
+
+    from livemappr.commands.map import Progress
+
+    stream = io.StringIO()
+    bar = Progress("features", 100, stream=stream)
+    bar._t0 -= 2.0  # as if 2 s had passed before the first 40
+    bar.step(40)
+    line = stream.getvalue().splitlines()[-1]
+    assert line.startswith("features: 40/100  ") and "/s, " in line and line.endswith(" s left")
+    per_s, left = bar.rate()
+    assert 15 < per_s <= 20 and 2.9 < left <= 4.0
