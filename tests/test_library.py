@@ -265,3 +265,24 @@ def test_progress_says_files_a_second_and_time_left():
     assert line.startswith("features: 40/100  ") and "/s, " in line and line.endswith(" s left")
     per_s, left = bar.rate()
     assert 15 < per_s <= 20 and 2.9 < left <= 4.0
+
+
+@pytest.mark.parametrize("field, value", [("labels", 10 ** 12), ("starts", -5), ("vectors", np.nan)])
+def test_hostile_numbers_in_an_index_are_refused_in_one_line(tmp_path, field, value):
+    import io
+
+    from livemappr.files.library import Entry, Library
+
+    key = {"layout": "L", "samplerate": 48000, "space": None, "n_features": 2}
+    lib = Library(tmp_path, key)
+    e = Entry("/x.wav", (1, 2), "shot", None, np.ones((2, 2), np.float32), np.array([0, 0]), np.array([9, 9]))
+    lib.commit([e], np.zeros((2, 2)), np.zeros(2, np.int64), {"clusters": 1})
+    with np.load(tmp_path / "index.npz") as z:
+        arrays = {k: z[k].copy() for k in z.files}
+    arrays[field].flat[0] = value
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    (tmp_path / "index.npz").write_bytes(buf.getvalue())
+    lines = []
+    assert Library(tmp_path, key, lines.append).entries == {}
+    assert len(lines) == 1 and "is damaged" in lines[0]

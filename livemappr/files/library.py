@@ -54,6 +54,8 @@ FOLDER = "index"
 INDEX = "index.npz"
 _BATCH = re.compile(r"batch-(\d{6,})\.npz")
 _TMP = re.compile(r"\..+\.tmp-\d+")
+#: The largest cluster id kept (map.json's bound: the engine has at most 64).
+MAX_LABEL = 1023
 #: The largest header read (100,000 files take ~12 MB).
 MAX_HEADER = 256 * 1024 * 1024
 
@@ -266,6 +268,10 @@ def _read(path, n_features):
             raise ValueError(f"{name} has shape {a.shape} {a.dtype}, the header says {shape} {np.dtype(dtype)}")
     if not np.all(np.isfinite(v)):
         raise ValueError("vectors hold NaN or infinity")
+    if n and not (arrays["labels"].min() >= -1 and arrays["labels"].max() <= MAX_LABEL):
+        raise ValueError(f"a cluster id outside -1..{MAX_LABEL}")
+    if n and not (arrays["starts"].min() >= 0 and np.all(arrays["ends"] >= arrays["starts"])):
+        raise ValueError("a sound ends before it starts")
     return head, arrays
 
 
