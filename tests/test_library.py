@@ -191,9 +191,15 @@ def test_a_killed_run_resumes_where_it_stopped(shots, tmp_path):
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
     assert not (out / mapfile.FILENAME).exists()  # it really died before its map
+    # what the killed run had written: whole batches, read back as they are
+    from livemappr.analysis.features import FeatureConfig, FeatureExtractor
+    from livemappr.commands.map import library_key
+    from livemappr.files.library import Library
+
+    saved = len(Library(out / FOLDER, library_key(FeatureExtractor(FeatureConfig()), SR), read_only=True).entries)
     summary, lines = run(folder, out)
     kept = summary["from_index"]
-    assert 0 < kept < n and summary["analysed"] == n - kept, lines
+    assert 0 < kept < n and kept == saved and summary["analysed"] == n - kept, lines
     assert summary["snippets"] == n
     again, _ = run(folder, out)
     assert again["analysed"] == 0
