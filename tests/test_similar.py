@@ -100,3 +100,18 @@ def test_bad_input_is_one_line(library, tmp_path, capsys, case):
     assert "Traceback" not in err
     if case == "other features":
         assert "other features" in err and "map the folder again" in err
+
+
+def test_sounds_cut_from_a_track_say_where(library, tmp_path, capsys):
+    shots = drumkits.one_shots(sr=SR, per_instrument=1, max_seconds=0.3)
+    seq = drumkits.sequence(shots, 12, SR, seed=1, min_gap_s=0.2)
+    track = tmp_path / "beat.flac"
+    soundfile.write(track, seq.audio, SR)
+    make_map([track], tmp_path / "lib", clusters=4, log=lambda m: None, progress=False)
+    query = sorted((library / "shots").iterdir())[0]
+    found = similar(query, tmp_path / "lib", n=3)
+    assert len(found) == 3 and all(not m.whole and m.path == str(track) for m in found)
+    assert all(0 <= m.start_s < m.end_s <= len(seq.audio) / SR for m in found)
+    assert main(["similar", str(query), "--library", str(tmp_path / "lib"), "-n", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and all(" @ " in line and line.endswith(" s") for line in lines)
