@@ -185,8 +185,14 @@ def _map(args):
     if not (math.isfinite(args.quiet_db) and 0 <= args.quiet_db <= 100):
         raise UsageError(f"--quiet-db must be in 0..100 dB, got {args.quiet_db}")
     make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
-             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach)
+             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach, refit=args.refit)
     return 0
+
+
+def _similar(args):
+    from livemappr.commands import similar
+
+    return similar.run(args)
 
 
 def _export(args):
@@ -255,7 +261,8 @@ def build_parser():
     p.set_defaults(run=_warmup)
     p = sub.add_parser("map", help="a track or folders of one-shots onto a map (map.json, map.png)")
     p.add_argument("paths", nargs="+", help="audio files (sliced) and folders of one-shots (one sound each)")
-    p.add_argument("--out", required=True, help="folder for map.json and map.png")
+    p.add_argument("--out", required=True, help="folder for map.json and map.png, and the library index "
+                   "(OUT/index: the next run analyses only new and changed files)")
     p.add_argument("--clusters", type=int, default=16, help="clusters (16 pads; 26 for keys a-z)")
     p.add_argument("--grid", action="store_true", help="cut tracks into a fixed grid, not at onsets")
     p.add_argument("--quiet-db", type=float, default=10.0, metavar="DB",
@@ -266,7 +273,16 @@ def build_parser():
                    help="example,pad rows (a file or a time in the track, a pad name or number): "
                         "teach the pads; every snippet in map.json gets its pad")
     p.add_argument("--jobs", type=int, default=None, help="threads for decoding and features (default: cores)")
+    p.add_argument("--refit", action="store_true",
+                   help="fit the whole map afresh (default: the sounds of the last map in --out keep their places "
+                        "and new ones join them; only new and changed files are analysed either way)")
     p.set_defaults(run=_map)
+    p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file")
+    p.add_argument("file", help="an audio file (analysed as a one-shot)")
+    p.add_argument("--library", default=".", metavar="LIB",
+                   help="a map's folder, holding the library index (default: the current folder)")
+    p.add_argument("-n", type=int, default=20, help="how many sounds")
+    p.set_defaults(run=_similar)
     p = sub.add_parser("export", help="a map's clusters as WAV files and an .sfz instrument")
     p.add_argument("dir", help="a map or session folder (holding map.json)")
     p.add_argument("--out", required=True, help="the kit folder to write")

@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from livemappr.files import audiofile, mapfile, picture
+from livemappr.files.library import FOLDER as LIBRARY_FOLDER, Entry, Library
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.errors import UsageError
@@ -32,7 +33,8 @@ AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3"}
 
 
 class Progress:
-    """A one-line progress bar on a terminal, a line every 10% otherwise."""
+    """A one-line progress bar on a terminal, a line every 10% otherwise; both
+    say files a second and the time left once a few are done."""
 
     def __init__(self, what, total, stream=None):
         self.what, self.total, self.done = what, max(total, 1), 0
@@ -41,18 +43,42 @@ class Progress:
         self._last_decile = -1
         self._t0 = time.monotonic()
 
+    def rate(self):
+        """Items a second so far, and seconds left at that rate (None before any)."""
+        spent = time.monotonic() - self._t0
+        if self.done == 0 or spent <= 0:
+            return None, None
+        per_s = self.done / spent
+        return per_s, max(self.total - self.done, 0) / per_s
+
+    def _speed(self):
+        per_s, left = self.rate()
+        if per_s is None:
+            return ""
+        return f"  {per_s:.0f}/s, {_duration(left)} left" if self.done < self.total else f"  {per_s:.0f}/s"
+
     def step(self, n=1):
         self.done += n
         frac = self.done / self.total
         if self.tty:
             bar = "#" * int(30 * frac)
-            self.stream.write(f"\r{self.what:<10} [{bar:<30}] {self.done}/{self.total}")
+            self.stream.write(f"\r{self.what:<10} [{bar:<30}] {self.done}/{self.total}{self._speed()}\033[K")
             if self.done >= self.total:
                 self.stream.write(f"  {time.monotonic() - self._t0:.1f} s\n")
             self.stream.flush()
         elif int(frac * 10) != self._last_decile:
             self._last_decile = int(frac * 10)
-            print(f"{self.what}: {self.done}/{self.total}", file=self.stream, flush=True)
+            print(f"{self.what}: {self.done}/{self.total}{self._speed()}", file=self.stream, flush=True)
+
+
+def _duration(seconds):
+    """``42 s``, ``3 min 05 s``, ``1 h 02 min``."""
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def collect(paths):
@@ -70,7 +96,8 @@ def collect(paths):
     return tracks, shots
 
 
-def _shot(path, samplerate, extractor):
+def read_shot(path, samplerate, extractor):
+    """A one-shot's row ``[(path, 0, n_frames, vector)]`` (the file read at ``samplerate``)."""
     audio = audiofile.read(path, samplerate=samplerate, channels=1)
     y = audio.samples[:, 0]
     if y.shape[0] == 0:
@@ -104,7 +131,9 @@ def read_labels(path):
 class Fitted(NamedTuple):
     """What :func:`fit_sounds` found: ``rows`` ``(path, start, end, vector)`` per
     sound (frames at the map's rate), ``X`` their feature vectors (n, d), the
-    fitted map's ``snapshot``, the files ``skipped`` (messages) and ``fit_s``."""
+    fitted map's ``snapshot``, the files ``skipped`` (messages) and ``fit_s``;
+    with a library, ``files`` counts the files ``analysed``, taken ``from_index``
+    and ``removed`` from it, and ``grown`` says the map kept its old places."""
 
     rows: list
     X: np.ndarray
@@ -113,15 +142,35 @@ class Fitted(NamedTuple):
     fit_s: float
     live: object = None  # the fitted LiveMap (its taught pads)
     extractor: object = None  # what made the vectors
+    files: dict = None
+    grown: bool = False
+
+
+#: Freshly analysed files are written to the library at least this often
+#: (files, seconds): what a kill loses at most.
+BATCH_FILES, BATCH_S = 256, 2.0
+
+
+def library_key(extractor, samplerate):
+    """What makes the vectors of ``extractor`` at ``samplerate``: the key of a
+    library index (files/library.py); another key, other vectors."""
+    projection = extractor.projection
+    return {"layout": extractor.config.layout, "samplerate": int(samplerate),
+            "space": projection.digest if projection is not None else None,
+            "n_features": int(extractor.n_features)}
 
 
 def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=None, seed=0, log=print,
-               quiet_db=10.0, progress=True, teach=None):
+               quiet_db=10.0, progress=True, teach=None, library=None, refit=False):
     """Read, slice and describe every sound of ``paths`` and fit the map to them.
 
     What ``livemappr map`` and :func:`livemappr.map_folder` share. ``log``
     None and ``progress`` False print nothing. ``teach``: an EXAMPLES.csv
-    (commands/teach.py) teaching the pads before the fit. Returns a :class:`Fitted`.
+    (commands/teach.py) teaching the pads before the fit. ``library``: a
+    folder keeping every file's vectors between runs (files/library.py): only
+    new and changed files are analysed, and the sounds of its last map keep
+    their places while the new ones join them, unless ``refit``. Returns a
+    :class:`Fitted`.
     """
     from livemappr.mapping.livemap import LiveMap
 
@@ -131,35 +180,125 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
 
         teach = read_teach_file(teach, clusters, tracks)
     extractor = FeatureExtractor(FeatureConfig())
-    jobs = jobs or os.cpu_count() or 1
+    lib = None if library is None else Library(library, library_key(extractor, samplerate), log)
+    files = [(p, f"{slicing} quiet_db={quiet_db:g}") for p in tracks] + [(p, "shot") for p in shots]
+    entries, analysed = _describe_all(files, lib, extractor, samplerate, jobs or os.cpu_count() or 1,
+                                      slicing, quiet_db, progress)
+    originals = {os.path.abspath(p): p for p, _ in files}
+    order = _map_order(entries, lib, refit, lambda k: str(originals[k]))
     rows, skipped = [], []
-    bar = Progress("features", len(tracks) + len(shots)) if progress else None
-    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_track, p, samplerate, extractor, slicing, quiet_db): p for p in tracks}
-        futures.update({pool.submit(_shot, p, samplerate, extractor): p for p in shots})
-        for fut in concurrent.futures.as_completed(futures):
-            try:
-                rows += fut.result()
-            except (UsageError, ValueError, OSError, MemoryError) as e:
-                skipped.append(str(e))
-            if bar is not None:
-                bar.step()
-    rows.sort(key=lambda r: (str(r[0]), r[1]))
+    for key in order:
+        e = entries[key]
+        if e.error is not None:
+            skipped.append(e.error)
+        rows += [(originals[key], int(a), int(b), v) for a, b, v in zip(e.starts, e.ends, e.vectors)]
     for message in skipped[:10] if log else ():
         log(f"  skipped {message}")
     if log and len(skipped) > 10:
         log(f"  ... and {len(skipped) - 10} more files skipped")
+    counts = None
+    if lib is not None:
+        gone = sum(1 for key in lib.entries if key not in entries)
+        counts = {"analysed": analysed, "from_index": len(entries) - analysed, "removed": gone}
+        if log:
+            log(f"library: {analysed} files analysed, {counts['from_index']} from the index, {gone} removed")
     if len(rows) < 2:
         raise UsageError(f"only {len(rows)} sound(s) could be read: a map needs at least 2")
     X = np.stack([r[3] for r in rows]).astype(np.float64)
     t0 = time.monotonic()
-    live = LiveMap.of_sounds(clusters if teach else min(clusters, len(rows)), extractor, random_state=seed)
+    n_clusters = clusters if teach else min(clusters, len(rows))
+    live = LiveMap.of_sounds(n_clusters, extractor, random_state=seed)
     if teach:
         from livemappr.commands.teach import teach_from_file
 
         teach_from_file(live, teach, rows, tracks, extractor, samplerate)
-    live.fit(X)
-    return Fitted(rows, X, live.snapshot, skipped, time.monotonic() - t0, live, extractor)
+    old = [entries[k] for k in order if entries[k].positions is not None] if lib is not None and not refit else []
+    n_old = sum(e.vectors.shape[0] for e in old)
+    grown = n_old >= 2 and lib.meta.get("clusters") == n_clusters
+    if n_old >= 2 and not grown and log:
+        log(f"library: {lib.meta.get('clusters')} clusters before, {n_clusters} now: the map is fitted afresh")
+    if grown:
+        _grow(live, X, np.concatenate([e.positions for e in old]), np.concatenate([e.labels for e in old]))
+        if teach:  # the examples may have changed since: every sound looks for its pad again
+            live.set_pads(live.pads, live.attack_pads)
+        if log and len(rows) - n_old > n_old:
+            log(f"library: {len(rows) - n_old} new sounds joined {n_old} mapped ones; "
+                "--refit may lay them out better")
+    else:
+        live.fit(X)
+    snap = live.snapshot
+    if lib is not None:
+        lib.commit([entries[k] for k in order], snap.positions, snap.cluster_ids, {"clusters": n_clusters})
+    return Fitted(rows, X, snap, skipped, time.monotonic() - t0, live, extractor, counts, grown)
+
+
+def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, progress):
+    """Every file's :class:`~livemappr.files.library.Entry`: from ``lib`` where
+    it knows the file as it is, else analysed now (in threads) and kept in
+    ``lib`` a batch at a time. Returns ``({abspath: Entry}, n analysed)``."""
+    entries, todo = {}, []
+    for path, how in files:
+        key = os.path.abspath(path)
+        if key in entries:
+            continue  # a file named twice (folders that overlap) is one sound
+        try:
+            st = os.stat(path)
+            stamp = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None  # read below, for its one-line error
+        known = lib.get(key, stamp, how) if lib is not None and stamp is not None else None
+        if known is not None:
+            entries[key] = known
+        else:
+            todo.append((path, key, stamp, how))
+    todo = list({t[1]: t for t in todo}.values())
+    bar = Progress("features", len(todo)) if progress and todo else None
+    pending, flushed = [], time.monotonic()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(read_shot if how == "shot" else _track, path, samplerate, extractor,
+                                   *(() if how == "shot" else (slicing, quiet_db))): (path, key, stamp, how)
+                       for path, key, stamp, how in todo}
+            for fut in concurrent.futures.as_completed(futures):
+                path, key, stamp, how = futures[fut]
+                try:
+                    rows, error = fut.result(), None
+                except (UsageError, ValueError, OSError, MemoryError) as e:
+                    rows, error = [], str(e)
+                vectors = np.array([r[3] for r in rows], np.float32).reshape(len(rows), extractor.n_features)
+                entries[key] = entry = Entry(key, stamp, how, error, vectors,
+                                             np.array([r[1] for r in rows], np.int64),
+                                             np.array([r[2] for r in rows], np.int64))
+                if lib is not None and stamp is not None:
+                    pending.append(entry)
+                    if len(pending) >= BATCH_FILES or time.monotonic() - flushed >= BATCH_S:
+                        lib.add_batch(pending)
+                        pending, flushed = [], time.monotonic()
+                if bar is not None:
+                    bar.step()
+    finally:
+        if lib is not None and pending:  # Ctrl-C keeps what was done
+            lib.add_batch(pending)
+    return entries, len(todo)
+
+
+def _map_order(entries, lib, refit, sort_key):
+    """The files in map order: those the library's last map placed first, in
+    its order (their sounds keep their ids), then the rest by path."""
+    placed = [] if lib is None or refit else [
+        k for k, e in lib.entries.items() if entries.get(k) is e and e.positions is not None]
+    seen = set(placed)
+    return placed + sorted((k for k in entries if k not in seen), key=sort_key)
+
+
+def _grow(live, X, positions, labels):
+    """The map of ``X``: its first ``len(positions)`` rows where they were, with
+    their cluster ids (as a resumed session does), the rest placed among them."""
+    from types import SimpleNamespace
+
+    from livemappr.session.resume import _rebuild
+
+    _rebuild(live, [SimpleNamespace(vector=x) for x in X], labels, positions)
 
 
 def build_mapfile(rows, snap, samplerate, out_dir, names=None, pads=()):
@@ -167,8 +306,9 @@ def build_mapfile(rows, snap, samplerate, out_dir, names=None, pads=()):
     relative to ``out_dir``), with the taught ``pads`` (PadEntry) where any."""
     ids = np.asarray(snap.cluster_ids)
     entries = []
+    home = out_dir.resolve()  # once: a resolve is ~60 us, and a library has 100,000 rows
     for i, (path, a, b, _) in enumerate(rows):
-        source = os.path.relpath(path.resolve(), out_dir.resolve())
+        source = os.path.relpath(path.resolve(), home)
         entries.append(mapfile.SnippetEntry(i, source.replace(os.sep, "/"), a / samplerate, b / samplerate,
                                             float(snap.positions[i, 0]), float(snap.positions[i, 1]), int(ids[i])))
     sizes = np.bincount(ids[ids >= 0], minlength=1)
@@ -189,16 +329,19 @@ def write_map(out_dir, mf, snap):
 
 
 def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
-             seed=0, log=print, quiet_db=10.0, teach=None):
-    """Map ``paths`` into ``out_dir``. Returns a summary dict."""
+             seed=0, log=print, quiet_db=10.0, teach=None, refit=False, progress=True):
+    """Map ``paths`` into ``out_dir``, keeping the library index in
+    ``out_dir/index`` (only new and changed files are analysed; the last map's
+    sounds keep their places unless ``refit``). Returns a summary dict."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fitted = fit_sounds(paths, clusters=clusters, slicing=slicing, samplerate=samplerate, jobs=jobs, seed=seed,
-                        log=log, quiet_db=quiet_db, teach=teach)
+                        log=log, quiet_db=quiet_db, teach=teach, library=out_dir / LIBRARY_FOLDER, refit=refit,
+                        progress=progress)
     rows, X, snap, skipped, fit_s = fitted[:5]
     ids = np.asarray(snap.cluster_ids)
     label_of = read_labels(labels) if labels else {}
-    names = _dominant_labels(ids, [label_of.get(str(pathlib.Path(r[0]).resolve())) for r in rows])
+    names = _dominant_labels(ids, [label_of.get(str(pathlib.Path(r[0]).resolve())) for r in rows]) if labels else {}
     names.update(fitted.live.pads.names)  # a taught name over a counted one
     pads = ()
     if teach:
@@ -208,14 +351,16 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     mf = build_mapfile(rows, snap, samplerate, out_dir, names, pads)
     write_map(out_dir, mf, snap)
     summary = {"snippets": len(rows), "clusters": len(mf.clusters), "skipped": len(skipped),
-               "fit_s": round(fit_s, 2)}
+               "fit_s": round(fit_s, 2), **fitted.files, "grown": fitted.grown}
     if teach:
         sizes = np.bincount(ids[ids >= 0], minlength=1)
         summary["taught"] = {p.label: int(sizes[p.id]) if p.id < len(sizes) else 0 for p in pads if p.examples}
         log("taught pads: " + ", ".join(f"{name} {n} sounds" for name, n in summary["taught"].items()))
     if labels:
         summary.update(_report(X, snap, rows, label_of, out_dir))
-    log(f"mapped {len(rows)} sounds into {len(mf.clusters)} clusters in {fit_s:.1f} s: "
+    verb = "mapped" if not fitted.grown else "grew the map to" if fitted.files["analysed"] else "kept the map of"
+    log(f"{verb} {len(rows)} sounds "
+        f"into {len(mf.clusters)} clusters in {fit_s:.1f} s: "
         f"{out_dir / mapfile.FILENAME}, {out_dir / 'map.png'}, {out_dir / 'map.html'}")
     return summary
 
