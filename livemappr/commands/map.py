@@ -294,11 +294,7 @@ def _map_order(entries, lib, refit, sort_key):
 def _grow(live, X, positions, labels):
     """The map of ``X``: its first ``len(positions)`` rows where they were, with
     their cluster ids (as a resumed session does), the rest placed among them."""
-    from types import SimpleNamespace
-
-    from livemappr.session.resume import _rebuild
-
-    _rebuild(live, [SimpleNamespace(vector=x) for x in X], labels, positions)
+    live.rebuild(X, labels, positions)
 
 
 def build_mapfile(rows, snap, samplerate, out_dir, names=None, pads=()):

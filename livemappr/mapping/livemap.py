@@ -184,6 +184,34 @@ class LiveMap:
                                                                                    pads.like_no_pad)
         self._pads_changed()
 
+    def rebuild(self, X, labels, positions):
+        """The map of ``X``: its first ``len(labels)`` rows where they were
+        (``positions``) with their cluster ids (``labels``), the rest placed
+        among them (a resumed session, a library that grew). Fewer than two
+        kept: mapped afresh."""
+        X = np.asarray(X, dtype=np.float64)
+        labels = np.asarray(labels, np.int64)
+        n_old = labels.shape[0]
+        if n_old < 2:  # nothing to keep ids for
+            if X.shape[0] >= 2:
+                self.fit(X)
+            else:
+                self.add(X[0])
+            return self
+        self.tsne.fit(X[:n_old], init=positions)
+        Y = np.asarray(self.cluster_space(), dtype=np.float64)
+        self.clusters.fit(Y)  # its bookkeeping; the partition is replaced by the saved one
+        k = int(labels.max()) + 1
+        centres = np.full((k, Y.shape[1]), 1e9)  # an id with no members is never the nearest
+        for c in np.unique(labels[labels >= 0]):
+            centres[c] = Y[labels == c].mean(axis=0)
+        self.clusters.cluster_centers_, self.clusters.labels_, self.clusters.n_clusters_ = centres, labels.copy(), k
+        self.restore(labels)
+        for x in X[n_old:]:
+            self.add(x)
+        self._publish()
+        return self
+
     def restore(self, labels):
         """Take each sound's cluster id as saved (a resumed session's map.json)."""
         labels = np.asarray(labels, np.int64).copy()

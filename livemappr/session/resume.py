@@ -27,7 +27,6 @@ from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, Slice
 from livemappr.analysis.worker import AnalysedSnippet
 from livemappr.realtime.bank import BankFull
 
-_FAR = 1e9  # centre of an id with no members: never the nearest
 
 
 def resume(directory, engine, live_map, file_offset, slicing="onset", log=print, quiet_db=10.0):
@@ -73,7 +72,8 @@ def resume(directory, engine, live_map, file_offset, slicing="onset", log=print,
             items.append(item)
             next_id += 1
     if items:
-        _rebuild(live_map, items, np.array(labels, np.int64), np.array(positions, np.float64).reshape(-1, 2))
+        live_map.rebuild(np.stack([it.vector for it in items]).astype(np.float64), np.array(labels, np.int64),
+                         np.array(positions, np.float64).reshape(-1, 2))
     if old is not None and old.pads:
         _restore_pads(live_map, old.pads, extractor, log)
     if items:
@@ -120,28 +120,3 @@ def _item(sid, a, b, onset, ended_by, mono, engine, extractor, sr, file_offset):
         slot = -1
     return AnalysedSnippet(sid, a - file_offset, b - file_offset, onset - file_offset, slot,
                            report.vector.copy(), report.peak_db, report.rms_db, ended_by)
-
-
-def _rebuild(live, items, labels, positions):
-    """The map of every snippet: the listed ones where they were, with their ids."""
-    X = np.stack([it.vector for it in items]).astype(np.float64)
-    n_old = labels.shape[0]
-    if n_old < 2:  # nothing to keep ids for: map them afresh
-        if X.shape[0] >= 2:
-            live.fit(X)
-        else:
-            live.add(X[0])
-        return
-    live.tsne.fit(X[:n_old], init=positions)
-    Y = np.asarray(live.cluster_space(), dtype=np.float64)
-    clusters = live.clusters
-    clusters.fit(Y)  # its bookkeeping; the partition is replaced by the saved one
-    k = int(labels.max()) + 1
-    centres = np.full((k, Y.shape[1]), _FAR)
-    for c in np.unique(labels[labels >= 0]):
-        centres[c] = Y[labels == c].mean(axis=0)
-    clusters.cluster_centers_, clusters.labels_, clusters.n_clusters_ = centres, labels.copy(), k
-    live.restore(labels)
-    for x in X[n_old:]:
-        live.add(x)
-    live._publish()
