@@ -61,6 +61,7 @@ def test_the_shipped_attack_projection_is_what_the_corpus_gives():
     fresh = learn_attack()
     assert shipped.layout == fresh.layout == ATTACK_CONFIG.layout
     np.testing.assert_allclose(shipped.components, fresh.components, rtol=1e-4, atol=1e-6)
+    assert shipped.like_no_pad == fresh.like_no_pad == 7.0
 
 
 def test_cluster_ids_in_feature_space_stay_put_while_sounds_arrive():

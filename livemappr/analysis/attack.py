@@ -32,7 +32,8 @@ import numpy as np
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.projection import Projection
 
-__all__ = ["ATTACK_SECONDS", "ATTACK_CONFIG", "ATTACK_PROJECTION_PATH", "attack_extractor", "attack_frames"]
+__all__ = ["ATTACK_SECONDS", "ATTACK_CONFIG", "ATTACK_PROJECTION_PATH", "attack_extractor", "attack_frames",
+           "attack_like_no_pad"]
 
 ATTACK_SECONDS = 256 / 44100
 ATTACK_CONFIG = FeatureConfig(n_fft=256, hop_length=64, n_mels=40, max_seconds=0.05, n_env=4,
@@ -63,3 +64,10 @@ def attack_extractor(projection: Projection | None | str = "default") -> Feature
 def attack_window(y: np.ndarray, samplerate: int) -> np.ndarray:
     """The first ``ATTACK_SECONDS`` of ``y`` (fewer where it is shorter), float32, contiguous."""
     return np.ascontiguousarray(y[:attack_frames(samplerate)], dtype=np.float32)
+
+
+def attack_like_no_pad() -> float | None:
+    """How far a hit may be from every attack example and still play its
+    nearest pad (stored with the attack projection); None without one."""
+    projection = _projection(str(ATTACK_PROJECTION_PATH))
+    return None if projection is None else projection.like_no_pad

@@ -40,7 +40,7 @@ class LiveMap:
     """
 
     def __init__(self, n_clusters=16, tsne=None, clusters=None, random_state=None,
-                 cluster_on="map", min_separation=None, like_no_pad=None):
+                 cluster_on="map", min_separation=None, like_no_pad=None, attack_like_no_pad=None):
         if cluster_on not in ("map", "features"):
             raise ValueError(f"cluster_on must be 'map' or 'features', got {cluster_on!r}")
         self.tsne = tsne if tsne is not None else IncrementalTSNE(random_state=random_state)
@@ -52,7 +52,7 @@ class LiveMap:
         self.pads = PadExamples(self.n_pads, like_no_pad)
         #: the same pads' examples in the attack window's space (analysis/attack.py):
         #: what playing by voice decides on
-        self.attack_pads = PadExamples(self.n_pads, like_no_pad)
+        self.attack_pads = PadExamples(self.n_pads, attack_like_no_pad)
         #: copies as last changed, for other threads (map.json's writer, the voice trigger)
         self.taught, self.taught_attack = self.pads.copy(), self.attack_pads.copy()
         self.publisher = SnapshotPublisher()
@@ -71,8 +71,11 @@ class LiveMap:
         projection = getattr(extractor, "projection", None)
         if projection is None:
             return cls(n_clusters, random_state=random_state)
+        from livemappr.analysis.attack import attack_like_no_pad
+
         return cls(n_clusters, random_state=random_state, cluster_on="features",
-                   min_separation=projection.min_separation, like_no_pad=projection.like_no_pad)
+                   min_separation=projection.min_separation, like_no_pad=projection.like_no_pad,
+                   attack_like_no_pad=attack_like_no_pad())
 
     def cluster_space(self):
         """The points the clusters are made of: the vectors, or the map's 2-D positions."""
@@ -180,8 +183,8 @@ class LiveMap:
     def set_pads(self, pads, attack_pads=None):
         """Take taught pads as a whole (a resumed session's, a map.json's)."""
         self.pads = pads
-        self.attack_pads = attack_pads if attack_pads is not None else PadExamples(self.n_pads,
-                                                                                   pads.like_no_pad)
+        self.attack_pads = (attack_pads if attack_pads is not None
+                            else PadExamples(self.n_pads, self.attack_pads.like_no_pad))
         self._pads_changed()
 
     def rebuild(self, X, labels, positions):

@@ -98,7 +98,7 @@ def _restore_pads(live, pads, extractor, log):
         taught = PadExamples.from_json([p.to_json() for p in pads], live.n_pads, live.pads.like_no_pad, space)
         attack = PadExamples.from_json([{"id": p.id, "examples": [list(e) for e in p.attack],
                                          "space": p.attack_space} for p in pads if p.attack],
-                                       live.n_pads, live.pads.like_no_pad, voice)
+                                       live.n_pads, live.attack_pads.like_no_pad, voice)
     except ValueError as e:
         log(f"livemappr: the taught pads in map.json are not used: {e}")
         return
