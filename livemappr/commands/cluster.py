@@ -134,7 +134,7 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
         reason = " ".join(str(e).split()) or type(e).__name__
         raise UsageError(f"--scheduler {address}: cannot reach a Dask scheduler there ({reason[:200]})") from None
     try:
-        workers = client.scheduler_info(n_workers=-1)["workers"]
+        workers = client.nthreads()  # {address: threads}
         if not workers:
             raise UsageError(f"--scheduler {address}: the scheduler has no workers (start some: "
                              f"dask worker {address})")
@@ -150,7 +150,7 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
         recipe_future = client.scatter(recipe, broadcast=True, hash=False)
         if log:
             log(f"features on the Dask cluster at {address}: {len(workers)} workers, "
-                f"{sum(w.get('nthreads', 1) for w in workers.values())} threads")
+                f"{sum(workers.values())} threads")
         return DaskPool(client, recipe_future)
     except BaseException:
         client.close()
