@@ -99,6 +99,15 @@ def test_a_worker_that_cannot_see_the_files_is_one_line(cluster):
         dask_pool(cluster.scheduler_address, FeatureExtractor(FeatureConfig()), SR, "/nonexistent/a.wav")
 
 
+def test_a_scheduler_without_workers_is_one_line():
+    from livemappr.analysis.features import FeatureConfig, FeatureExtractor
+    from livemappr.commands.cluster import dask_pool
+
+    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None) as empty:
+        with pytest.raises(UsageError, match=r"the scheduler has no workers \(start some: dask worker tcp://"):
+            dask_pool(empty.scheduler_address, FeatureExtractor(FeatureConfig()), SR)
+
+
 def test_a_scheduler_nobody_runs_is_one_line(folder, tmp_path):
     with socket.socket() as s:  # a loopback port with nothing listening
         s.bind(("127.0.0.1", 0))
