@@ -5,12 +5,14 @@ import os
 import pathlib
 import socket
 import subprocess
+import shutil
 import sys
+import time
 
 import pytest
 import soundfile
 
-from livemappr.errors import UsageError
+from livemappr.errors import LivemapprError, UsageError
 from tests import drumkits
 
 # Skip only where the extra cannot be installed (it can on x86_64 and aarch64).
@@ -89,6 +91,38 @@ def test_a_second_run_on_the_cluster_analyses_nothing(cluster, folder, tmp_path)
     assert "library: 0 files analysed, 20 from the index, 0 removed" in again.stdout
 
 
+def test_an_unreadable_file_is_skipped_on_the_cluster_as_here(cluster, folder, tmp_path):
+    kit = tmp_path / "kit"
+    shutil.copytree(folder, kit)
+    (kit / "zzz_broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
+    r = livemappr("map", str(kit), "--clusters", "4", "--scheduler", cluster.scheduler_address,
+                  "--out", str(tmp_path / "m"))
+    assert r.returncode == 0, r.stderr
+    assert "  skipped " in r.stdout and "zzz_broken.wav" in r.stdout
+    assert "mapped 20 sounds" in r.stdout
+
+
+def _slow(path, samplerate, extractor):
+    time.sleep(60)
+
+
+def test_a_job_the_cluster_loses_is_a_run_time_error_not_a_bad_file(cluster):
+    from livemappr.analysis.features import FeatureConfig, FeatureExtractor
+    from livemappr.commands.cluster import dask_pool
+
+    pool = dask_pool(cluster.scheduler_address, FeatureExtractor(FeatureConfig()), SR)
+    try:
+        fut = pool.submit(_slow, "/srv/a.wav", SR, None)
+        time.sleep(0.5)
+        pool.client.cancel(list(pool._executor._futures))
+        with pytest.raises(LivemapprError, match=r"lost /srv/a\.wav \(its job was cancelled\); the files "
+                                                 r"analysed so far are kept") as caught:
+            fut.result(timeout=30)
+        assert not isinstance(caught.value, (UsageError, OSError))  # map would record a bad file
+    finally:
+        pool.shutdown(wait=False)
+
+
 def test_a_worker_that_cannot_see_the_files_is_one_line(cluster):
     from livemappr.analysis.features import FeatureConfig, FeatureExtractor
     from livemappr.commands.cluster import dask_pool
@@ -129,6 +163,6 @@ def test_without_the_extra_it_is_one_line(folder, tmp_path):
     (stub / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'distributed'\")\n")
     r = livemappr("map", str(folder), "--scheduler", "tcp://127.0.0.1:8786", "--out", str(tmp_path / "m"),
                   env={"PYTHONPATH": os.pathsep.join([str(tmp_path / "stub"), str(ROOT)])})
-    assert r.returncode == 2
-    assert r.stderr.strip() == ("livemappr: error: --scheduler needs Dask's distributed (No module named "
-                                "'distributed'): pip install 'livemappr[dask]'")
+    assert r.returncode == 1
+    assert r.stderr.strip() == ("livemappr: error: --scheduler needs distributed, which is not installed: "
+                                "pip install 'livemappr[dask]'")

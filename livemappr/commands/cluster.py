@@ -24,9 +24,7 @@ imported only here and only when ``--scheduler`` is given.
 import concurrent.futures
 import os
 
-from livemappr.errors import UsageError
-
-INSTALL_HINT = "pip install 'livemappr[dask]'"
+from livemappr.errors import LivemapprError, MissingExtra, UsageError
 
 #: Per worker process: (config, projection digest) -> FeatureExtractor. An
 #: extractor holds thread-local buffers (it cannot be pickled), so a worker
@@ -37,8 +35,8 @@ _EXTRACTORS = {}
 def _import_distributed():
     try:
         import distributed
-    except ImportError as e:
-        raise UsageError(f"--scheduler needs Dask's distributed ({e}): {INSTALL_HINT}") from None
+    except ImportError:
+        raise MissingExtra("--scheduler", "distributed", "dask") from None
     return distributed
 
 
@@ -85,13 +83,44 @@ class DaskPool(concurrent.futures.Executor):
     Shutting it down closes the connection to the scheduler.
     """
 
-    def __init__(self, client, recipe_future):
-        self.client = client
+    def __init__(self, client, recipe_future, address):
+        from distributed import KilledWorker
+        from distributed.comm import CommClosedError
+
+        self.client, self.address = client, address
         self._recipe = recipe_future
         self._executor = client.get_executor(pure=False)
+        # The cluster's failures, not the file's: a file's own errors (OSError,
+        # ValueError) are remembered in the index as unreadable, these must not be.
+        self._lost = (KilledWorker, CommClosedError)
 
     def submit(self, fn, path, samplerate, extractor, *rest):
-        return self._executor.submit(_on_worker, fn, path, samplerate, self._recipe, *rest)
+        inner = self._executor.submit(_on_worker, fn, path, samplerate, self._recipe, *rest)
+        outer = concurrent.futures.Future()
+        outer.set_running_or_notify_cancel()
+        inner.add_done_callback(lambda f: self._relay(f, outer, path))
+        return outer
+
+    def _relay(self, inner, outer, path):
+        if inner.cancelled():
+            error = None
+        else:
+            error = inner.exception()
+            if error is None:
+                outer.set_result(inner.result())
+                return
+            if not isinstance(error, self._lost):
+                outer.set_exception(error)
+                return
+        reason = "its job was cancelled" if error is None else " ".join(str(error).split())[:200]
+        outer.set_exception(LivemapprError(
+            f"the Dask cluster at {self.address} lost {path} ({reason}); the files analysed so far are kept "
+            "in the index: run again"))
+
+    def __exit__(self, exc_type, exc, tb):
+        # Ctrl-C or a failure: cancel the files not done rather than wait for them.
+        self.shutdown(wait=exc_type is None)
+        return False
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         try:
@@ -123,9 +152,11 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
 
     Raises
     ------
+    MissingExtra
+        distributed is not installed.
     UsageError
-        distributed is not installed, the scheduler cannot be reached, it has
-        no workers, or a worker cannot see ``first_path``.
+        The scheduler cannot be reached, it has no workers, or a worker
+        cannot see ``first_path``.
     """
     distributed = _import_distributed()
     try:
@@ -151,7 +182,7 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
         if log:
             log(f"features on the Dask cluster at {address}: {len(workers)} workers, "
                 f"{sum(workers.values())} threads")
-        return DaskPool(client, recipe_future)
+        return DaskPool(client, recipe_future, address)
     except BaseException:
         client.close()
         raise
