@@ -9,10 +9,12 @@ import shutil
 import sys
 import time
 
+import numpy as np
 import pytest
 import soundfile
 
 from livemappr.errors import LivemapprError, UsageError
+from livemappr.files.library import FOLDER
 from tests import drumkits
 
 # Skip only where the extra cannot be installed (it can on x86_64 and aarch64).
@@ -76,6 +78,12 @@ def test_the_cluster_makes_the_same_map_and_the_workers_did_the_work(cluster, fo
     assert "features on the Dask cluster at" in there.stdout and "2 workers" in there.stdout
     # same vectors, same seed: the same places and clusters, byte for byte
     assert (tmp_path / "there" / "map.json").read_bytes() == (tmp_path / "here" / "map.json").read_bytes()
+    # and the same library index: every array of it equal, the vectors bit for bit
+    index = [np.load(tmp_path / d / FOLDER / "index.npz") for d in ("here", "there")]
+    with index[0] as a, index[1] as b:
+        assert sorted(a.files) == sorted(b.files) and len(a.files) >= 2
+        for name in a.files:
+            assert np.array_equal(a[name], b[name]), name
     # every file was a task that finished on a worker, and both workers took some
     per_file = [w for key, w in done if key.startswith("_on_worker-")]
     assert len(per_file) == 20
@@ -84,9 +92,10 @@ def test_the_cluster_makes_the_same_map_and_the_workers_did_the_work(cluster, fo
 
 def test_a_second_run_on_the_cluster_analyses_nothing(cluster, folder, tmp_path):
     out = tmp_path / "map"
-    first = livemappr("map", str(folder), "--clusters", "4", "--scheduler", cluster.scheduler_address, "--out", str(out))
+    args = ("map", str(folder), "--clusters", "4", "--scheduler", cluster.scheduler_address, "--out", str(out))
+    first = livemappr(*args)
     assert first.returncode == 0, first.stderr
-    again = livemappr("map", str(folder), "--clusters", "4", "--scheduler", cluster.scheduler_address, "--out", str(out))
+    again = livemappr(*args)
     assert again.returncode == 0, again.stderr
     assert "library: 0 files analysed, 20 from the index, 0 removed" in again.stdout
 
