@@ -84,10 +84,11 @@ def test_the_cluster_makes_the_same_map_and_the_workers_did_the_work(cluster, fo
         assert sorted(a.files) == sorted(b.files) and len(a.files) >= 2
         for name in a.files:
             assert np.array_equal(a[name], b[name]), name
-    # every file was a task that finished on a worker, and both workers took some
-    per_file = [w for key, w in done if key.startswith("_on_worker-")]
-    assert len(per_file) == 20
-    assert set(per_file) == set(cluster.scheduler_info["workers"])
+    # the files went as tasks that finished on the workers, both of them: 20
+    # files, 2 threads, 4 tasks a thread: 10 tasks of 2 files
+    tasks = [w for key, w in done if key.startswith("_on_worker-")]
+    assert len(tasks) == 10
+    assert set(tasks) == set(cluster.scheduler_info["workers"])
 
 
 def test_a_second_run_on_the_cluster_analyses_nothing(cluster, folder, tmp_path):
@@ -103,11 +104,12 @@ def test_a_second_run_on_the_cluster_analyses_nothing(cluster, folder, tmp_path)
 def test_an_unreadable_file_is_skipped_on_the_cluster_as_here(cluster, folder, tmp_path):
     kit = tmp_path / "kit"
     shutil.copytree(folder, kit)
-    (kit / "zzz_broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
+    # first of 21 files: it shares its task (2 files a task) with a good one, which is kept
+    (kit / "000_0_broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio at all")
     r = livemappr("map", str(kit), "--clusters", "4", "--scheduler", cluster.scheduler_address,
                   "--out", str(tmp_path / "m"))
     assert r.returncode == 0, r.stderr
-    assert "  skipped " in r.stdout and "zzz_broken.wav" in r.stdout
+    assert "  skipped " in r.stdout and "000_0_broken.wav" in r.stdout
     assert "mapped 20 sounds" in r.stdout
 
 
@@ -139,7 +141,7 @@ def test_a_worker_that_cannot_see_the_files_is_one_line(cluster):
     # The workers run the check themselves: a path no worker has.
     with pytest.raises(UsageError, match=r"^Dask worker tcp://127\.0\.0\.1:\d+ cannot read /nonexistent/a\.wav "
                                          r"\(nor can 1 more\): the workers must see the files at the same paths"):
-        dask_pool(cluster.scheduler_address, FeatureExtractor(FeatureConfig()), SR, "/nonexistent/a.wav")
+        dask_pool(cluster.scheduler_address, FeatureExtractor(FeatureConfig()), SR, ["/nonexistent/a.wav"])
 
 
 def test_a_scheduler_without_workers_is_one_line():

@@ -55,9 +55,17 @@ def _extractor_of(recipe):
     return extractor
 
 
-def _on_worker(fn, path, samplerate, recipe, *rest):
-    """``fn(path, samplerate, extractor, *rest)`` with this worker's extractor."""
-    return fn(path, samplerate, _extractor_of(recipe), *rest)
+def _on_worker(jobs, samplerate, recipe):
+    """``fn(path, samplerate, extractor, *rest)`` for each ``(fn, path, rest)``
+    of ``jobs`` with this worker's extractor: ``(True, rows)`` or ``(False,
+    the exception)`` each, so one bad file fails only itself."""
+    extractor, done = _extractor_of(recipe), []
+    for fn, path, rest in jobs:
+        try:
+            done.append((True, fn(path, samplerate, extractor, *rest)))
+        except Exception as e:  # noqa: BLE001 - sent back, raised where the thread pool would raise it
+            done.append((False, e))
+    return done
 
 
 def _on_worker_warm_up(recipe, samplerate):
@@ -78,44 +86,59 @@ class DaskPool(concurrent.futures.Executor):
 
     ``submit(fn, path, samplerate, extractor, *rest)`` as the thread pool of
     ``map`` takes it; the extractor is replaced by its recipe, sent to every
-    worker once (scattered), not once a file. Futures are
-    ``concurrent.futures.Future`` (``as_completed`` works on them).
-    Shutting it down closes the connection to the scheduler.
+    worker once (scattered), not once a file. Files go to the cluster
+    ``chunk`` at a time, one task each (a task costs the scheduler and the
+    client milliseconds: one a file made 2,000 one-shots 4x slower than
+    threads on this 2-core VM); the last chunk goes when the ``total``-th
+    file is submitted, or at shutdown. Futures are
+    ``concurrent.futures.Future``, one a file (``as_completed`` works on
+    them). Shutting it down closes the connection to the scheduler.
     """
 
-    def __init__(self, client, recipe_future, address):
+    def __init__(self, client, recipe_future, address, samplerate, chunk=1, total=0):
         from distributed import KilledWorker
         from distributed.comm import CommClosedError
 
-        self.client, self.address = client, address
+        self.client, self.address, self.samplerate = client, address, samplerate
+        self.chunk, self.total = max(1, int(chunk)), int(total)
         self._recipe = recipe_future
         self._executor = client.get_executor(pure=False)
+        self._waiting, self._submitted = [], 0
         # The cluster's failures, not the file's: a file's own errors (OSError,
         # ValueError) are remembered in the index as unreadable, these must not be.
         self._lost = (KilledWorker, CommClosedError)
 
     def submit(self, fn, path, samplerate, extractor, *rest):
-        inner = self._executor.submit(_on_worker, fn, path, samplerate, self._recipe, *rest)
         outer = concurrent.futures.Future()
         outer.set_running_or_notify_cancel()
-        inner.add_done_callback(lambda f: self._relay(f, outer, path))
+        self._waiting.append((fn, path, rest, outer))
+        self._submitted += 1
+        if len(self._waiting) >= self.chunk or self._submitted >= self.total:
+            self._send()
         return outer
 
-    def _relay(self, inner, outer, path):
-        if inner.cancelled():
-            error = None
-        else:
-            error = inner.exception()
-            if error is None:
-                outer.set_result(inner.result())
-                return
-            if not isinstance(error, self._lost):
+    def _send(self):
+        batch, self._waiting = self._waiting, []
+        if batch:
+            inner = self._executor.submit(_on_worker, [(fn, path, rest) for fn, path, rest, _ in batch],
+                                          self.samplerate, self._recipe)
+            inner.add_done_callback(lambda f: self._relay(f, batch))
+
+    def _relay(self, inner, batch):
+        if not inner.cancelled() and inner.exception() is None:
+            for (ok, value), (_, _, _, outer) in zip(inner.result(), batch):
+                (outer.set_result if ok else outer.set_exception)(value)
+            return
+        error = None if inner.cancelled() else inner.exception()
+        if error is not None and not isinstance(error, self._lost):
+            for *_, outer in batch:
                 outer.set_exception(error)
-                return
+            return
         reason = "its job was cancelled" if error is None else " ".join(str(error).split())[:200]
-        outer.set_exception(LivemapprError(
-            f"the Dask cluster at {self.address} lost {path} ({reason}); the files analysed so far are kept "
-            "in the index: run again"))
+        for _, path, _, outer in batch:
+            outer.set_exception(LivemapprError(
+                f"the Dask cluster at {self.address} lost {path} ({reason}); the files analysed so far are kept "
+                "in the index: run again"))
 
     def __exit__(self, exc_type, exc, tb):
         # Ctrl-C or a failure: cancel the files not done rather than wait for them.
@@ -124,12 +147,19 @@ class DaskPool(concurrent.futures.Executor):
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         try:
+            if wait and not cancel_futures:
+                self._send()
             self._executor.shutdown(wait=wait and not cancel_futures)
         finally:
             self.client.close()
 
 
-def dask_pool(address, extractor, samplerate, first_path=None, log=None):
+#: Files a task at most: ~1,600 tasks for 100,000 files, and a worker that
+#: dies loses at most this many files' work (they are sent again).
+MAX_CHUNK = 64
+
+
+def dask_pool(address, extractor, samplerate, paths=(), log=None):
     """Connect to the scheduler at ``address`` and get its workers ready.
 
     Parameters
@@ -142,8 +172,9 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
         What makes the vectors here; the workers make theirs the same way.
     samplerate : int
         The map's rate (the warm-up runs at it).
-    first_path : path or None
-        A file every worker must be able to read (the shared paths rule).
+    paths : sequence of path
+        The files that will be submitted: the first must be readable on every
+        worker (the shared paths rule); how many sets the chunk size.
     log : callable(str) or None
 
     Returns
@@ -169,6 +200,7 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
         if not workers:
             raise UsageError(f"--scheduler {address}: the scheduler has no workers (start some: "
                              f"dask worker {address})")
+        first_path = paths[0] if len(paths) else None
         if first_path is not None:
             seen = client.run(_on_worker_sees, os.path.abspath(first_path))
             blind = sorted(w for w, ok in seen.items() if not ok)
@@ -182,7 +214,9 @@ def dask_pool(address, extractor, samplerate, first_path=None, log=None):
         if log:
             log(f"features on the Dask cluster at {address}: {len(workers)} workers, "
                 f"{sum(workers.values())} threads")
-        return DaskPool(client, recipe_future, address)
+        # a few tasks a thread: the faster workers take more, the last ones finish together
+        chunk = min(MAX_CHUNK, len(paths) // (4 * sum(workers.values())))
+        return DaskPool(client, recipe_future, address, int(samplerate), chunk, len(paths))
     except BaseException:
         client.close()
         raise

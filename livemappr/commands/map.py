@@ -235,13 +235,13 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
 
 
 def _pool_maker(scheduler, extractor, samplerate, log):
-    """``make(jobs, first_path)``: the executor the files' jobs go to, threads
+    """``make(jobs, paths)``: the executor the files' jobs go to, threads
     here or a Dask cluster's workers (``scheduler``, commands/cluster.py)."""
     if scheduler is None:
-        return lambda jobs, first_path: concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        return lambda jobs, paths: concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     from livemappr.commands.cluster import dask_pool
 
-    return lambda jobs, first_path: dask_pool(scheduler, extractor, samplerate, first_path, log)
+    return lambda jobs, paths: dask_pool(scheduler, extractor, samplerate, paths, log)
 
 
 def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, progress, make_pool=None):
@@ -266,7 +266,7 @@ def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, pr
             todo.append((path, key, stamp, how))
     todo = list({t[1]: t for t in todo}.values())
     make_pool = make_pool or _pool_maker(None, extractor, samplerate, None)
-    pool = make_pool(jobs, todo[0][0] if todo else None)  # a cluster is checked even with nothing to do
+    pool = make_pool(jobs, [t[0] for t in todo])  # a cluster is checked even with nothing to do
     bar = Progress("features", len(todo)) if progress and todo else None
     pending, flushed = [], time.monotonic()
     try:
