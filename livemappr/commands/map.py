@@ -235,8 +235,7 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
 
 
 def _pool_maker(scheduler, extractor, samplerate, log):
-    """``make(jobs, paths)``: the executor the files' jobs go to, threads
-    here or a Dask cluster's workers (``scheduler``, commands/cluster.py)."""
+    """``make(jobs, paths)``: the files' executor, threads here or a Dask cluster's (commands/cluster.py)."""
     if scheduler is None:
         return lambda jobs, paths: concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     from livemappr.commands.cluster import dask_pool
@@ -244,11 +243,10 @@ def _pool_maker(scheduler, extractor, samplerate, log):
     return lambda jobs, paths: dask_pool(scheduler, extractor, samplerate, paths, log)
 
 
-def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, progress, make_pool=None):
+def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, progress, make_pool):
     """Every file's :class:`~livemappr.files.library.Entry`: from ``lib`` where
     it knows the file as it is, else analysed now (by ``make_pool``'s
-    executor; threads by default) and kept in ``lib`` a batch at a time.
-    Returns ``({abspath: Entry}, n analysed)``."""
+    executor) and kept in ``lib`` a batch at a time. Returns ``({abspath: Entry}, n analysed)``."""
     entries, todo = {}, []
     for path, how in files:
         key = os.path.abspath(path)
@@ -265,7 +263,6 @@ def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, pr
         else:
             todo.append((path, key, stamp, how))
     todo = list({t[1]: t for t in todo}.values())
-    make_pool = make_pool or _pool_maker(None, extractor, samplerate, None)
     pool = make_pool(jobs, [t[0] for t in todo])  # a cluster is checked even with nothing to do
     bar = Progress("features", len(todo)) if progress and todo else None
     pending, flushed = [], time.monotonic()
