@@ -111,7 +111,8 @@ class DaskPool(concurrent.futures.Executor):
     def submit(self, fn, path, samplerate, extractor, *rest):
         outer = concurrent.futures.Future()
         outer.set_running_or_notify_cancel()
-        self._waiting.append((fn, path, rest, outer))
+        # absolute: a worker's current folder is not ours (the shared paths rule)
+        self._waiting.append((fn, os.path.abspath(path), rest, outer))
         self._submitted += 1
         if len(self._waiting) >= self.chunk or self._submitted >= self.total:
             self._send()
