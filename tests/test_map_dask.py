@@ -44,7 +44,7 @@ def _finished(dask_scheduler):
 @pytest.fixture(scope="module")
 def cluster():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as c:
+                                  dashboard_address="127.0.0.1:0") as c:
         yield c
 
 
@@ -60,10 +60,10 @@ def folder(tmp_path_factory):
     return d
 
 
-def livemappr(*args, env=None):
+def livemappr(*args, env=None, cwd=None):
     full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]), **(env or {})}
     return subprocess.run([sys.executable, "-m", "livemappr", *args], capture_output=True, text=True, env=full,
-                          timeout=600)
+                          cwd=cwd, timeout=600)
 
 
 def test_the_cluster_makes_the_same_map_and_the_workers_did_the_work(cluster, folder, tmp_path):
@@ -92,11 +92,14 @@ def test_the_cluster_makes_the_same_map_and_the_workers_did_the_work(cluster, fo
 
 
 def test_a_second_run_on_the_cluster_analyses_nothing(cluster, folder, tmp_path):
+    # a folder relative to where map runs, which is not the workers' folder
+    assert pathlib.Path.cwd() != folder.parent
     out = tmp_path / "map"
-    args = ("map", str(folder), "--clusters", "4", "--scheduler", cluster.scheduler_address, "--out", str(out))
-    first = livemappr(*args)
+    args = ("map", folder.name, "--clusters", "4", "--scheduler", cluster.scheduler_address, "--out", str(out))
+    first = livemappr(*args, cwd=folder.parent)
     assert first.returncode == 0, first.stderr
-    again = livemappr(*args)
+    assert "library: 20 files analysed" in first.stdout and "skipped" not in first.stdout
+    again = livemappr(*args, cwd=folder.parent)
     assert again.returncode == 0, again.stderr
     assert "library: 0 files analysed, 20 from the index, 0 removed" in again.stdout
 
@@ -148,7 +151,7 @@ def test_a_scheduler_without_workers_is_one_line():
     from livemappr.analysis.features import FeatureConfig, FeatureExtractor
     from livemappr.commands.cluster import dask_pool
 
-    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None) as empty:
+    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0") as empty:
         with pytest.raises(UsageError, match=r"the scheduler has no workers \(start some: dask worker tcp://"):
             dask_pool(empty.scheduler_address, FeatureExtractor(FeatureConfig()), SR)
 
