@@ -185,7 +185,8 @@ def _map(args):
     if not (math.isfinite(args.quiet_db) and 0 <= args.quiet_db <= 100):
         raise UsageError(f"--quiet-db must be in 0..100 dB, got {args.quiet_db}")
     make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
-             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach, refit=args.refit)
+             labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach, refit=args.refit,
+             scheduler=args.scheduler)
     return 0
 
 
@@ -276,6 +277,9 @@ def build_parser():
     p.add_argument("--refit", action="store_true",
                    help="fit the whole map afresh (default: the sounds of the last map in --out keep their places "
                         "and new ones join them; only new and changed files are analysed either way)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="analyse the files on a Dask cluster (tcp://host:8786; the workers must see the files "
+                        "at the same paths; pip install 'livemappr[dask]'); the map is still made here")
     p.set_defaults(run=_map)
     p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file")
     p.add_argument("file", help="an audio file (analysed as a one-shot)")

@@ -38,8 +38,9 @@ WALLS = {
     "session": {"stdlib", "numpy", "soundfile", "livemappr.session"}
                | {f"livemappr.{f}" for f in ALL if f not in ("session", "commands")}
                | {"livemappr.errors", "livemappr.threads", "livemappr.validate"},
-    # one module a command: may use every part
-    "commands": {"stdlib", "numpy", "soundfile", "livemappr.commands", "livemappr.session"}
+    # one module a command: may use every part; map --scheduler, a Dask
+    # cluster (the optional extra livemappr[dask], commands/cluster.py)
+    "commands": {"stdlib", "numpy", "soundfile", "distributed", "livemappr.commands", "livemappr.session"}
                 | {f"livemappr.{f}" for f in ALL} | {"livemappr.errors", "livemappr.validate"},
     # the bundled demo take and the script that made it
     "data": {"stdlib", "numpy", "soundfile"},

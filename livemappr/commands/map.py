@@ -161,7 +161,7 @@ def library_key(extractor, samplerate):
 
 
 def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=None, seed=0, log=print,
-               quiet_db=10.0, progress=True, teach=None, library=None, refit=False):
+               quiet_db=10.0, progress=True, teach=None, library=None, refit=False, scheduler=None):
     """Read, slice and describe every sound of ``paths`` and fit the map to them.
 
     What ``livemappr map`` and :func:`livemappr.map_folder` share. ``log``
@@ -169,7 +169,9 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
     (commands/teach.py) teaching the pads before the fit. ``library``: a
     folder keeping every file's vectors between runs (files/library.py): only
     new and changed files are analysed, and the sounds of its last map keep
-    their places while the new ones join them, unless ``refit``. Returns a
+    their places while the new ones join them, unless ``refit``. ``scheduler``:
+    a Dask scheduler's address (commands/cluster.py): the files are analysed
+    on its workers instead of this machine's threads. Returns a
     :class:`Fitted`.
     """
     from livemappr.mapping.livemap import LiveMap
@@ -183,7 +185,7 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
     lib = None if library is None else Library(library, library_key(extractor, samplerate), log)
     files = [(p, f"{slicing} quiet_db={quiet_db:g}") for p in tracks] + [(p, "shot") for p in shots]
     entries, analysed = _describe_all(files, lib, extractor, samplerate, jobs or os.cpu_count() or 1,
-                                      slicing, quiet_db, progress)
+                                      slicing, quiet_db, progress, _pool_maker(scheduler, extractor, samplerate, log))
     originals = {os.path.abspath(p): p for p, _ in files}
     order = _map_order(entries, lib, refit, lambda k: str(originals[k]))
     rows, skipped = [], []
@@ -232,10 +234,19 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
     return Fitted(rows, X, snap, skipped, time.monotonic() - t0, live, extractor, counts, grown)
 
 
-def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, progress):
+def _pool_maker(scheduler, extractor, samplerate, log):
+    """``make(jobs, paths)``: the files' executor, threads here or a Dask cluster's (commands/cluster.py)."""
+    if scheduler is None:
+        return lambda jobs, paths: concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    from livemappr.commands.cluster import dask_pool
+
+    return lambda jobs, paths: dask_pool(scheduler, extractor, samplerate, paths, log)
+
+
+def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, progress, make_pool):
     """Every file's :class:`~livemappr.files.library.Entry`: from ``lib`` where
-    it knows the file as it is, else analysed now (in threads) and kept in
-    ``lib`` a batch at a time. Returns ``({abspath: Entry}, n analysed)``."""
+    it knows the file as it is, else analysed now (by ``make_pool``'s
+    executor) and kept in ``lib`` a batch at a time. Returns ``({abspath: Entry}, n analysed)``."""
     entries, todo = {}, []
     for path, how in files:
         key = os.path.abspath(path)
@@ -252,10 +263,11 @@ def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, pr
         else:
             todo.append((path, key, stamp, how))
     todo = list({t[1]: t for t in todo}.values())
+    pool = make_pool(jobs, [t[0] for t in todo])  # a cluster is checked even with nothing to do
     bar = Progress("features", len(todo)) if progress and todo else None
     pending, flushed = [], time.monotonic()
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        with pool:
             futures = {pool.submit(read_shot if how == "shot" else _track, path, samplerate, extractor,
                                    *(() if how == "shot" else (slicing, quiet_db))): (path, key, stamp, how)
                        for path, key, stamp, how in todo}
@@ -325,7 +337,7 @@ def write_map(out_dir, mf, snap):
 
 
 def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
-             seed=0, log=print, quiet_db=10.0, teach=None, refit=False, progress=True):
+             seed=0, log=print, quiet_db=10.0, teach=None, refit=False, progress=True, scheduler=None):
     """Map ``paths`` into ``out_dir``, keeping the library index in
     ``out_dir/index`` (only new and changed files are analysed; the last map's
     sounds keep their places unless ``refit``). Returns a summary dict."""
@@ -333,7 +345,7 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
     out_dir.mkdir(parents=True, exist_ok=True)
     fitted = fit_sounds(paths, clusters=clusters, slicing=slicing, samplerate=samplerate, jobs=jobs, seed=seed,
                         log=log, quiet_db=quiet_db, teach=teach, library=out_dir / LIBRARY_FOLDER, refit=refit,
-                        progress=progress)
+                        progress=progress, scheduler=scheduler)
     rows, X, snap, skipped, fit_s = fitted[:5]
     ids = np.asarray(snap.cluster_ids)
     label_of = read_labels(labels) if labels else {}
