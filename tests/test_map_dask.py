@@ -1,6 +1,7 @@
 """``livemappr map --scheduler``: the features on a Dask cluster (a LocalCluster of
 2 worker processes on loopback), the same map as without it."""
 
+import contextlib
 import os
 import pathlib
 import socket
@@ -41,11 +42,35 @@ def _finished(dask_scheduler):
     return dask_scheduler.plugins[Finished.name].done
 
 
+@contextlib.contextmanager
+def local_cluster(**kwargs):
+    """A LocalCluster on loopback whose start leaves our environment as it was:
+    distributed writes its workers' settings into ``os.environ``
+    (MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS=1, PYTHONHASHSEED...), and every
+    later test's subprocess would inherit them (glibc's malloc, the numba threads)."""
+    saved = dict(os.environ)
+    try:
+        with distributed.LocalCluster(processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                      **kwargs) as c:
+            os.environ.clear()
+            os.environ.update(saved)
+            yield c
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0") as c:
+    with local_cluster(n_workers=2, threads_per_worker=1) as c:
         yield c
+
+
+def test_a_cluster_leaves_the_environment_as_it_was():
+    before = dict(os.environ)
+    with local_cluster(n_workers=1):
+        assert dict(os.environ) == before
+    assert dict(os.environ) == before
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +176,7 @@ def test_a_scheduler_without_workers_is_one_line():
     from livemappr.analysis.features import FeatureConfig, FeatureExtractor
     from livemappr.commands.cluster import dask_pool
 
-    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0") as empty:
+    with local_cluster(n_workers=0) as empty:
         with pytest.raises(UsageError, match=r"the scheduler has no workers \(start some: dask worker tcp://"):
             dask_pool(empty.scheduler_address, FeatureExtractor(FeatureConfig()), SR)
 
