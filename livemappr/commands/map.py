@@ -356,10 +356,12 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         from livemappr.commands.teach import pad_entries
 
         pads = pad_entries(fitted.live, fitted.extractor)
+    t0 = time.monotonic()
     mf = build_mapfile(rows, snap, samplerate, out_dir, names, pads)
     write_map(out_dir, mf, snap)
     summary = {"snippets": len(rows), "clusters": len(mf.clusters), "skipped": len(skipped),
-               "fit_s": round(fit_s, 2), **fitted.files, "grown": fitted.grown}
+               "fit_s": round(fit_s, 2), "write_s": round(time.monotonic() - t0, 2), **fitted.files,
+               "grown": fitted.grown}
     if teach:
         sizes = np.bincount(ids[ids >= 0], minlength=1)
         summary["taught"] = {p.label: int(sizes[p.id]) if p.id < len(sizes) else 0 for p in pads if p.examples}
