@@ -22,6 +22,9 @@ with ``n``:
   t-SNE on the same vectors (same perplexity, iterations and PCA start; goal <= 0.5);
 - ``trustworthiness`` and ``trustworthiness_delta_vs_opentsne``: 10-NN
   trustworthiness of our map (2,000 sampled points against all), minus openTSNE's (goal >= -0.01);
+- ``layout_tree_s`` / ``layout_grid_s`` and their ``trustworthiness_*`` (from 20,000
+  sounds, where the fit takes the repulsion from a grid): t-SNE alone on the
+  same vectors with Barnes-Hut's quadtree and with the grid (mapping/fftrep.py);
 - ``similar_query_ms_p50`` / ``_p99``: one query of ``livemappr similar``'s search
   (exact nearest 20 among all vectors; the file's own analysis not included) (goal p99 <= 5 at 100k);
 - ``load``: the 1-minute load average before the run (2 cores here; above 2, someone else ran too).
@@ -51,6 +54,7 @@ from livemappr.commands.map import library_key, make_map  # noqa: E402
 from livemappr.files import mapfile  # noqa: E402
 from livemappr.files.library import FOLDER, Library  # noqa: E402
 from livemappr.mapping import quality  # noqa: E402
+from livemappr.mapping.embedding import IncrementalTSNE  # noqa: E402
 from livemappr.mapping.neighbors import NeighborIndex  # noqa: E402
 
 
@@ -134,6 +138,21 @@ def bench(n, report, tmp, peer=True):
     report.metric("similar_query_ms_p99", round(float(np.percentile(q, 99)), 3), "ms", n=len(X), goal="<= 5 at 100000")
     ours = quality.trustworthiness(X, Y, n_neighbors=10, sample=2000)
     report.metric("trustworthiness", round(float(ours), 4), "", n=len(X))
+    tsne = IncrementalTSNE()
+    if tsne.fft_threshold is not None and len(X) >= tsne.fft_threshold:
+        # what chose the grid over the quadtree at this size: the same fit on the quadtree
+        t = time.perf_counter()
+        Yt = IncrementalTSNE(random_state=0, fft_threshold=None).fit(X).embedding_
+        report.metric("layout_tree_s", round(time.perf_counter() - t, 2), "s", n=len(X),
+                      note="t-SNE alone, Barnes-Hut repulsion (ours uses the grid from "
+                           f"{tsne.fft_threshold})")
+        report.metric("trustworthiness_tree", round(float(quality.trustworthiness(X, Yt, n_neighbors=10,
+                                                                                  sample=2000)), 4), "", n=len(X))
+        t = time.perf_counter()
+        Yg = IncrementalTSNE(random_state=0).fit(X).embedding_
+        report.metric("layout_grid_s", round(time.perf_counter() - t, 2), "s", n=len(X), note="t-SNE alone, grid")
+        report.metric("trustworthiness_grid", round(float(quality.trustworthiness(X, Yg, n_neighbors=10,
+                                                                                  sample=2000)), 4), "", n=len(X))
     if peer:
         Yo, peer_s = opentsne_layout(X)
         theirs = quality.trustworthiness(X, Yo, n_neighbors=10, sample=2000)
