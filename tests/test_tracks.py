@@ -55,6 +55,15 @@ def test_the_vector_does_not_depend_on_the_blocks():
         assert np.allclose(a.vector(), whole, rtol=1e-5, atol=1e-5), size
 
 
+def test_silence_nan_and_one_window_give_a_defined_vector_and_less_is_an_error():
+    x = TrackExtractor()
+    for y in (np.zeros(5 * SR, np.float32), np.full(SR, np.nan, np.float32), np.ones(2048, np.float32)):
+        v = x.vector(y)
+        assert v.shape == (x.n_features,) and np.all(np.isfinite(v))
+    with pytest.raises(ValueError, match="at least 2048"):
+        x.vector(np.zeros(2047, np.float32))
+
+
 @pytest.mark.parametrize("bpm", [84, 100, 128, 150])
 def test_a_click_track_gives_its_tempo(bpm):
     v = TrackExtractor().vector(clicks(bpm, 20.0))

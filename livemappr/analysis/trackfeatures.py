@@ -187,8 +187,8 @@ class TrackAnalysis:
         track is shorter than one analysis window."""
         c = self.c
         if self.n_frames == 0:
-            raise ValueError(f"{self.n_samples / c.sample_rate:.3f} s of audio; a track needs at least "
-                             f"{c.n_fft / c.sample_rate:.2f} s")
+            raise ValueError(f"{self.n_samples} samples at {c.sample_rate} Hz; a track needs at least "
+                             f"{c.n_fft} ({c.n_fft / c.sample_rate:.3f} s)")
         mfcc_m, mfcc_s = self._mean_std("mfcc")
         shape_m, shape_s = self._mean_std("shape")
         _, bands_s = self._mean_std("bands")
