@@ -14,7 +14,7 @@ from livemappr.commands.map import make_map
 from livemappr.commands.similar import similar
 from livemappr.commands.tracks import read_track
 from livemappr.files import audioblocks, audiofile, mapfile
-from tests import trackcorpus, tracks_quality
+from tests import crafted, trackcorpus, tracks_quality
 
 SR = 22050
 #: A small set of the development tracks: 7 styles on 4 Hydrogen kits and 3 GM
@@ -140,15 +140,24 @@ def test_broken_and_short_files_are_skipped_in_one_line(tracks, tmp_path):
     for t in found[:6]:
         shutil.copy(t.path, mine / t.path.name)
     (mine / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
+    crafted.wav(mine / "rate5.wav", 5, 1000)  # a header claiming 5 Hz: 200 s for 2 kB
     soundfile.write(mine / "blip.wav", np.zeros(500, np.float32), SR)
     soundfile.write(mine / "empty.wav", np.zeros(0, np.float32), SR)
     lines = []
     summary = make_map([mine], tmp_path / "map", whole=True, clusters=3, log=lines.append, progress=False)
-    assert summary["snippets"] == 6 and summary["skipped"] == 3
+    assert summary["snippets"] == 6 and summary["skipped"] == 4
     skipped = [line for line in lines if line.startswith("  skipped ")]
-    assert len(skipped) == 3 and all("\n" not in line for line in skipped)
+    assert len(skipped) == 4 and all("\n" not in line for line in skipped)
+    assert any("rate5.wav" in line and "5 Hz" in line for line in skipped)
     assert any("blip.wav" in line and "too short" in line for line in skipped)
     assert any("empty.wav" in line and "no audio" in line for line in skipped)
+
+
+def test_a_file_longer_than_allowed_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "long.wav"
+    soundfile.write(path, np.zeros(3 * SR, np.float32), SR)
+    with pytest.raises(audiofile.AudioFileError, match="3 s long; at most 2 s allowed"):
+        next(audioblocks.blocks(path, SR, max_seconds=2.0))
 
 
 def test_similar_on_a_track_library_analyses_the_query_as_a_track(tracks, tmp_path, capsys):
