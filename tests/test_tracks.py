@@ -173,6 +173,12 @@ def test_similar_on_a_track_library_analyses_the_query_as_a_track(tracks, tmp_pa
     for h in hits:
         v = read_track(pathlib.Path(h.path), 48000, x)[0][3].astype(np.float64)
         assert abs(np.sqrt(((v - q) ** 2).sum()) - h.distance) < 1e-3
+    # the same track at another rate and format is still itself, far nearer than any other track
+    y, rate = soundfile.read(found[9].path, dtype="float32")
+    other = tmp_path / "query-44k.flac"
+    soundfile.write(other, audiofile.resample(y, rate, 44100), 44100, subtype="PCM_24")
+    again = similar(other, lib, n=2)
+    assert again[0].path == str(found[9].path) and again[0].distance < 0.05 * again[1].distance, again
     assert main(["similar", str(copy), "--library", str(lib), "-n", "3"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and " @ " not in lines[0] and lines[0].endswith(found[9].path.name)
