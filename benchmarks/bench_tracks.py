@@ -2,10 +2,13 @@
 
 Usage: python benchmarks/bench_tracks.py [--json] [--seconds 20,40]
 
-On the development tracks of tests/trackcorpus.py (7 drum styles, each played
-by every Hydrogen kit and every GM kit of the TimGM6mb, csound and OPL-3
-soundfonts, rendered with fluidsynth; built on demand and cached, never
-committed), mapped by ``livemappr map``'s own code and scored
+On two sets of development tracks of tests/trackcorpus.py (built on demand
+and cached, never committed): ``drums``, 7 drum styles each played by every
+Hydrogen kit and every GM kit of the TimGM6mb, csound and OPL-3 soundfonts
+(rendered with fluidsynth), the styles differing in rhythm only; ``band``,
+the GM kits' tracks with a bass and a second part (chords, stabs, a tune)
+of each style's instruments from the same soundfont, held out a soundfont
+at a time. Each mapped by ``livemappr map``'s own code and scored
 leave-one-source-out (tests/tracks_quality.py: a track's neighbours count only
 from another kit or soundfont). The peer, in the same run, is the same files
 mapped as one-shots (``map FOLDER`` without ``--tracks``: each file's first
@@ -41,10 +44,11 @@ from _report import Report, parser  # noqa: E402
 from tests import trackcorpus, tracks_quality  # noqa: E402
 
 
-def quality(report, folder, tracks):
+def quality(report, folder, tracks, kind):
     ours = tracks_quality.score(folder, tracks, whole=True)
     peer = tracks_quality.score(folder, tracks, whole=False)
-    ctx = {"n": ours["n"], "sources": len({t.source for t in tracks}), "groups": len({t.group for t in tracks})}
+    ctx = {"set": kind, "n": ours["n"], "sources": len({t.source for t in tracks}),
+           "groups": len({t.group for t in tracks})}
     for name, key in (("map_knn10_agreement", "map_knn10"), ("feature_knn10_agreement", "feature_knn10"),
                       ("cluster_purity", "cluster_purity"), ("cluster_ari", "cluster_ari")):
         report.metric(name, round(ours[key], 4), "share", oneshot=round(peer[key], 4), **ctx)
@@ -103,8 +107,12 @@ def main(argv=None):
     report = Report("tracks", args.json)
     t0 = time.perf_counter()
     folder, tracks = trackcorpus.cached(seconds=(lo, hi))
-    report.note(f"{len(tracks)} tracks in {folder} ({time.perf_counter() - t0:.0f} s)")
-    quality(report, folder, tracks)
+    report.note(f"{len(tracks)} drum tracks in {folder} ({time.perf_counter() - t0:.0f} s)")
+    quality(report, folder, tracks, "drums")
+    t0 = time.perf_counter()
+    band_folder, band = trackcorpus.cached(kits=[], with_band=True, seconds=(lo, hi))
+    report.note(f"{len(band)} band tracks in {band_folder} ({time.perf_counter() - t0:.0f} s)")
+    quality(report, band_folder, band, "band")
     speed(report, tracks)
     memory(report)
     return 0

@@ -14,6 +14,12 @@ plays it:
   Standard MIDI File of the patterns (one render a soundfont, every track
   of its kits in turn, cut out at their known times).
 
+With ``with_band`` the GM kits' tracks also have a bass and a second part
+(``BAND``: chords, stabs or a tune on each style's instruments, from the
+same soundfont, over a 4-bar minor progression in a key drawn per track):
+styles then differ in instruments too, as genres do; without it only in
+rhythm and tempo.
+
 Every track is ``seconds`` long (drawn per track), mono 16-bit WAV at 22050 Hz
 (enough for drums, half the disk of 44.1 kHz). Timing jitter, velocities, the
 tempo inside the style's range and the variations are drawn from a seeded
@@ -21,8 +27,8 @@ generator: the same arguments make the same files. The *group* a track is
 held out with in a leave-one-source-out split is its Hydrogen kit, or its
 soundfont (a soundfont's kits share samples).
 
-``python tests/trackcorpus.py [--out DIR]`` builds the full set (all kits,
-7 styles, 20-40 s) and writes ``labels.csv`` (``path,label``, the format of
+``python tests/trackcorpus.py [--out DIR] [--band]`` builds the full set
+(all kits, 7 styles, 20-40 s; ``--band``: the GM kits with their bands) and writes ``labels.csv`` (``path,label``, the format of
 ``livemappr map --report``) and ``sources.csv`` beside the WAVs.
 """
 
@@ -98,13 +104,16 @@ class Track:
     group: str
 
 
-def hits(style, seconds, rng):
-    """(seconds, role, velocity 0..1) of one track of ``style``."""
+def hits(style, seconds, rng, meter=None):
+    """(seconds, role, velocity 0..1) of one track of ``style``; ``meter``, a
+    dict, is given the track's ``step`` (s), ``per_bar`` and ``swing``."""
     s = STYLES[style]
     bpm = rng.uniform(*s.bpm)
     swing = rng.uniform(*s.swing)
     step = 60.0 / bpm / s.steps
     per_bar = 4 * s.steps
+    if meter is not None:
+        meter.update(step=step, per_bar=per_bar, swing=swing)
     out = []
     bar, t0 = 0, 0.05
     while t0 < seconds:
@@ -128,6 +137,51 @@ def hits(style, seconds, rng):
         bar += 1
         t0 += per_bar * step
     return sorted(out)
+
+
+# ------------------------------------------------------------ the band
+
+#: With ``band``: what else plays each style (GM programs of a bass and a
+#: second part: chords, stabs or a tune), the bass's and the part's steps in a
+#: bar, and the part's kind. As a genre's instruments, not its rhythm alone.
+BAND = {
+    "house": (38, 4, (2, 6, 10, 14), (2, 6, 10, 14), "stab"),  # synth bass, electric piano stabs
+    "rock": (33, 30, tuple(range(0, 16, 2)), tuple(range(0, 16, 2)), "power"),  # finger bass, distortion guitar
+    "boombap": (32, 4, (0, 7, 10), (0,), "chord"),  # upright bass, electric piano
+    "dnb": (39, 89, (0,), (0,), "pad"),  # synth bass 2, warm pad
+    "trap": (38, 10, (0, 11), (0, 3, 6, 8, 11, 14), "tune"),  # synth bass, music box
+    "dembow": (39, 81, (0, 3, 8, 11), (3, 6, 11, 14), "stab"),  # synth bass 2, saw lead
+    "jazz": (32, 0, (0, 3, 6, 9), (2, 5, 8, 11), "comp"),  # upright bass walking, piano comping
+}
+_MINOR = (0, 2, 3, 5, 7, 8, 10)
+
+
+def band(style, seconds, meter, rng):
+    """(seconds, channel, note, velocity 1..127, duration s) of the bass
+    (channel 0) and the second part (channel 1) of one track: a 4-bar minor
+    progression in a key drawn per track."""
+    bass_prog, part_prog, bass_steps, part_steps, kind = BAND[style]
+    step, per_bar = meter["step"], meter["per_bar"]
+    key = 36 + int(rng.integers(0, 12))
+    degrees = (0, 5, 2, 6) if style != "jazz" else (1, 4, 0, 0)  # i-VI-III-VII; ii-V-I
+    out, bar, t0 = [], 0, 0.05
+    while t0 < seconds:
+        deg = degrees[bar % 4]
+        root = key + _MINOR[deg]
+        chord = [root + 12 + _MINOR[(deg + k) % 7] - _MINOR[deg] + 12 * ((deg + k) // 7) for k in (0, 2, 4)]
+        for i, st in enumerate(bass_steps):
+            walk = _MINOR[(deg + i) % 7] - _MINOR[deg] if kind == "comp" else 0
+            length = (bass_steps[i + 1] if i + 1 < len(bass_steps) else per_bar) - st
+            out.append((t0 + st * step, 0, root + walk, 100, 0.9 * length * step))
+        for st in part_steps:
+            if kind == "comp" and rng.random() < 0.5:
+                continue
+            length = {"pad": per_bar, "chord": per_bar, "stab": 1, "power": 2, "tune": 2, "comp": 2}[kind] * step
+            notes = {"power": [chord[0], chord[0] + 7], "tune": [chord[int(rng.integers(0, 3))] + 12]}.get(kind, chord)
+            out += [(t0 + st * step, 1, n, 80, 0.9 * length) for n in notes]
+        bar += 1
+        t0 += per_bar * step
+    return [(t, ch, n, v, d) for t, ch, n, v, d in out if t < seconds]
 
 
 # ------------------------------------------------------------ Hydrogen kits
@@ -180,20 +234,27 @@ def render_hydrogen(kit, style, seconds, rng):
 
 # ------------------------------------------------------------ GM soundfonts
 
-def render_soundfont(name, jobs, tmp):
-    """Every ``(style, seconds, rng, program)`` of ``jobs`` on soundfont ``name``: one render."""
+def render_soundfont(name, jobs, tmp, with_band=False):
+    """Every ``(style, seconds, rng, program)`` of ``jobs`` on soundfont ``name``:
+    one render; ``with_band``: the bass and second part of ``BAND`` too."""
     import soundfile as sf
 
     path, _ = corpus.SOUNDFONTS[name]
     events, spans, t = [], [], 1.0
     for style, seconds, rng, program in jobs:
         events += [(t - 0.5, bytes([0xB9, 0, 0])), (t - 0.5, bytes([0xB9, 32, 0])), (t - 0.4, bytes([0xC9, program]))]
-        for h, role, v in hits(style, seconds, rng):
+        meter = {}
+        for h, role, v in hits(style, seconds, rng, meter):
             note = GM_NOTE[role]
             events += [(t + h, bytes([0x99, note, max(1, int(v * 127))])), (t + h + 0.2, bytes([0x89, note, 0]))]
+        if with_band:
+            events += [(t - 0.4, bytes([0xC0, BAND[style][0]])), (t - 0.4, bytes([0xC1, BAND[style][1]]))]
+            for h, ch, note, v, d in band(style, seconds, meter, rng):
+                events += [(t + h, bytes([0x90 | ch, note, v])), (t + h + d, bytes([0x80 | ch, note, 0]))]
         spans.append((t, seconds))
         t += seconds
-        events.append((t, bytes([0xB9, 120, 0])))  # all sound off: no tail into the next track
+        # all sound off: no tail into the next track
+        events += [(t, bytes([0xB0 | ch, 120, 0])) for ch in (0, 1, 9)]
         t += 1.5
     mid, wav, cfg = (os.path.join(tmp, f"{name}.{ext}") for ext in ("mid", "wav", "cfg"))
     Path(mid).write_bytes(corpus.smf(events))
@@ -208,12 +269,14 @@ def render_soundfont(name, jobs, tmp):
 # ------------------------------------------------------------ the set
 
 def build(out, *, styles=tuple(STYLES), kits=None, soundfonts=tuple(corpus.SOUNDFONTS), programs=None,
-          seconds=(20.0, 40.0), seed=0):
+          seconds=(20.0, 40.0), seed=0, with_band=False):
     """Write the tracks into ``out`` (a folder) and return their :class:`Track`s.
 
     ``kits``: Hydrogen kits (default all of :func:`hydrogen_kits`);
     ``soundfonts`` and ``programs`` (GM kit programs, default all but the
     orchestra kit): the GM sources. One track a source and style.
+    ``with_band``: the GM sources' tracks have a bass and a second part
+    (``BAND``: a genre's instruments, from the same soundfont).
     """
     import soundfile as sf
 
@@ -242,7 +305,7 @@ def build(out, *, styles=tuple(STYLES), kits=None, soundfonts=tuple(corpus.SOUND
                     rng = np.random.default_rng([seed, 1, f, p, s])
                     jobs.append((style, rng.uniform(*seconds), rng, p))
                     names.append((style, f"{sfname}/{corpus.GM_KIT_PROGRAMS[p]}"))
-            for y, (style, source) in zip(render_soundfont(sfname, jobs, tmp), names):
+            for y, (style, source) in zip(render_soundfont(sfname, jobs, tmp, with_band), names):
                 write(y, style, source, sfname)
     with open(out / "labels.csv", "w", newline="") as f:
         csv.writer(f).writerows([str(t.path), t.label] for t in tracks)
@@ -262,20 +325,25 @@ def read(folder):
 
 def cached(**kwargs):
     """:func:`build` ``(**kwargs)`` in a folder of the cache named by a hash of
-    the arguments, this module's and its helpers' code and the Debian
-    packages read; built when missing. Returns ``(folder, tracks)``."""
+    the arguments, then one of this module's and its helpers' code and the
+    Debian packages read; built when missing (and the same arguments' older
+    builds removed). Returns ``(folder, tracks)``."""
     import hashlib
     import json
     import shutil
 
     here = Path(__file__).resolve().parent
     code = b"".join((here / f).read_bytes() for f in ("trackcorpus.py", "corpus.py", "drumkits.py"))
-    key = json.dumps({"args": {k: list(v) if isinstance(v, tuple) else v for k, v in sorted(kwargs.items())},
-                      "code": hashlib.sha1(code).hexdigest(),
-                      "packages": corpus._package_versions(corpus.PACKAGES["drums"] + corpus.PACKAGES["gm_kits"])},
-                     sort_keys=True, default=str)
-    folder = corpus.cache_dir().parent / "tracks-v1" / hashlib.sha1(key.encode()).hexdigest()[:16]
+    args = json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in sorted(kwargs.items())},
+                      sort_keys=True, default=str)
+    made = json.dumps({"code": hashlib.sha1(code).hexdigest(),
+                       "packages": corpus._package_versions(corpus.PACKAGES["drums"] + corpus.PACKAGES["gm_kits"])},
+                      sort_keys=True)
+    name = hashlib.sha1(args.encode()).hexdigest()[:12]
+    folder = corpus.cache_dir().parent / "tracks-v1" / f"{name}-{hashlib.sha1(made.encode()).hexdigest()[:12]}"
     if not (folder / "sources.csv").is_file():
+        for old in folder.parent.glob(f"{name}-*"):  # the same set made by older code: never read again
+            shutil.rmtree(old, ignore_errors=True)
         tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         build(tmp, **kwargs)
@@ -293,9 +361,10 @@ def main(argv=None):
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(corpus.cache_dir().parent / "tracks"), help="folder to write")
+    ap.add_argument("--band", action="store_true", help="the GM kits' tracks with a bass and a second part")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    tracks = build(args.out)
+    tracks = build(args.out, kits=[], with_band=True) if args.band else build(args.out)
     print(f"{len(tracks)} tracks, {len({t.source for t in tracks})} sources in {args.out} "
           f"({time.perf_counter() - t0:.0f} s)")
     return 0

@@ -36,7 +36,7 @@ of digital silence) counts for the rhythm and not for the timbre. No learned
 projection: the vectors are compared as they are, and the same file gives
 the same vector in any library (the index keeps them; ``similar`` measures
 distances between them). Which blocks and weights: measured on a corpus of
-drum tracks in 7 styles (tests/trackcorpus.py, docs/quality.md).
+drum and band tracks in 7 styles (tests/trackcorpus.py, docs/quality.md).
 """
 
 from __future__ import annotations
@@ -52,13 +52,15 @@ from livemappr.analysis.timbre import _shape_frames, dct_matrix
 
 __all__ = ["TrackConfig", "TrackAnalysis", "TrackExtractor", "WEIGHTS"]
 
-#: Each block's weight in the vector: one over its spread across the
-#: development tracks (the root mean square distance of a track's values to
-#: the mean: 67.6 for timbre, 9.0 shape, 27.7 bands, 1.71 rhythm, 0.54 tempo),
-#: so each moves a distance by about as much, and the rhythm four times that:
-#: half the distance is how a track moves, half how it sounds
-#: (docs/quality.md has what each block scores).
-WEIGHTS = {"timbre": 0.015, "shape": 0.11, "bands": 0.036, "rhythm": 2.3, "tempo": 1.8}
+#: Each block's weight in the vector: a multiple of one over its spread
+#: across the development drum tracks (the root mean square distance of a
+#: track's values to their mean: 67.6 timbre, 9.0 shape, 27.7 bands, 1.71
+#: rhythm, 0.54 tempo), the multiples 1, 1/4, 2, 2, 1/4 chosen on two sets
+#: at once (docs/quality.md#whole-tracks): drum tracks whose styles differ
+#: only in rhythm, and band tracks (bass and chords too) whose styles differ
+#: in instruments as well. The tempo estimate is often an octave off, and the
+#: spectral shape says again what the MFCCs say: both count little.
+WEIGHTS = {"timbre": 0.015, "shape": 0.028, "bands": 0.072, "rhythm": 1.17, "tempo": 0.47}
 #: The spectrum's parts whose onsets are followed apart (Hz): kicks, snares
 #: and toms, hats and cymbals.
 PARTS_HZ = ((0.0, 180.0), (180.0, 4000.0), (4000.0, 1e9))
