@@ -160,6 +160,14 @@ def test_broken_and_short_files_are_skipped_in_one_line(tracks, tmp_path):
     assert any("empty.wav" in line and "no audio" in line for line in skipped)
 
 
+def test_a_file_of_many_channels_is_read_in_smaller_blocks(tmp_path):
+    path = tmp_path / "many.wav"
+    soundfile.write(path, np.full((SR, 256), 0.01, np.float32), SR, subtype="PCM_16")
+    sizes = [b.size for b in audioblocks.blocks(path, SR)]
+    assert sum(sizes) == SR and max(sizes) == audioblocks.BLOCK_SAMPLES // 256
+    assert read_track(path, SR, TrackExtractor())[0][1:3] == (0, SR)
+
+
 def test_a_file_longer_than_allowed_is_refused_before_decoding(tmp_path):
     path = tmp_path / "long.wav"
     soundfile.write(path, np.zeros(3 * SR, np.float32), SR)

@@ -26,6 +26,9 @@ __all__ = ["blocks", "BLOCK_FRAMES"]
 
 #: Frames decoded at a time: 64k frames of 8 channels are 2 MB of float32.
 BLOCK_FRAMES = 65536
+#: At most this many samples (frames x channels) decoded at a time: a
+#: 1024-channel file is read 1024 frames at a time, not 64k (256 MB).
+BLOCK_SAMPLES = 1 << 20
 
 
 def blocks(path, samplerate, block_frames=BLOCK_FRAMES, max_seconds=DEFAULT_MAX_SECONDS):
@@ -37,7 +40,8 @@ def blocks(path, samplerate, block_frames=BLOCK_FRAMES, max_seconds=DEFAULT_MAX_
     samplerate : int
         Rate of the blocks yielded (soxr HQ, streaming, where the file's differs).
     block_frames : int
-        Frames of the file decoded at a time, >= 1.
+        Frames of the file decoded at a time, >= 1 (fewer for files of
+        many channels: at most ``BLOCK_SAMPLES`` samples a block).
     max_seconds : float
         Refuse, before decoding, a file longer than this.
 
@@ -62,6 +66,7 @@ def blocks(path, samplerate, block_frames=BLOCK_FRAMES, max_seconds=DEFAULT_MAX_
                              "1..1024 channels allowed)")
     if meta.frames / meta.samplerate > max_seconds:
         raise AudioFileError(f"{name}: {meta.frames / meta.samplerate:.0f} s long; at most {max_seconds:.0f} s allowed")
+    block_frames = max(1, min(block_frames, BLOCK_SAMPLES // meta.channels))
     stream = None
     if int(samplerate) != meta.samplerate:
         import soxr
