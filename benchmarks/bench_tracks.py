@@ -16,7 +16,8 @@ second). Rows:
 
 - map_knn10_agreement, feature_knn10_agreement: share of a track's 10 nearest
   other-source tracks (on the map / in the space it is made from) of its
-  style; each with ``_vs_oneshot`` (ours over the peer's);
+  style; each with ``_vs_oneshot`` (ours over the peer's), the map's with
+  ``_source_spread`` (the standard deviation of its mean over held-out groups);
 - cluster_purity, cluster_ari: as many clusters as styles;
 - features_ms_per_minute: the analysis of one minute of track (decoding,
   resampling and features, one thread), and its ratio to the one-shot
@@ -54,6 +55,8 @@ def quality(report, folder, tracks, kind):
         report.metric(name, round(ours[key], 4), "share", oneshot=round(peer[key], 4), **ctx)
         if key.endswith("knn10"):
             report.metric(name + "_vs_oneshot", round(ours[key] / peer[key], 3), "x", **ctx)
+    report.metric("map_knn10_agreement_source_spread", round(ours["map_knn10_source_spread"], 4), "share",
+                  oneshot=round(peer["map_knn10_source_spread"], 4), **ctx)
     labels = ours["labels"]
     report.metric("chance_knn10_agreement", round(float(sum(np.mean(labels == lab) ** 2 for lab in set(labels))), 4),
                   "share", **ctx)

@@ -20,14 +20,15 @@ from livemappr.commands.map import fit_sounds
 from livemappr.mapping import quality
 
 
-def feature_knn(X, labels, groups, k=10):
+def feature_knn(X, labels, groups, k=10, per_row=False):
     """Mean share of each row's ``k`` nearest rows of other groups (euclidean,
-    in feature space) that share its label."""
+    in feature space) that share its label (``per_row``: each row's share)."""
     X = np.asarray(X, np.float64)
     d = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
     d[groups[:, None] == groups[None, :]] = np.inf
     near = np.argsort(d, axis=1, kind="stable")[:, :k]
-    return float(np.mean(labels[near] == labels[:, None]))
+    share = np.mean(labels[near] == labels[:, None], axis=1)
+    return share if per_row else float(share.mean())
 
 
 def score(folder, tracks, whole, clusters=None, seed=0):
@@ -43,7 +44,9 @@ def score(folder, tracks, whole, clusters=None, seed=0):
     g = np.array([t.group for t in picked])
     P = np.asarray(fitted.snapshot.positions)
     ids = np.asarray(fitted.snapshot.cluster_ids)
-    return {"n": len(picked), "map_knn10": quality.knn_agreement(P, y, 10, groups=g),
+    per_group = feature_knn(P, y, g, 10, per_row=True)  # on the map: the same neighbours, row by row
+    spread = float(np.std([per_group[g == grp].mean() for grp in np.unique(g)]))
+    return {"n": len(picked), "map_knn10": quality.knn_agreement(P, y, 10, groups=g), "map_knn10_source_spread": spread,
             "feature_knn10": feature_knn(fitted.X, y, g, 10),
             "cluster_ari": quality.cluster_ari(ids, y), "cluster_purity": quality.cluster_purity(ids, y),
             "seconds": spent, "X": fitted.X, "labels": y, "groups": g}
