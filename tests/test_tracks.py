@@ -199,7 +199,7 @@ def test_similar_on_a_track_library_analyses_the_query_as_a_track(tracks, tmp_pa
     assert len(lines) == 3 and " @ " not in lines[0] and lines[0].endswith(found[9].path.name)
 
 
-@pytest.mark.parametrize("extra", [["--grid"], ["--teach", "x.csv"], ["--scheduler", "tcp://127.0.0.1:1"]])
+@pytest.mark.parametrize("extra", [["--grid"], ["--teach", "x.csv"]])
 def test_options_tracks_does_not_go_with_are_one_line(tracks, tmp_path, capsys, extra):
     folder, _ = tracks
     code = main(["map", str(folder), "--tracks", "--out", str(tmp_path / "m"), *extra])
@@ -216,3 +216,18 @@ def test_the_python_api_maps_tracks_too(tracks):
     assert len(m) == len(found)
     with pytest.raises(UsageError):
         livemappr.map_folder(folder, tracks=True, slicing="grid", progress=False)
+
+
+def test_tracks_on_a_dask_cluster_give_the_same_map(tracks, tmp_path):
+    distributed = pytest.importorskip("distributed", reason="distributed (livemappr[dask]) is not installed here")
+    folder, found = tracks
+    here = make_map([folder], tmp_path / "here", whole=True, clusters=7, log=lambda m: None, progress=False)
+    lines = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address="127.0.0.1:0") as cluster:
+        there = make_map([folder], tmp_path / "there", whole=True, clusters=7, log=lines.append, progress=False,
+                         scheduler=cluster.scheduler_address)
+    assert any("features on the Dask cluster" in line for line in lines), lines
+    assert here["snippets"] == there["snippets"] == len(found)
+    # the same vectors, the same seed: the same map, byte for byte
+    assert (tmp_path / "there" / "map.json").read_bytes() == (tmp_path / "here" / "map.json").read_bytes()

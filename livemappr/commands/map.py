@@ -181,7 +181,7 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
 
     tracks, shots = collect(paths)
     if whole:
-        check_options(slicing=slicing, teach=teach, scheduler=scheduler)
+        check_options(slicing=slicing, teach=teach)
     if teach:  # a bad examples file fails now, not after minutes of features
         from livemappr.commands.teach import read_teach_file
 

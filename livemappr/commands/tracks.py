@@ -1,7 +1,7 @@
 """``livemappr map --tracks``: every file a whole track, one point each; and ``similar`` on such a map.
 
-Runs on: ``livemappr map``'s pool of threads (:func:`read_track`), the main
-thread (the rest).
+Runs on: ``livemappr map``'s pool of threads or a Dask cluster's workers
+(:func:`read_track`), the main thread (the rest).
 
 Without ``--tracks`` a file named alone is a track cut at its onsets into
 sounds, and a file in a folder is a one-shot of which the first second is
@@ -49,14 +49,12 @@ def read_track(path, samplerate, extractor):
     return [(path, 0, max(frames, 1), vector)]
 
 
-def check_options(*, slicing="onset", teach=None, scheduler=None):
+def check_options(*, slicing="onset", teach=None):
     """One line for the options ``--tracks`` does not go with."""
     if slicing != "onset":
         raise UsageError("--grid cuts tracks into sounds; --tracks keeps each file whole: choose one")
     if teach:
         raise UsageError("--teach teaches pads one-shots; it does not go with --tracks")
-    if scheduler is not None:
-        raise UsageError("--scheduler analyses one-shots and cut tracks; --tracks runs on this machine")
 
 
 def open_library(folder, samplerate, log, shot_extractor, shot_key):
