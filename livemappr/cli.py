@@ -186,7 +186,7 @@ def _map(args):
         raise UsageError(f"--quiet-db must be in 0..100 dB, got {args.quiet_db}")
     make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
              labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach, refit=args.refit,
-             scheduler=args.scheduler)
+             scheduler=args.scheduler, whole=args.tracks)
     return 0
 
 
@@ -266,6 +266,9 @@ def build_parser():
                    "(OUT/index: the next run analyses only new and changed files)")
     p.add_argument("--clusters", type=int, default=16, help="clusters (16 pads; 26 for keys a-z)")
     p.add_argument("--grid", action="store_true", help="cut tracks into a fixed grid, not at onsets")
+    p.add_argument("--tracks", action="store_true",
+                   help="every file (named or in a folder) is a whole track: one point each, described over "
+                        "its whole length (songs, loops), not cut into sounds nor only its first second")
     p.add_argument("--quiet-db", type=float, default=10.0, metavar="DB",
                    help="an onset this far under the recent hits is no sound of its own (a breath, a "
                         "lip noise); 0: keep every onset (drums with ghost notes: 16 or 0; default 10)")
@@ -282,7 +285,8 @@ def build_parser():
                         "at the same paths; pip install 'livemappr[dask]'); the map is still made here")
     p.set_defaults(run=_map)
     p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file")
-    p.add_argument("file", help="an audio file (analysed as a one-shot)")
+    p.add_argument("file", help="an audio file (analysed as the library's files were: a one-shot, or a "
+                                "whole track in a map made with --tracks)")
     p.add_argument("--library", default=".", metavar="LIB",
                    help="a map's folder, holding the library index (default: the current folder)")
     p.add_argument("-n", type=int, default=20, help="how many sounds")

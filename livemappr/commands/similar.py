@@ -3,7 +3,8 @@
 Runs on: the main thread.
 
 FILE is analysed as ``livemappr map`` analyses a one-shot (its first second,
-the same feature vector), and compared with every sound the library index in
+the same feature vector), or, in a library of whole tracks (``map
+--tracks``), as a whole track (commands/tracks.py), and compared with every sound the library index in
 ``LIB/index`` holds (files/library.py; ``livemappr map FOLDER --out LIB``
 makes it), by the euclidean distance between vectors: the distance the map's
 neighbours are found by, so the nearest sounds are the ones the map puts
@@ -27,9 +28,10 @@ from typing import NamedTuple
 import numpy as np
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
-from livemappr.commands.map import read_shot, library_key
+from livemappr.commands.map import library_key
+from livemappr.commands.tracks import TRACK, open_library
 from livemappr.errors import LivemapprError, UsageError
-from livemappr.files.library import FOLDER, INDEX, Library
+from livemappr.files.library import FOLDER, INDEX
 from livemappr.mapping.neighbors import NeighborIndex
 
 __all__ = ["similar", "run"]
@@ -74,12 +76,12 @@ def similar(file, library, n=20, samplerate=SAMPLERATE):
         raise UsageError(f"{file}: no such file")
     extractor = FeatureExtractor(FeatureConfig())
     problems = []
-    lib = Library(folder, library_key(extractor, samplerate), problems.append, read_only=True)
+    lib, describe = open_library(folder, samplerate, problems.append, extractor, library_key(extractor, samplerate))
     entries = [e for e in lib.entries.values() if e.vectors.shape[0]]
     if not entries:
         raise LivemapprError(problems[0] + " (map the folder again: livemappr map FOLDER --out LIB)"
                              if problems else f"{library}: the library holds no sounds")
-    x = read_shot(pathlib.Path(file), samplerate, extractor)[0][3]
+    x = describe(file)
     me = os.path.abspath(file)
     mine = sum(e.vectors.shape[0] for e in entries if e.path == me)
     X = np.concatenate([e.vectors for e in entries])
@@ -94,7 +96,7 @@ def similar(file, library, n=20, samplerate=SAMPLERATE):
         e, r = entries[owner[i]], row[i]
         if e.path == me:
             continue
-        out.append(Match(d, e.path, e.starts[r] / samplerate, e.ends[r] / samplerate, e.how == "shot"))
+        out.append(Match(d, e.path, e.starts[r] / samplerate, e.ends[r] / samplerate, e.how in ("shot", TRACK)))
     return out[:n]
 
 
