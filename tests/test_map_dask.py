@@ -1,7 +1,6 @@
 """``livemappr map --scheduler``: the features on a Dask cluster (a LocalCluster of
 2 worker processes on loopback), the same map as without it."""
 
-import contextlib
 import os
 import pathlib
 import socket
@@ -17,6 +16,7 @@ import soundfile
 from livemappr.errors import LivemapprError, UsageError
 from livemappr.files.library import FOLDER
 from tests import drumkits
+from tests.daskcluster import local_cluster
 
 # Skip only where the extra cannot be installed (it can on x86_64 and aarch64).
 distributed = pytest.importorskip("distributed", reason="distributed (livemappr[dask]) is not installed here")
@@ -40,24 +40,6 @@ class Finished(distributed.diagnostics.plugin.SchedulerPlugin):
 
 def _finished(dask_scheduler):
     return dask_scheduler.plugins[Finished.name].done
-
-
-@contextlib.contextmanager
-def local_cluster(**kwargs):
-    """A LocalCluster on loopback whose start leaves our environment as it was:
-    distributed writes its workers' settings into ``os.environ``
-    (MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS=1, PYTHONHASHSEED...), and every
-    later test's subprocess would inherit them (glibc's malloc, the numba threads)."""
-    saved = dict(os.environ)
-    try:
-        with distributed.LocalCluster(processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                      **kwargs) as c:
-            os.environ.clear()
-            os.environ.update(saved)
-            yield c
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 @pytest.fixture(scope="module")

@@ -219,12 +219,13 @@ def test_the_python_api_maps_tracks_too(tracks):
 
 
 def test_tracks_on_a_dask_cluster_give_the_same_map(tracks, tmp_path):
-    distributed = pytest.importorskip("distributed", reason="distributed (livemappr[dask]) is not installed here")
+    pytest.importorskip("distributed", reason="distributed (livemappr[dask]) is not installed here")
+    from tests.daskcluster import local_cluster
+
     folder, found = tracks
     here = make_map([folder], tmp_path / "here", whole=True, clusters=7, log=lambda m: None, progress=False)
     lines = []
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0") as cluster:
+    with local_cluster(n_workers=2, threads_per_worker=1) as cluster:
         there = make_map([folder], tmp_path / "there", whole=True, clusters=7, log=lines.append, progress=False,
                          scheduler=cluster.scheduler_address)
     assert any("features on the Dask cluster" in line for line in lines), lines
