@@ -292,3 +292,52 @@ def test_hostile_numbers_in_an_index_are_refused_in_one_line(tmp_path, field, va
     lines = []
     assert Library(tmp_path, key, lines.append).entries == {}
     assert len(lines) == 1 and "is damaged" in lines[0]
+
+
+def test_a_grown_library_reuses_its_neighbour_graph_until_a_kept_file_goes(shots, tmp_path, monkeypatch):
+    import livemappr.mapping.embedding as embedding
+
+    folder, out = tmp_path / "shots", tmp_path / "map"
+    write_folder(folder, shots, 120)  # more sounds than a row's 90 neighbours: the graph is kept
+    run(folder, out)
+    with np.load(out / FOLDER / "index.npz") as z:
+        assert z["graph_indices"].shape == z["graph_distances"].shape == (120, 90)
+    found = []
+    real_knn = embedding.exact_knn
+
+    def counted(X, k):
+        found.append(X.shape[0])
+        return real_knn(X, k)
+
+    monkeypatch.setattr(embedding, "exact_knn", counted)
+    write_folder(folder, shots, 2, first=120)
+    grown, _ = run(folder, out)
+    assert grown["grown"] and grown["analysed"] == 2 and found == []  # the kept rows' graph was read back
+    with np.load(out / FOLDER / "index.npz") as z:
+        assert z["graph_indices"].shape == (122, 90)  # and the grown map's written
+    sorted(folder.iterdir())[3].unlink()
+    shrunk, _ = run(folder, out)
+    assert shrunk["removed"] == 1 and found == [121]  # a kept row is gone: found again
+
+
+@pytest.mark.parametrize("field, value", [("graph_indices", 7), ("graph_indices", -1), ("graph_distances", np.nan)])
+def test_a_hostile_neighbour_graph_is_not_used_and_the_sounds_are_kept(tmp_path, field, value):
+    import io
+
+    from livemappr.files.library import Entry, Library
+
+    key = {"layout": "L", "samplerate": 48000, "space": None, "n_features": 2}
+    lib = Library(tmp_path, key)
+    e = Entry("/x.wav", (1, 2), "shot", None, np.ones((2, 2), np.float32), np.array([0, 0]), np.array([9, 9]))
+    graph = (np.array([[1], [0]]), np.array([[0.5], [0.5]]))
+    lib.commit([e], np.zeros((2, 2)), np.zeros(2, np.int64), {"clusters": 1}, graph)
+    kept = Library(tmp_path, key)
+    assert kept.graph_of([kept.entries["/x.wav"]])[0].tolist() == [[1], [0]]
+    with np.load(tmp_path / "index.npz") as z:
+        arrays = {k: z[k].copy() for k in z.files}
+    arrays[field].flat[0] = value
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    (tmp_path / "index.npz").write_bytes(buf.getvalue())
+    again = Library(tmp_path, key)
+    assert list(again.entries) == ["/x.wav"] and again.graph_of([again.entries["/x.wav"]]) is None

@@ -227,7 +227,8 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
     if n_old >= 2 and not grown and log:
         log(f"library: {lib.meta.get('clusters')} clusters before, {n_clusters} now: the map is fitted afresh")
     if grown:
-        _grow(live, X, np.concatenate([e.positions for e in old]), np.concatenate([e.labels for e in old]))
+        live.rebuild(X, np.concatenate([e.labels for e in old]), np.concatenate([e.positions for e in old]),
+                     lib.graph_of(old))
         if teach:  # the examples may have changed since: every sound looks for its pad again
             live.set_pads(live.pads, live.attack_pads)
         if log and len(rows) - n_old > n_old:
@@ -237,7 +238,8 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
         live.fit(X)
     snap = live.snapshot
     if lib is not None:
-        lib.commit([entries[k] for k in order], snap.positions, snap.cluster_ids, {"clusters": n_clusters})
+        lib.commit([entries[k] for k in order], snap.positions, snap.cluster_ids, {"clusters": n_clusters},
+                   live.graph())
     return Fitted(rows, X, snap, skipped, time.monotonic() - t0, live, extractor, counts, grown)
 
 
@@ -309,12 +311,6 @@ def _map_order(entries, lib, refit, sort_key):
         k for k, e in lib.entries.items() if entries.get(k) is e and e.positions is not None]
     seen = set(placed)
     return placed + sorted((k for k in entries if k not in seen), key=sort_key)
-
-
-def _grow(live, X, positions, labels):
-    """The map of ``X``: its first ``len(positions)`` rows where they were, with
-    their cluster ids (as a resumed session does), the rest placed among them."""
-    live.rebuild(X, labels, positions)
 
 
 def build_mapfile(rows, snap, samplerate, out_dir, names=None, pads=()):

@@ -19,7 +19,9 @@ transaction does, without a dependency on the file's schema.
 In the library's folder (``OUT/index/``)::
 
     index.npz            every file as of the last finished run, with the
-                         map's positions and clusters of its sounds
+                         map's positions and clusters of its sounds and
+                         their neighbour graph (finding it again takes most
+                         of a grown 100,000-sound map's time)
     batch-000001.npz     files analysed since, a batch a file, written while
                          the features are computed: a run killed half-way
                          loses at most the batch it was filling
@@ -109,6 +111,8 @@ class Library:
         self.entries = {}
         #: what the last finished run noted beside its map (the clusters it made)
         self.meta = {}
+        self._main = []  # index.npz's entries, in its order
+        self._graph = None  # its rows' neighbour graph (indices, distances), where kept
         if self.folder.exists() and not self.folder.is_dir():
             raise UsageError(f"{self.folder}: a file where the library index goes; move it or choose another --out")
         if not read_only:
@@ -149,9 +153,28 @@ class Library:
             return
         if main:
             self.meta = head.get("meta") if isinstance(head.get("meta"), dict) else {}
+            self._main = list(_entries(head["files"], arrays))
+            self._graph = arrays["graph"]
+            for e in self._main:
+                self.entries[e.path] = e
+            return
         for e in _entries(head["files"], arrays):
             self.entries.pop(e.path, None)  # a later batch's analysis wins, at the end of the order
             self.entries[e.path] = e
+
+    def graph_of(self, entries):
+        """The neighbour graph ``(indices, distances)`` the last run kept for the
+        rows of ``entries``, or None: kept only where ``entries`` are exactly
+        index.npz's mapped files, unchanged and in its order (a removed, changed
+        or re-analysed file and the graph is made again)."""
+        if self._graph is None:
+            return None
+        mine = [e for e in self._main if e.vectors.shape[0] and e.positions is not None]
+        if len(mine) != len(entries) or any(a is not b for a, b in zip(mine, entries)):
+            return None
+        if any(e.vectors.shape[0] and e.positions is None for e in self._main):
+            return None
+        return self._graph
 
     # ----------------------------------------------------------------- writing
     def add_batch(self, entries):
@@ -165,14 +188,17 @@ class Library:
             self.entries.pop(e.path, None)
             self.entries[e.path] = e
 
-    def commit(self, entries, positions=None, labels=None, meta=None):
+    def commit(self, entries, positions=None, labels=None, meta=None, graph=None):
         """Make ``index.npz`` hold exactly ``entries`` (:class:`Entry`, in map
         order), and drop the batch files (their entries are in it now).
 
         ``positions`` (n_rows, 2) and ``labels`` (n_rows,) are the map of all
         their rows, in the same order; without them each entry keeps its own.
         An entry without a stamp (its file could not even be looked at) takes
-        its rows' place but is not kept.
+        its rows' place but is not kept. ``graph``: the map's neighbour graph
+        ``(indices, distances)``, a row for each of those rows, kept so the
+        next run need not find it again (:meth:`graph_of`); left out where a
+        row is not kept.
         """
         if positions is not None:
             at = 0
@@ -184,13 +210,22 @@ class Library:
         keep = [e for e in entries if e.stamp is not None]
         if meta is not None:
             self.meta = dict(meta)
+        if graph is not None and len(keep) == len(entries):
+            n = sum(e.vectors.shape[0] for e in keep)
+            graph = (np.asarray(graph[0], np.int32), np.asarray(graph[1], np.float32))
+            if not (graph[0].shape == graph[1].shape and graph[0].ndim == 2 and graph[0].shape[0] == n):
+                graph = None
+        else:
+            graph = None
         old_batches = self._batches()
-        self._write(INDEX, keep, self.meta)
+        self._write(INDEX, keep, self.meta, graph)
         for p in old_batches:
             p.unlink(missing_ok=True)
         self.entries = {e.path: e for e in keep}
+        self._main = keep
+        self._graph = None if graph is None else (graph[0].astype(np.int64), graph[1].astype(np.float64))
 
-    def _write(self, name, entries, meta):
+    def _write(self, name, entries, meta, graph=None):
         files = [{"path": e.path, "size": e.stamp[0], "mtime_ns": e.stamp[1], "how": e.how, "error": e.error,
                   "rows": int(e.vectors.shape[0])} for e in entries]
         head = {"format": FORMAT, "version": VERSION, "key": self.key, "meta": meta, "files": files}
@@ -205,6 +240,8 @@ class Library:
             "labels": _cat([e.labels if e.labels is not None else np.full(e.vectors.shape[0], -1)
                             for e in entries], np.int64, (0,)),
         }
+        if graph is not None:
+            arrays["graph_indices"], arrays["graph_distances"] = graph
         path = self.folder / name
         tmp = self.folder / f".{name}.tmp-{os.getpid()}"
         try:
@@ -241,6 +278,7 @@ def _read(path, n_features):
     """The header and arrays of one index file, checked to fit together."""
     with np.load(path, allow_pickle=False) as z:
         arrays = {name: z[name] for name in ("header", "vectors", "starts", "ends", "positions", "labels")}
+        arrays["graph"] = (z["graph_indices"], z["graph_distances"]) if "graph_distances" in z.files else None
     raw = arrays["header"]
     if raw.dtype != np.uint8 or raw.ndim != 1 or raw.size > MAX_HEADER:
         raise ValueError("no header")
@@ -275,7 +313,24 @@ def _read(path, n_features):
         raise ValueError(f"a cluster id outside -1..{MAX_LABEL}")
     if n and not (arrays["starts"].min() >= 0 and np.all(arrays["ends"] >= arrays["starts"])):
         raise ValueError("a sound ends before it starts")
+    arrays["graph"] = _graph(arrays["graph"], n)
     return head, arrays
+
+
+def _graph(stored, n):
+    """``(indices, distances)`` of a stored neighbour graph over ``n`` rows, or
+    None where it is absent or does not fit them (the graph is then made again)."""
+    if stored is None:
+        return None
+    indices, distances = stored
+    if (indices.dtype != np.int32 or distances.dtype != np.float32 or indices.ndim != 2
+            or indices.shape != distances.shape or indices.shape[0] != n):
+        return None
+    indices, distances = indices.astype(np.int64), distances.astype(np.float64)
+    if indices.size and not (indices.min() >= 0 and indices.max() < n and np.all(np.isfinite(distances))
+                             and distances.min() >= 0):
+        return None
+    return indices, distances
 
 
 def _entries(files, arrays):

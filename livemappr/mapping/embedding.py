@@ -223,7 +223,7 @@ class IncrementalTSNE(Params):
         return X
 
     # -------------------------------------------------------------------- fit
-    def fit(self, X, y=None, init=None):
+    def fit(self, X, y=None, init=None, knn=None):
         """Map a whole data set; later :meth:`add` and :meth:`refine` continue it.
 
         Parameters
@@ -234,15 +234,18 @@ class IncrementalTSNE(Params):
             Positions to start from (a resumed session's map): used as they
             are, without the from-scratch optimisation; :meth:`refine` settles
             them from there.
+        knn : (indices, distances) of shape (n_samples, k), optional
+            The rows' nearest neighbours as found before (a library's kept
+            graph), ascending by distance: used instead of finding them again.
 
         Returns
         -------
         self
         """
         with _numba_threads(self.n_jobs):
-            return self._fit(X, init=init)
+            return self._fit(X, init=init, knn=knn)
 
-    def _fit(self, X, y=None, init=None):
+    def _fit(self, X, y=None, init=None, knn=None):
         self._validate_params()
         if hasattr(self, "index_"):
             del self.index_
@@ -257,7 +260,13 @@ class IncrementalTSNE(Params):
         k = min(n - 1, self._k())
         use_ann = self.neighbors == "approx" or (
             self.neighbors == "auto" and self.ann_threshold is not None and n > self.ann_threshold)
-        if use_ann:
+        if knn is not None:
+            idx, dist = (np.asarray(a) for a in knn)
+            if idx.shape != dist.shape or idx.shape[0] != n or not 1 <= idx.shape[1] <= self._k() \
+                    or (idx.size and not (idx.min() >= 0 and idx.max() < n)):
+                raise ValueError(f"knn must be indices and distances of shape ({n}, 1..{self._k()}) "
+                                 f"into the {n} rows, got {idx.shape} and {dist.shape}")
+        elif use_ann:
             idx, dist = approximate_knn(X, k, random_state=self.random_state)
         else:
             idx, dist = exact_knn(X, k)

@@ -100,6 +100,14 @@ class LiveMap:
         self.tsne.reserve(n_samples, n_features)
         return self
 
+    def graph(self):
+        """The map's neighbour graph ``(indices, distances)`` for every sound, or
+        None while a row has fewer than k neighbours (a small map)."""
+        aff = getattr(self.tsne, "affinities_", None)
+        if aff is None or len(aff) == 0 or np.any(aff.counts != aff.k):
+            return None
+        return aff.indices.copy(), aff.distances.copy()
+
     def fit(self, X):
         """Map a library offline, cluster it and publish. X : (n_samples, n_features).
         Taught pads (:meth:`teach`) take their sounds first; the rest are clustered."""
@@ -187,11 +195,12 @@ class LiveMap:
                             else PadExamples(self.n_pads, self.attack_pads.like_no_pad))
         self._pads_changed()
 
-    def rebuild(self, X, labels, positions):
+    def rebuild(self, X, labels, positions, knn=None):
         """The map of ``X``: its first ``len(labels)`` rows where they were
         (``positions``) with their cluster ids (``labels``), the rest placed
         among them (a resumed session, a library that grew). Fewer than two
-        kept: mapped afresh."""
+        kept: mapped afresh. ``knn``: the kept rows' neighbour graph, where
+        known (:meth:`IncrementalTSNE.fit`)."""
         X = np.asarray(X, dtype=np.float64)
         labels = np.asarray(labels, np.int64)
         n_old = labels.shape[0]
@@ -201,7 +210,7 @@ class LiveMap:
             else:
                 self.add(X[0])
             return self
-        self.tsne.fit(X[:n_old], init=positions)
+        self.tsne.fit(X[:n_old], init=positions, knn=knn)
         Y = np.asarray(self.cluster_space(), dtype=np.float64)
         self.clusters.fit(Y)  # its bookkeeping; the partition is replaced by the saved one
         k = int(labels.max()) + 1
