@@ -273,22 +273,27 @@ def test_progress_says_files_a_second_and_time_left():
     assert 15 < per_s <= 20 and 2.9 < left <= 4.0
 
 
-@pytest.mark.parametrize("field, value", [("labels", 10 ** 12), ("starts", -5), ("vectors", np.nan)])
-def test_hostile_numbers_in_an_index_are_refused_in_one_line(tmp_path, field, value):
+def tamper(path, field, value):
+    """``path`` (an .npz) with the first number of ``field`` set to ``value``."""
     import io
 
+    with np.load(path) as z:
+        arrays = {k: z[k].copy() for k in z.files}
+    arrays[field].flat[0] = value
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    path.write_bytes(buf.getvalue())
+
+
+@pytest.mark.parametrize("field, value", [("labels", 10 ** 12), ("starts", -5), ("vectors", np.nan)])
+def test_hostile_numbers_in_an_index_are_refused_in_one_line(tmp_path, field, value):
     from livemappr.files.library import Entry, Library
 
     key = {"layout": "L", "samplerate": 48000, "space": None, "n_features": 2}
     lib = Library(tmp_path, key)
     e = Entry("/x.wav", (1, 2), "shot", None, np.ones((2, 2), np.float32), np.array([0, 0]), np.array([9, 9]))
     lib.commit([e], np.zeros((2, 2)), np.zeros(2, np.int64), {"clusters": 1})
-    with np.load(tmp_path / "index.npz") as z:
-        arrays = {k: z[k].copy() for k in z.files}
-    arrays[field].flat[0] = value
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    (tmp_path / "index.npz").write_bytes(buf.getvalue())
+    tamper(tmp_path / "index.npz", field, value)
     lines = []
     assert Library(tmp_path, key, lines.append).entries == {}
     assert len(lines) == 1 and "is damaged" in lines[0]
@@ -322,8 +327,6 @@ def test_a_grown_library_reuses_its_neighbour_graph_until_a_kept_file_goes(shots
 
 @pytest.mark.parametrize("field, value", [("graph_indices", 7), ("graph_indices", -1), ("graph_distances", np.nan)])
 def test_a_hostile_neighbour_graph_is_not_used_and_the_sounds_are_kept(tmp_path, field, value):
-    import io
-
     from livemappr.files.library import Entry, Library
 
     key = {"layout": "L", "samplerate": 48000, "space": None, "n_features": 2}
@@ -333,11 +336,6 @@ def test_a_hostile_neighbour_graph_is_not_used_and_the_sounds_are_kept(tmp_path,
     lib.commit([e], np.zeros((2, 2)), np.zeros(2, np.int64), {"clusters": 1}, graph)
     kept = Library(tmp_path, key)
     assert kept.graph_of([kept.entries["/x.wav"]])[0].tolist() == [[1], [0]]
-    with np.load(tmp_path / "index.npz") as z:
-        arrays = {k: z[k].copy() for k in z.files}
-    arrays[field].flat[0] = value
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    (tmp_path / "index.npz").write_bytes(buf.getvalue())
+    tamper(tmp_path / "index.npz", field, value)
     again = Library(tmp_path, key)
     assert list(again.entries) == ["/x.wav"] and again.graph_of([again.entries["/x.wav"]]) is None
