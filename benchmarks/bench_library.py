@@ -22,8 +22,8 @@ with ``n``:
   t-SNE on the same vectors (same perplexity, iterations and PCA start; goal <= 0.5);
 - ``trustworthiness`` and ``trustworthiness_delta_vs_opentsne``: 10-NN
   trustworthiness of our map (2,000 sampled points against all), minus openTSNE's (goal >= -0.01);
-- ``layout_tree_s`` / ``layout_grid_s`` and their ``trustworthiness_*`` (from 20,000
-  sounds, where the fit takes the repulsion from a grid): t-SNE alone on the
+- ``layout_tree_s`` / ``layout_grid_s`` and their ``trustworthiness_*`` (``--compare-layouts``,
+  from 20,000 sounds, where the fit takes the repulsion from a grid): t-SNE alone on the
   same vectors with Barnes-Hut's quadtree and with the grid (mapping/fftrep.py);
 - ``similar_query_ms_p50`` / ``_p99``: one query of ``livemappr similar``'s search
   (exact nearest 20 among all vectors; the file's own analysis not included) (goal p99 <= 5 at 100k);
@@ -109,7 +109,7 @@ def query_times(X, n_queries=300, k=20, seed=0):
     return np.array(out)
 
 
-def bench(n, report, tmp, peer=True):
+def bench(n, report, tmp, peer=True, compare=False):
     cached, _ = library_corpus.make(n, log=report.note)
     load = os.getloadavg()[0]
     folder, out = tmp / f"shots{n}", tmp / f"map{n}"
@@ -139,7 +139,7 @@ def bench(n, report, tmp, peer=True):
     ours = quality.trustworthiness(X, Y, n_neighbors=10, sample=2000)
     report.metric("trustworthiness", round(float(ours), 4), "", n=len(X))
     tsne = IncrementalTSNE()
-    if tsne.fft_threshold is not None and len(X) >= tsne.fft_threshold:
+    if compare and tsne.fft_threshold is not None and len(X) >= tsne.fft_threshold:
         # what chose the grid over the quadtree at this size: the same fit on the quadtree
         t = time.perf_counter()
         Yt = IncrementalTSNE(random_state=0, fft_threshold=None).fit(X).embedding_
@@ -167,6 +167,8 @@ def main():
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--n", default="10000", help="library sizes, comma-separated (default 10000)")
     p.add_argument("--no-peer", action="store_true", help="skip openTSNE (the bench extra's opentsne)")
+    p.add_argument("--compare-layouts", action="store_true",
+                   help="from 20,000 sounds, also fit the same vectors on the quadtree and on the grid")
     args = p.parse_args()
     report = Report("library", args.json)
     with tempfile.TemporaryDirectory(prefix="bench-library-") as tmp:
@@ -178,7 +180,7 @@ def main():
                         library_corpus.SR)
         timed_map(tmp / "warm", tmp / "warm-map")  # those of growing a map too
         for n in (int(s) for s in args.n.split(",")):
-            bench(n, report, tmp, peer=not args.no_peer)
+            bench(n, report, tmp, peer=not args.no_peer, compare=args.compare_layouts)
 
 
 if __name__ == "__main__":

@@ -217,6 +217,8 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
     t0 = time.monotonic()
     n_clusters = clusters if teach else min(clusters, len(rows))
     live = LiveMap.of_sounds(n_clusters, extractor, random_state=seed)
+    # a few new sounds are placed and the run ends: no approximate index built for them
+    live.tsne.set_params(ann_queries=False)
     if teach:
         from livemappr.commands.teach import teach_from_file
 

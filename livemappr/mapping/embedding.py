@@ -92,6 +92,10 @@ class IncrementalTSNE(Params):
     fft_threshold : int or None, default 20000
         Size from which :meth:`fit` takes the repulsion from an interpolation
         grid (:mod:`fftrep`) instead of the quadtree; None: never.
+    ann_queries : bool, default True
+        Whether new points' queries move to the approximate index past
+        ``ann_threshold`` (its build runs on a thread of its own); False keeps
+        them exact: an offline run that adds a few sounds to a large map.
     n_jobs : int or None, default None
         Threads for the numba kernels: None keeps the calling thread's numba
         setting (all cores by default), -1 all cores, 1 serial. On a machine
@@ -110,7 +114,7 @@ class IncrementalTSNE(Params):
     def __init__(self, perplexity=30.0, early_exaggeration=12.0, early_exaggeration_iter=250,
                  n_iter=500, learning_rate="auto", momentum=0.8, theta=0.5, max_step=0.005,
                  n_place=15, insert_iter=10, neighbors="auto", ann_threshold=50_000,
-                 fft_threshold=20_000, n_jobs=None, random_state=None):
+                 fft_threshold=20_000, ann_queries=True, n_jobs=None, random_state=None):
         self.perplexity = perplexity
         self.early_exaggeration = early_exaggeration
         self.early_exaggeration_iter = early_exaggeration_iter
@@ -124,6 +128,7 @@ class IncrementalTSNE(Params):
         self.neighbors = neighbors
         self.ann_threshold = ann_threshold
         self.fft_threshold = fft_threshold
+        self.ann_queries = ann_queries
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -158,7 +163,7 @@ class IncrementalTSNE(Params):
         self._gains = np.ones((cap, 2))
         self.n_samples_ = 0
         self.affinities_ = Affinities(self.perplexity, self._k(), capacity=cap)
-        self.index_ = NeighborIndex(n_features, ann_threshold=self.ann_threshold,
+        self.index_ = NeighborIndex(n_features, ann_threshold=self.ann_threshold if self.ann_queries else None,
                                     random_state=self.random_state, capacity=cap)
         self._tree = None
         self._Z = None
