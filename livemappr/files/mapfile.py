@@ -158,7 +158,9 @@ class MapFile:
 
     def to_json(self):
         d = {"format": FORMAT, "version": VERSION, "sample_rate": self.sample_rate,
-             "snippets": [asdict(s) for s in self.snippets],
+             # by hand: dataclasses.asdict deep-copies, 34 us a snippet (3.4 s at 100,000)
+             "snippets": [{"id": s.id, "source": s.source, "start": s.start, "end": s.end, "x": s.x, "y": s.y,
+                           "cluster": s.cluster} for s in self.snippets],
              "clusters": [c.to_json() for c in self.clusters]}
         if self.pads:
             labels = self.pad_labels()
