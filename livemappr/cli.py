@@ -247,6 +247,9 @@ def build_parser():
     p.add_argument("--corpus", metavar="DIR",
                    help="with --voice: play the sounds of this map (livemappr map KIT --out DIR; named pads "
                         "by name) instead of the session's own")
+    p.add_argument("--library", metavar="LIB",
+                   help="a library (livemappr map FOLDER --out LIB) whose sounds nearest a sound of yours are "
+                        "found (OSC /livemappr/similar) and played (/livemappr/similar/play)")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--sync", choices=("internal", "link"),

@@ -47,7 +47,8 @@ FULL_STATE_INTERVAL = 2.0  # seconds between whole states to one subscriber
 FULL_STATES_PER_SECOND = 1.0  # whole states to all subscribers together
 FULL_STATE_BURST = 4
 MAP_INTERVAL = 0.5  # seconds between map versions sent
-POINTS_PER_MESSAGE = 64  # 64 * 3 floats: well under any UDP size limit
+POINTS_PER_MESSAGE = 64
+MAX_PENDING = 4096  # one-off datagrams waiting for a tick (a few answers to searches)  # 64 * 3 floats: well under any UDP size limit
 _GOLDEN = 0.618033988749895
 
 
@@ -155,6 +156,13 @@ class Feedback:
     def record_changed(self):
         with self._lock:
             self._pending.append(message("/livemappr/record/state", int(bool(self.record()))))
+
+    def tell(self, datagrams):
+        """Send ``datagrams`` to every subscriber at the next tick (an answer to a
+        query: ``/livemappr/similar``). At most :data:`MAX_PENDING` wait; more are dropped."""
+        with self._lock:
+            room = MAX_PENDING - len(self._pending)
+            self._pending.extend(list(datagrams)[:max(room, 0)])
 
     def _error(self, kind, text):
         with self._lock:
