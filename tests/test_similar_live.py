@@ -5,8 +5,10 @@ JACK server; real OSC datagrams (``oscsend``) ask for the sounds nearest each,
 and a real UDP client subscribed to feedback reads the answers.
 """
 
+import queue
 import socket
 import subprocess
+import threading
 import time
 
 import numpy as np
@@ -44,33 +46,50 @@ def osc(port, path, *args):
 
 
 class Subscriber:
-    """A UDP client subscribed to the session's feedback, keeping the messages of one address prefix."""
+    """A UDP client subscribed to the session's feedback, reading on a thread of its own (a
+    burst of answers must not wait in the socket's buffer), keeping one address prefix."""
 
     def __init__(self, port, prefix="/livemappr/similar/"):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.1)
-        self.prefix = prefix
+        self.prefix = prefix.encode()
+        self.got = queue.SimpleQueue()
         self.messages = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
         osc(port, "/livemappr/subscribe", self.sock.getsockname()[1])
+
+    def _read(self):
+        while not self._stop.is_set():
+            try:
+                data, _ = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if data.startswith(self.prefix):
+                m = OscMessage(data)
+                self.got.put((m.address, list(m.params)))
 
     def until(self, address, timeout=20.0):
         """Messages up to and including the first with ``address``."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             try:
-                data, _ = self.sock.recvfrom(65536)
-            except socket.timeout:
+                m = self.got.get(timeout=0.1)
+            except queue.Empty:
                 continue
-            if data.startswith(self.prefix.encode()):
-                m = OscMessage(data)
-                self.messages.append((m.address, list(m.params)))
-                if m.address == address:
-                    out, self.messages = self.messages, []
-                    return out
+            self.messages.append(m)
+            if m[0] == address:
+                out, self.messages = self.messages, []
+                return out
         raise AssertionError(f"no {address} in {timeout} s; got {self.messages}")
 
     def close(self):
+        self._stop.set()
+        self._thread.join(2)
         self.sock.close()
 
 
@@ -99,7 +118,14 @@ def live(jack_server, library, tmp_path):
 
 
 def results(messages):
-    return [(p[1], p[2], p[3], p[4], p[5]) for a, p in messages if a == "/livemappr/similar/result"]
+    """``(where, rank, id, distance, name)`` of every sound an answer gave, as its messages carry them."""
+    out = []
+    for a, p in messages:
+        if a == "/livemappr/similar/map":
+            out += [("map", k + 1, p[1 + 2 * k], p[2 + 2 * k], "") for k in range((len(p) - 1) // 2)]
+        elif a == "/livemappr/similar/library":
+            out += [("library", p[1] + k, p[2 + 3 * k], p[3 + 3 * k], p[4 + 3 * k]) for k in range((len(p) - 2) // 3)]
+    return out
 
 
 def test_similar_lists_the_map_and_the_library_nearest_first(live):
@@ -108,7 +134,7 @@ def test_similar_lists_the_map_and_the_library_nearest_first(live):
     for snippet, source in enumerate(PLAYED):
         osc(port, "/livemappr/similar", snippet, 3)
         got = sub.until("/livemappr/similar/done")
-        assert got[-1] == ("/livemappr/similar/done", [str(snippet), 6])
+        assert got[-1] == ("/livemappr/similar/done", [str(snippet), 3, 3])
         found = results(got)
         on_map = [r for r in found if r[0] == "map"]
         in_library = [r for r in found if r[0] == "library"]
@@ -170,7 +196,7 @@ def test_malformed_searches_are_counted_and_the_session_answers_on(live, args, k
         failed = sub.until("/livemappr/similar/failed")[-1][1]
         assert failed[0] == values[0] and ("no snippet 9999" in failed[1] or "no such snippet" in failed[1])
     osc(port, "/livemappr/similar", 0, 1)  # still answering
-    assert sub.until("/livemappr/similar/done")[-1][1] == ["0", 2]
+    assert sub.until("/livemappr/similar/done")[-1][1] == ["0", 1, 1]
 
 
 def test_live_with_a_folder_that_holds_no_library_is_one_line(tmp_path, capsys):
@@ -181,3 +207,78 @@ def test_live_with_a_folder_that_holds_no_library_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.splitlines()[-1] == (f"livemappr: error: {tmp_path}: no library index here "
                                                   f"(make one: livemappr map FOLDER --out {tmp_path})")
+
+
+def test_a_flood_of_searches_is_bounded_and_every_accepted_one_is_answered(live, tmp_path):
+    session, port, sub, files = live
+    # first a long file, which holds the worker a while (read, resampled and analysed whole) ...
+    long = tmp_path / "long.wav"
+    soundfile.write(long, np.random.default_rng(0).normal(0, 0.1, 240 * 48000).astype(np.float32), 48000)
+    copies = [str(long)]
+    for k in range(40):  # ... then 40 different questions, each a file to analyse  # 40 different questions, each a file to analyse (milliseconds each)
+        p = tmp_path / f"copy-{k:02d}.wav"
+        p.write_bytes(files[PLAYED[0]].read_bytes())
+        copies.append(str(p))
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for p in copies:
+            b = OscMessageBuilder("/livemappr/similar")
+            b.add_arg(p, "s")
+            s.sendto(b.build().dgram, ("127.0.0.1", port))
+    errors = session.surfaces.errors
+    assert wait_until(lambda: errors.counts().get("similar_busy", 0) >= 1, 10), errors.counts()
+    time.sleep(0.5)
+    busy = errors.counts()["similar_busy"]
+    answered = set()
+    while len(answered) < len(copies) - busy:
+        got = sub.until("/livemappr/similar/done")
+        query, on_map, in_library = got[-1][1]
+        answered.add(query)
+        found = results([m for m in got if m[1][0] == query])
+        assert len(found) == on_map + in_library and (on_map, in_library) == (4, 10)  # the whole answer came
+    assert answered <= set(copies) and len(answered) == len(copies) - busy
+    assert len(session.neighbours._waiters) == 0 and session.neighbours._background.waiting == 0
+    osc(port, "/livemappr/similar", 1, 1)
+    assert sub.until("/livemappr/similar/done")[-1][1] == ["1", 1, 1]
+
+
+def test_played_library_sounds_give_their_bank_slots_back_beyond_the_most_kept(live, monkeypatch):
+    from livemappr.session import neighbours
+
+    session, port, sub, files = live
+    monkeypatch.setattr(neighbours, "MAX_LOADED", 2)
+    nb = session.neighbours
+    expected = [r[4] for r in results(_ask(sub, port, 0, 4)) if r[0] == "library"]
+    played = []
+    for rank in (1, 2, 3, 4):
+        osc(port, "/livemappr/similar/play", 0, rank)
+        played.append(sub.until("/livemappr/similar/played")[-1][1][4])
+        assert len(nb._slots) == min(rank, 2)
+    assert played == expected
+    assert nb._rows == [nb.library.rows_of(expected[2])[0], nb.library.rows_of(expected[3])[0]]
+    slots = list(nb._slots)
+    osc(port, "/livemappr/similar/play", 0, 4)  # loaded: played again from its slot, nothing read
+    sub.until("/livemappr/similar/played")
+    assert nb._slots == slots
+
+
+def _ask(sub, port, sound, n):
+    osc(port, "/livemappr/similar", sound, n)
+    return sub.until("/livemappr/similar/done")
+
+
+def test_a_long_answer_comes_in_few_datagrams_that_parse_back_whole():
+    from livemappr.control.osc import LIBRARY_CHUNK_BYTES, similar_answer
+
+    found = [("map", i, i / 10, "") for i in range(100)]
+    found += [("library", i, 1 + i / 10, "/samples/" + "x" * (50 + 7 * i) + f"{i}.wav") for i in range(100)]
+    datagrams = similar_answer("12", found)
+    assert 3 < len(datagrams) < 20
+    assert all(len(d) < LIBRARY_CHUNK_BYTES + 1024 for d in datagrams)
+    messages = [(m.address, list(m.params)) for m in map(OscMessage, datagrams)]
+    assert messages[-1] == ("/livemappr/similar/done", ["12", 100, 100])
+    back = results(messages)
+    assert [(w, r, i, n) for w, r, i, d, n in back] == [
+        (w, (i % 100) + 1, i, n) for w, i, d, n in found]
+    assert np.allclose([d for *_, d, _ in back], [d for _, _, d, _ in found])

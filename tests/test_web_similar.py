@@ -61,6 +61,8 @@ def test_a_search_is_answered_to_the_page_that_asked_nearest_first(searching_vie
     view, X = searching_view
     d = np.sqrt(((X.astype(np.float64) - X[5]) ** 2).sum(axis=1))
     want = [int(j) for j in np.argsort(d, kind="stable") if j != 5][:4]
+    d9 = np.sqrt(((X.astype(np.float64) - X[9]) ** 2).sum(axis=1))
+    want9 = [int(j) for j in np.argsort(d9, kind="stable") if j != 9][:3]
     url = f"ws://127.0.0.1:{view.port}/ws"
     with connect(url) as ws, connect(url) as other:
         ws.send(json.dumps({"t": "similar", "i": 5, "n": 4}))
@@ -69,6 +71,12 @@ def test_a_search_is_answered_to_the_page_that_asked_nearest_first(searching_vie
         other.send(json.dumps({"t": "snippet", "i": 1}))  # the other page gets no answer it did not ask for
         with pytest.raises(TimeoutError):
             answer(other, timeout=0.5)
+        # two pages asking the same at once both get it (a question waiting is asked once)
+        for _ in range(3):
+            ws.send(json.dumps({"t": "similar", "i": 9, "n": 3}))
+            other.send(json.dumps({"t": "similar", "i": 9, "n": 3}))
+        for page in (ws, other):
+            assert [answer(page)["near"] for _ in range(3)] == [want9] * 3
     assert view.errors.counts() == {}
 
 

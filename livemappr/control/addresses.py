@@ -112,7 +112,7 @@ OSC = (
     Address("/livemappr/similar", "in", (Arg("sound", "ref"), Arg("n", "int", 1, SIMILAR_MAX, default=10)),
             "similar", "The n sounds nearest a snippet (its id) or an audio file (its path on this machine): "
             "on the session's map and, with live --library, in the library; answered to subscribers by "
-            "/livemappr/similar/result lines and /livemappr/similar/done."),
+            "/livemappr/similar/map, /livemappr/similar/library and /livemappr/similar/done."),
     Address("/livemappr/similar/play", "in", (Arg("sound", "ref"), Arg("rank", "int", 1, SIMILAR_MAX, default=1),
                                               _vel),
             "similar_play", "Play the rank-th nearest sound to a snippet or file: the library's with live "
@@ -222,12 +222,16 @@ OSC = (
             "An export finished (it runs in the background): how many files it wrote."),
     Address("/livemappr/export/failed", "out", (Arg("message", "str"),), "",
             "An export failed, and why."),
-    Address("/livemappr/similar/result", "out", (Arg("sound", "str"), Arg("where", "str"), Arg("rank", "int"),
-                                                 Arg("id", "int"), Arg("distance", "float"), Arg("name", "str")), "",
-            "One sound found for /livemappr/similar sound: where is map (id: a snippet) or library (id: its "
-            "row, name: its file), rank from 1 in each, nearest first."),
-    Address("/livemappr/similar/done", "out", (Arg("sound", "str"), Arg("found", "int")), "",
-            "The search for sound is answered: found results were sent before it."),
+    Address("/livemappr/similar/map", "out", (Arg("sound", "str"), Arg("id distance ...", "float")), "",
+            "The answer to /livemappr/similar sound on the session's map: snippet id and distance, "
+            "repeated, nearest first (one message)."),
+    Address("/livemappr/similar/library", "out", (Arg("sound", "str"), Arg("first", "int"),
+                                                  Arg("row distance name ...", "str")), "",
+            "The answer in the library (live --library): from rank first (1 in the first message), the "
+            "sound's row, distance and file (with @ start-end s for one cut from a track), repeated; a long "
+            "answer comes in several messages."),
+    Address("/livemappr/similar/done", "out", (Arg("sound", "str"), Arg("map", "int"), Arg("library", "int")), "",
+            "The answer to sound is complete: how many sounds of the map and of the library it gave."),
     Address("/livemappr/similar/played", "out", (Arg("sound", "str"), Arg("where", "str"), Arg("id", "int"),
                                                  Arg("distance", "float"), Arg("name", "str")), "",
             "/livemappr/similar/play sound played this sound."),

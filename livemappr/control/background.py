@@ -54,11 +54,6 @@ class Background:
         with self._cv:
             return len(self._waiting)
 
-    def is_waiting(self, name):
-        """Whether a job of that name waits (a new one would be folded into it)."""
-        with self._cv:
-            return name in self._waiting
-
     def idle(self, timeout=None):
         """Wait until no job waits or runs; False if ``timeout`` seconds passed first."""
         with self._cv:

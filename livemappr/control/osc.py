@@ -167,6 +167,35 @@ def convert_args(address, params):
     return out
 
 
+#: Bytes of file names one ``/livemappr/similar/library`` message carries at most
+#: (a few sounds each: far under any UDP datagram's limit).
+LIBRARY_CHUNK_BYTES = 8192
+
+
+def similar_answer(query, found):
+    """The datagrams answering ``/livemappr/similar query``: the map's sounds in one message,
+    the library's in as few as fit :data:`LIBRARY_CHUNK_BYTES` each, then ``done``.
+
+    ``found`` is a list of ``(where, id, distance, name)``, nearest first within each ``where``.
+    Few datagrams rather than one a sound: a burst of hundreds would overflow a client's
+    receive buffer (UDP drops what does not fit).
+    """
+    on_map = [(int(i), float(d)) for where, i, d, _ in found if where == "map"]
+    in_library = [(int(i), float(d), str(name)) for where, i, d, name in found if where == "library"]
+    out = [_fb.message("/livemappr/similar/map", query, *[v for pair in on_map for v in pair])]
+    first = 0
+    while first < len(in_library):
+        args, size = [], 0
+        for i, d, name in in_library[first:]:
+            if args and size + len(name.encode()) > LIBRARY_CHUNK_BYTES:
+                break
+            args += [i, d, name]
+            size += len(name.encode()) + 16
+        out.append(_fb.message("/livemappr/similar/library", query, first + 1, *args))
+        first += len(args) // 3
+    return out + [_fb.message("/livemappr/similar/done", query, len(on_map), len(in_library))]
+
+
 class OscServer:
     """Receive OSC on UDP and play through the trigger path.
 
@@ -325,13 +354,7 @@ class OscServer:
         query = str(sound)
 
         def done(found):
-            ranks = {}
-            out = []
-            for where, i, distance, name in found:
-                ranks[where] = ranks.get(where, 0) + 1
-                out.append(_fb.message("/livemappr/similar/result", query, where, ranks[where], int(i),
-                                       float(distance), name))
-            self.feedback.tell(out + [_fb.message("/livemappr/similar/done", query, len(found))])
+            self.feedback.tell(similar_answer(query, found))
 
         self._ask("similar", query, sound, n, done)
 

@@ -20,14 +20,15 @@ and played by a trigger of its own over the library sounds loaded so far;
 the audio thread sees one more play command, nothing else.
 
 Bounded whatever clients send: at most :data:`MAX_WAITING` searches wait
-(one of each question: asking the same again is folded into the waiting
-one), at most :data:`MAX_LOADED` library sounds stay in the bank (the
-oldest loaded gives its slot back first).
+(one of each question: who asks the same again while it waits gets the same
+answer, at most :data:`MAX_ASKERS` of them), at most :data:`MAX_LOADED`
+library sounds stay in the bank (the oldest loaded gives its slot back first).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -44,6 +45,8 @@ __all__ = ["Neighbours", "MAX_WAITING", "MAX_LOADED", "MAX_N"]
 
 #: Searches waiting at most; more are refused (``similar_busy``).
 MAX_WAITING = 16
+#: Askers of one question waiting for its answer at most (several pages clicking one sound).
+MAX_ASKERS = 64
 #: Library sounds kept in the bank at most (played ones; the oldest goes first).
 MAX_LOADED = 64
 #: Sounds one answer lists at most, from each of the map and the library.
@@ -67,6 +70,7 @@ class Neighbours:
 
     def __init__(self, engine, extractor, library=None, log=print):
         self.engine = engine
+        self.log = log
         self.samplerate = engine.config.samplerate
         self.extractor = extractor
         self.mirror = VectorMirror(extractor.n_features)
@@ -82,6 +86,8 @@ class Neighbours:
         self._rows = []
         self._library_trigger = None
         self._background = Background(name="livemappr-similar")
+        self._waiters = {}  # question -> [(done, failed)] of who asked it while it waited or ran
+        self._lock = threading.Lock()
 
     # -- from the map worker ------------------------------------------------------
     def catch_up(self, features):
@@ -108,9 +114,31 @@ class Neighbours:
                             lambda: self.play(sound, rank, velocity), done, failed)
 
     def _submit(self, key, work, done, failed):
-        if self._background.waiting >= MAX_WAITING and not self._background.is_waiting(repr(key)):
-            return False
-        self._background.submit(repr(key), work, done, failed)
+        """Queue ``work`` once per question: who asks it again while it waits gets the same answer."""
+        name = repr(key)
+        with self._lock:
+            waiting = self._waiters.get(name)
+            if waiting is not None:
+                if len(waiting) >= MAX_ASKERS:
+                    return False
+                waiting.append((done, failed))
+                return True
+            if self._background.waiting >= MAX_WAITING:
+                return False
+            self._waiters[name] = [(done, failed)]
+
+        def answer(result, error=None):
+            with self._lock:
+                askers = self._waiters.pop(name, [])
+            for done_, failed_ in askers:
+                call = failed_ if error is not None else done_
+                try:
+                    if call is not None:
+                        call(error if error is not None else result)
+                except Exception as e:  # one asker gone (a closed socket): the others, and the worker, go on
+                    self.log(f"livemappr: answering a search failed: {type(e).__name__}: {e}")
+
+        self._background.submit(name, work, answer, lambda e: answer(None, e))
         return True
 
     # -- on the worker -------------------------------------------------------------
