@@ -282,3 +282,34 @@ def test_a_long_answer_comes_in_few_datagrams_that_parse_back_whole():
     assert [(w, r, i, n) for w, r, i, d, n in back] == [
         (w, (i % 100) + 1, i, n) for w, i, d, n in found]
     assert np.allclose([d for *_, d, _ in back], [d for _, _, d, _ in found])
+
+
+def test_similar_play_without_a_library_plays_the_maps_nearest_through_the_trigger():
+    from livemappr.analysis.features import FeatureExtractor
+    from livemappr.audio.offline import render
+    from livemappr.control.playable import SnapshotRef
+    from livemappr.control.trigger import Trigger
+    from livemappr.session.neighbours import Neighbours
+    from tests.control_helpers import engine_with_snippets, grid_snapshot, onsets, which_snippet
+
+    e, slots = engine_with_snippets(16, frames=2000)
+    extractor = FeatureExtractor()
+    X = np.random.default_rng(4).normal(size=(16, extractor.n_features)).astype(np.float32)
+    near = Neighbours(e, extractor)
+    near.catch_up(X)
+    near.trigger = Trigger(e, SnapshotRef(grid_snapshot(slots, 4)))
+    d = np.sqrt(((X.astype(np.float64) - X[3]) ** 2).sum(axis=1))
+    order = [int(j) for j in np.argsort(d, kind="stable") if j != 3]
+    try:
+        for rank in (1, 2):
+            got = []
+            assert near.ask_play(3, rank, 1.0, got.append, got.append)
+            assert wait_until(lambda: got, 5)
+            assert got[0][:2] == ("map", order[rank - 1])
+            out = render(e, 4000)
+            assert which_snippet(out, int(onsets(out[:, 0])[0]) + 10) == order[rank - 1]
+        failed = []
+        near.ask_play(3, 16, 1.0, failed.append, failed.append)  # the map holds only 15 others
+        assert wait_until(lambda: failed, 5) and "has only 15 sound(s)" in str(failed[0])
+    finally:
+        near.close()

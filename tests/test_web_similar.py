@@ -197,3 +197,4 @@ def test_the_offline_page_lights_up_the_given_neighbours_or_the_nearest_on_the_m
         assert b.console_errors() == []
     with pytest.raises(ValueError, match="neighbours must hold"):
         write_offline_html(tmp_path / "bad.html", map_json, neighbours=[[500]] * 120)
+
