@@ -22,3 +22,27 @@ def one_shot_library(root, count, **shots):
         soundfile.write(folder / f"{i:03d}_{s.label}.wav", s.audio, SR, subtype="FLOAT")
     make_map([folder], root / "lib", clusters=4, log=lambda m: None, progress=False)
     return root
+
+
+def searched_snippets(n, seed, frames=2000):
+    """An engine with ``n`` recognisable snippets (control_helpers), random vectors for them,
+    the session's search over those vectors, and the trigger that plays them.
+
+    Returns
+    -------
+    engine, X (n, n_features) float32, Neighbours, Trigger
+    """
+    import numpy as np
+
+    from livemappr.analysis.features import FeatureExtractor
+    from livemappr.control.playable import SnapshotRef
+    from livemappr.control.trigger import Trigger
+    from livemappr.session.neighbours import Neighbours
+    from tests.control_helpers import engine_with_snippets, grid_snapshot
+
+    engine, slots = engine_with_snippets(n, frames=frames)
+    extractor = FeatureExtractor()
+    X = np.random.default_rng(seed).normal(size=(n, extractor.n_features)).astype(np.float32)
+    near = Neighbours(engine, extractor)
+    near.catch_up(X)
+    return engine, X, near, Trigger(engine, SnapshotRef(grid_snapshot(slots, 4)))

@@ -285,19 +285,12 @@ def test_a_long_answer_comes_in_few_datagrams_that_parse_back_whole():
 
 
 def test_similar_play_without_a_library_plays_the_maps_nearest_through_the_trigger():
-    from livemappr.analysis.features import FeatureExtractor
     from livemappr.audio.offline import render
-    from livemappr.control.playable import SnapshotRef
-    from livemappr.control.trigger import Trigger
-    from livemappr.session.neighbours import Neighbours
-    from tests.control_helpers import engine_with_snippets, grid_snapshot, onsets, which_snippet
+    from tests.control_helpers import onsets, which_snippet
+    from tests.similar_rig import searched_snippets
 
-    e, slots = engine_with_snippets(16, frames=2000)
-    extractor = FeatureExtractor()
-    X = np.random.default_rng(4).normal(size=(16, extractor.n_features)).astype(np.float32)
-    near = Neighbours(e, extractor)
-    near.catch_up(X)
-    near.trigger = Trigger(e, SnapshotRef(grid_snapshot(slots, 4)))
+    e, X, near, trigger = searched_snippets(16, seed=4)
+    near.trigger = trigger
     d = np.sqrt(((X.astype(np.float64) - X[3]) ** 2).sum(axis=1))
     order = [int(j) for j in np.argsort(d, kind="stable") if j != 3]
     try:

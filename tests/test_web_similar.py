@@ -17,16 +17,14 @@ import numpy as np
 import pytest
 from websockets.sync.client import connect
 
-from livemappr.analysis.features import FeatureExtractor
 from livemappr.audio.config import EngineConfig
 from livemappr.control.playable import SnapshotRef
 from livemappr.control.trigger import Trigger
-from livemappr.session.neighbours import Neighbours
 from livemappr.session.session import Session, SessionConfig
 from livemappr.web import WebView, write_offline_html
 from tests.control_helpers import engine_with_snippets, grid_snapshot
 from tests.jackserver import wait_until
-from tests.similar_rig import one_shot_library
+from tests.similar_rig import one_shot_library, searched_snippets
 from tests.test_web_browser import DEMO
 from tests.web import cdp
 
@@ -43,12 +41,7 @@ def answer(ws, timeout=10.0):
 @pytest.fixture
 def searching_view():
     """A web view over 32 sounds whose vectors are known, searched by the session's Neighbours."""
-    e, slots = engine_with_snippets(32, frames=500)
-    extractor = FeatureExtractor()
-    X = np.random.default_rng(3).normal(size=(32, extractor.n_features)).astype(np.float32)
-    near = Neighbours(e, extractor)
-    near.catch_up(X)
-    trigger = Trigger(e, SnapshotRef(grid_snapshot(slots, 4)))
+    e, X, near, trigger = searched_snippets(32, seed=3, frames=500)
     view = WebView(trigger, host="127.0.0.1", port=0, hooks={"similar": near.ask}).start()
     try:
         yield view, X
