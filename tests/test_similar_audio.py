@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+import soundfile
 
 from livemappr.cli import main
 from livemappr.commands.audition import GAP_SECONDS, MAX_SECONDS, audition
@@ -159,3 +160,16 @@ def test_mic_gives_up_in_one_line_when_nothing_is_heard(jack_server, library, ca
     code = main(["similar", "--mic", "--library", str(library / "lib"), "--seconds", "1"])
     err = capsys.readouterr().err
     assert code == 1 and err.splitlines()[-1].startswith("livemappr: error: no sound heard on the input in 1 s")
+
+
+def test_a_library_file_gone_since_is_said_and_skipped_the_others_play(jack_server, library, tmp_path):
+    sr = jack_server.samplerate
+    gone = tmp_path / "gone.wav"
+    soundfile.write(gone, np.zeros(100, np.float32), sr)
+    files = files_of(library)
+    sounds = [(str(files[0]), 0.0, None), (str(gone), 0.0, None), (str(files[1]), 0.0, None)]
+    gone.unlink()
+    said, told = [], []
+    starts = audition(sounds, on_play=told.append, log=said.append)
+    assert told == [0, 1, 2] and len(starts) == 3
+    assert [line for line in said if "not played" in line] == [f"livemappr: not played: {gone}: no such file"], said

@@ -13,7 +13,8 @@ short silence between them. The output device is chosen as ``live`` chooses
 it: JACK's when a JACK server runs (its rate is the stream's), else the
 system's default; ``--device`` names another. Without any output it is a
 one-line error before anything is read. Each sound plays for at most
-:data:`MAX_SECONDS` (a long file fades out there).
+:data:`MAX_SECONDS` (a long file fades out there); one that can no longer be
+read (moved since the library was made) is said so in a line and skipped.
 """
 
 from __future__ import annotations
@@ -80,9 +81,13 @@ def audition(sounds, device=None, on_play=None, ready=None, log=None):
     sr = int(round(choice.output["samplerate"]))
     sources = MapSources(".", sr, sr)
     cap = int(MAX_SECONDS * sr)
-    audio = []
-    for path, start, end in sounds:
-        y = sources.cut(str(path), start, end) if end is not None else sources.cut(str(path), 0.0, MAX_SECONDS)
+    audio, unreadable = [], {}
+    for i, (path, start, end) in enumerate(sounds):
+        try:
+            y = sources.cut(str(path), start, end) if end is not None else sources.cut(str(path), 0.0, MAX_SECONDS)
+        except UsageError as e:  # a library file moved or deleted since it was indexed: the others still play
+            unreadable[i] = str(e)
+            y = np.zeros(0, np.float32)
         audio.append(np.ascontiguousarray(y[:cap], np.float32))
     total = sum(a.shape[0] for a in audio)
     engine = Engine(EngineConfig(samplerate=sr, ring_seconds=1.0, bank_seconds=max(total / sr, 0.01) + 0.1,
@@ -100,6 +105,8 @@ def audition(sounds, device=None, on_play=None, ready=None, log=None):
             _wait_for(engine, at - int(AHEAD_SECONDS * sr))
             if on_play is not None:
                 on_play(i)
+            if i in unreadable:
+                log(f"livemappr: not played: {unreadable[i]}")
             starts.append(at)
             if slot >= 0:
                 engine.play(slot, at=at, tag=i + 1)
