@@ -301,6 +301,12 @@ def test_similar_play_without_a_library_plays_the_maps_nearest_through_the_trigg
             assert got[0][:2] == ("map", order[rank - 1])
             out = render(e, 4000)
             assert which_snippet(out, int(onsets(out[:, 0])[0]) + 10) == order[rank - 1]
+        got = []
+        for _ in range(3):  # three hits play three times (plays are never folded together)
+            near.ask_play(3, 1, 1.0, got.append, got.append)
+        assert wait_until(lambda: len(got) == 3, 5) and {g[:2] for g in got} == {("map", order[0])}
+        out = render(e, 4000)
+        assert len(onsets(out[:, 0])) >= 1 and e.meters()["commands"] == 5
         failed = []
         near.ask_play(3, 16, 1.0, failed.append, failed.append)  # the map holds only 15 others
         assert wait_until(lambda: failed, 5) and "has only 15 sound(s)" in str(failed[0])

@@ -27,6 +27,7 @@ library sounds stay in the bank (the oldest loaded gives its slot back first).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 
@@ -88,6 +89,7 @@ class Neighbours:
         self._background = Background(name="livemappr-similar")
         self._waiters = {}  # question -> [(done, failed)] of who asked it while it waited or ran
         self._lock = threading.Lock()
+        self._plays = itertools.count()
 
     # -- from the map worker ------------------------------------------------------
     def catch_up(self, features):
@@ -110,8 +112,8 @@ class Neighbours:
         """Play the ``rank``-th nearest sound to ``sound`` (in the library when one is
         loaded, else on the map), on the worker; ``done((where, id, distance, name))``."""
         rank = _count(rank)
-        return self._submit(("play", sound, rank, velocity),
-                            lambda: self.play(sound, rank, velocity), done, failed)
+        # every play its own job (a second hit plays again), within the same bound
+        return self._submit(("play", next(self._plays)), lambda: self.play(sound, rank, velocity), done, failed)
 
     def _submit(self, key, work, done, failed):
         """Queue ``work`` once per question: who asks it again while it waits gets the same answer."""
