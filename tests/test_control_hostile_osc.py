@@ -267,7 +267,7 @@ def test_a_hundred_exports_do_not_delay_a_play(tmp_path):
 
         peer = behind("/livemappr/tempo", 120.0)
         exports = behind("/livemappr/export")
-        assert tr.background.idle(30)
+        assert tr.background.idle(30) and near._background.idle(30)
         peer = max(peer, behind("/livemappr/tempo", 121.0))  # before and after: the slower
         time.sleep(0.1)
         print(f"play behind 100 tempo changes {peer * 1e3:.1f} ms, behind 100 exports {exports * 1e3:.1f} ms; "
@@ -280,13 +280,14 @@ def test_a_hundred_exports_do_not_delay_a_play(tmp_path):
         (tmp_path / "file").write_text("not a directory")
         tr.export_dir = tmp_path / "file"
         s.sendto(OscMessageBuilder("/livemappr/export").build().dgram, ("127.0.0.1", server.port))
-        assert tr.background.idle(30)
+        assert tr.background.idle(30) and near._background.idle(30)
         time.sleep(0.1)
         assert server.errors.counts().get("export_failed") == 1
         assert any(d.startswith(b"/livemappr/export/failed") for d in rx.datagrams)
     finally:
         server.close()
         tr.close()
+        near.close()
         rx.close()
 
 
@@ -343,8 +344,16 @@ def test_fuzz_osc_datagrams_never_escape_and_the_engine_keeps_answering(tmp_path
     render(e, 64)
     t = Trigger(e, SnapshotRef(grid_snapshot(slots, 4)))
     tr = Transport(t, export_dir=tmp_path)
+    # the search by example, over 8 random vectors: its ids and paths are fuzzed too
+    from livemappr.analysis.features import FeatureExtractor
+    from livemappr.session.neighbours import Neighbours
+
+    near = Neighbours(e, FeatureExtractor())
+    near.catch_up(np.random.default_rng(0).normal(size=(8, near.mirror._index.n_features)).astype(np.float32))
+    near.trigger = t
     server = OscServer(t, host="127.0.0.1", port=0, feedback_interval=0.02, transport=tr,
-                       errors=tr.errors, hooks={"record": lambda on: None}).start()
+                       errors=tr.errors, hooks={"record": lambda on: None, "similar": near.ask,
+                                                "similar_play": near.ask_play}).start()
     client = ("127.0.0.1", 9)  # subscriptions it makes go to the discard port
 
     @settings(max_examples=200, deadline=None, derandomize=True, database=None,
@@ -360,7 +369,7 @@ def test_fuzz_osc_datagrams_never_escape_and_the_engine_keeps_answering(tmp_path
         print("fuzz error counts:", counts)
         assert "internal" not in counts, server.errors.first_messages().get("internal")
         assert not any(k.endswith("_thread") for k in counts), counts
-        assert tr.background.idle(30)
+        assert tr.background.idle(30) and near._background.idle(30)
         # still answering real datagrams: stop, no grid, full volume, then a play that sounds
         s = udp()
 
@@ -387,3 +396,4 @@ def test_fuzz_osc_datagrams_never_escape_and_the_engine_keeps_answering(tmp_path
     finally:
         server.close()
         tr.close()
+        near.close()
