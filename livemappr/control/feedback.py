@@ -47,8 +47,7 @@ FULL_STATE_INTERVAL = 2.0  # seconds between whole states to one subscriber
 FULL_STATES_PER_SECOND = 1.0  # whole states to all subscribers together
 FULL_STATE_BURST = 4
 MAP_INTERVAL = 0.5  # seconds between map versions sent
-POINTS_PER_MESSAGE = 64
-MAX_PENDING = 4096  # one-off datagrams waiting for a tick (a few answers to searches)  # 64 * 3 floats: well under any UDP size limit
+POINTS_PER_MESSAGE = 64  # 64 * 3 floats: well under any UDP size limit
 _GOLDEN = 0.618033988749895
 
 
@@ -158,11 +157,12 @@ class Feedback:
             self._pending.append(message("/livemappr/record/state", int(bool(self.record()))))
 
     def tell(self, datagrams):
-        """Send ``datagrams`` to every subscriber at the next tick (an answer to a
-        query: ``/livemappr/similar``). At most :data:`MAX_PENDING` wait; more are dropped."""
+        """Send ``datagrams`` to every subscriber now, from the caller's thread (an
+        answer to a query, ``/livemappr/similar``, from the search's worker: it
+        does not wait for the next tick, up to ``interval`` later)."""
         with self._lock:
-            room = MAX_PENDING - len(self._pending)
-            self._pending.extend(list(datagrams)[:max(room, 0)])
+            subs = list(self.subscribers)
+        self._send(list(datagrams), subs)
 
     def _error(self, kind, text):
         with self._lock:
@@ -247,11 +247,17 @@ class Feedback:
         self._send(pending, subs)
 
     def _send(self, datagrams, targets):
+        """Send to each target (UDP sends are safe from two threads: the feedback
+        thread's and :meth:`tell`'s; the counts are added under the lock)."""
+        sent = nbytes = 0
         for address in targets:
             for d in datagrams:
                 try:
                     self.sock.sendto(d, address)
-                    self.sent += 1
-                    self.sent_bytes += len(d)
+                    sent += 1
+                    nbytes += len(d)
                 except OSError:
                     break  # unreachable client: try again next change
+        with self._lock:
+            self.sent += sent
+            self.sent_bytes += nbytes
