@@ -32,7 +32,7 @@ from livemappr.commands.map import read_shot
 from livemappr.errors import UsageError
 from livemappr.session.library import LibrarySounds, Sound
 
-__all__ = ["similar", "similar_to_vector", "run", "Match"]
+__all__ = ["similar", "open_library", "run", "Match"]
 
 #: The rate ``livemappr map`` reads sounds at (its default): vectors of the
 #: library were made at it, so FILE is read at it too.
@@ -72,11 +72,6 @@ def similar(file, library, n=20, samplerate=SAMPLERATE):
     return lib.nearest(x, n, leave_out=lib.rows_of(os.path.abspath(file)))
 
 
-def similar_to_vector(x, lib, n=20):
-    """The ``n`` sounds of ``lib`` (a :class:`LibrarySounds`) nearest to vector ``x``."""
-    return lib.nearest(x, n)
-
-
 def line(rank, m):
     """One printed line: rank, distance, the file (and where, for a sound cut from a track)."""
     where = "" if m.whole else f" @ {m.start_s:.2f}-{m.end_s:.2f} s"
@@ -105,7 +100,7 @@ def run(args, out=None):
 
         lib, extractor = open_library(args.library)
         heard = listen.one_sound(device=device, seconds=args.seconds, extractor=extractor)
-        found = similar_to_vector(heard.vector, lib, args.n)
+        found = lib.nearest(heard.vector, args.n)
     else:
         found = similar(args.file, args.library, args.n)
     lines = [line(rank, m) for rank, m in enumerate(found, 1)]
