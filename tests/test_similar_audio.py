@@ -173,3 +173,22 @@ def test_a_library_file_gone_since_is_said_and_skipped_the_others_play(jack_serv
     starts = audition(sounds, on_play=told.append, log=said.append)
     assert told == [0, 1, 2] and len(starts) == 3
     assert [line for line in said if "not played" in line] == [f"livemappr: not played: {gone}: no such file"], said
+
+
+def test_similar_mic_play_hears_a_sound_then_plays_its_neighbours(jack_server, library, capsys):
+    sr = jack_server.samplerate
+    f = files_of(library)[4]
+    y = audiofile.read(f, samplerate=sr, channels=1).samples[:, 0]
+    t, holder = play_into_the_input(np.concatenate([np.zeros(int(0.5 * sr), np.float32), y,
+                                                    np.zeros(sr, np.float32)]))
+    try:
+        assert main(["similar", "--mic", "--library", str(library / "lib"), "-n", "2", "--play",
+                     "--seconds", "60"]) == 0
+    finally:
+        t.join(5)
+        if "player" in holder:
+            holder["player"].close()
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert len(lines) == 2 and lines[0].split(None, 2)[2] == str(f), lines
+    assert captured.err.index("heard a sound") < captured.err.index("auditioning 2 sound(s)")
