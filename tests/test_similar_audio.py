@@ -137,23 +137,27 @@ def test_mic_hears_a_library_file_and_its_nearest_sound_is_that_file(jack_server
         assert nearest[0].path == str(f), (f, [m.path for m in nearest])
 
 
-def test_similar_mic_on_the_command_line(jack_server, library, capsys):
-    sr = jack_server.samplerate
-    f = files_of(library)[9]
+def similar_at_the_mic(sr, library, f, capsys, *options):
+    """``livemappr similar --mic`` with library file ``f`` played into the input port once the
+    command's stream exists (after its compile); returns its lines and what it said on stderr."""
     y = audiofile.read(f, samplerate=sr, channels=1).samples[:, 0]
-    # played once the engine's input exists (the command opens it), after the command's compile
     t, holder = play_into_the_input(np.concatenate([np.zeros(int(0.5 * sr), np.float32), y,
                                                     np.zeros(sr, np.float32)]))
     try:
-        assert main(["similar", "--mic", "--library", str(library / "lib"), "-n", "3", "--seconds", "60"]) == 0
+        assert main(["similar", "--mic", "--library", str(library / "lib"), "--seconds", "60", *options]) == 0
     finally:
         t.join(5)
         if "player" in holder:
             holder["player"].close()
     captured = capsys.readouterr()
-    lines = captured.out.splitlines()
+    return captured.out.splitlines(), captured.err
+
+
+def test_similar_mic_on_the_command_line(jack_server, library, capsys):
+    f = files_of(library)[9]
+    lines, err = similar_at_the_mic(jack_server.samplerate, library, f, capsys, "-n", "3")
     assert len(lines) == 3 and lines[0].split(None, 2)[2] == str(f), lines
-    assert "listening for one sound" in captured.err and "heard a sound" in captured.err
+    assert "listening for one sound" in err and "heard a sound" in err
 
 
 def test_mic_gives_up_in_one_line_when_nothing_is_heard(jack_server, library, capsys):
@@ -176,19 +180,7 @@ def test_a_library_file_gone_since_is_said_and_skipped_the_others_play(jack_serv
 
 
 def test_similar_mic_play_hears_a_sound_then_plays_its_neighbours(jack_server, library, capsys):
-    sr = jack_server.samplerate
     f = files_of(library)[4]
-    y = audiofile.read(f, samplerate=sr, channels=1).samples[:, 0]
-    t, holder = play_into_the_input(np.concatenate([np.zeros(int(0.5 * sr), np.float32), y,
-                                                    np.zeros(sr, np.float32)]))
-    try:
-        assert main(["similar", "--mic", "--library", str(library / "lib"), "-n", "2", "--play",
-                     "--seconds", "60"]) == 0
-    finally:
-        t.join(5)
-        if "player" in holder:
-            holder["player"].close()
-    captured = capsys.readouterr()
-    lines = captured.out.splitlines()
+    lines, err = similar_at_the_mic(jack_server.samplerate, library, f, capsys, "-n", "2", "--play")
     assert len(lines) == 2 and lines[0].split(None, 2)[2] == str(f), lines
-    assert captured.err.index("heard a sound") < captured.err.index("auditioning 2 sound(s)")
+    assert err.index("heard a sound") < err.index("auditioning 2 sound(s)")
