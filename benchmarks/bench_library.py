@@ -1,24 +1,39 @@
-"""Benchmark the library index of ``livemappr map``: a cold run, a run with nothing changed, 1% new.
+"""Benchmark a library: ``livemappr map`` cold, unchanged and 1% new, the layout against openTSNE, similar's queries.
 
 Plain script (never part of pytest).
 
-    python benchmarks/bench_library.py            # human summary
-    python benchmarks/bench_library.py --json     # one JSON object per line
-    python benchmarks/bench_library.py --n 5000   # how many one-shots (default 3000)
+    python benchmarks/bench_library.py                          # 10,000 one-shots, human summary
+    python benchmarks/bench_library.py --n 10000,100000 --json  # issue 18's rows, one JSON object per line
+    python benchmarks/bench_library.py --n 3000 --no-peer       # quick: without openTSNE
 
-The one-shots are made here, reproducibly, in a temporary folder: decaying
-tones and filtered noise bursts of random pitch, length, envelope and mix
-(0.05..0.4 s, 48 kHz, 16-bit WAV), never committed. The kernels are compiled
-(a small map) before anything is timed. Rows, each with ``n``:
+The one-shots are ``benchmarks/library_corpus.py``'s: variations of the
+development corpus's sounds (Debian kits, rendered GM kits, the vocal proxy),
+made on demand in a cache folder and reused. Each run maps a folder of hard
+links to them (so the 1% added for the update run never touch the cache).
+The kernels are compiled (a small map) before anything is timed. Rows, each
+with ``n``:
 
-- ``cold_files_per_s``: files through ``make_map`` (features, fit, map files) on an empty index;
-- ``unchanged_files_per_s``: the same folder again (every file from the index; nothing analysed);
-- ``update_share_of_cold``: 1% new files taken in, over the cold time (issue 18's goal: < 0.05);
-- ``unchanged_analysed``: files the unchanged run analysed (must be 0).
+- ``index_s``: the cold run's reading and features (the library index written);
+- ``layout_s``: its map fit (k-NN, affinities, Barnes-Hut t-SNE, clusters);
+- ``end_to_end_s``: the whole cold ``make_map`` (the same plus map.json, map.png, map.html);
+- ``unchanged_s`` / ``unchanged_analysed``: the same folder again (nothing may be analysed);
+- ``update_share_of_cold``: 1% new files taken in (the map grown), over the cold time (goal < 0.05);
+- ``layout_time_ratio_vs_opentsne_fft``: ``layout_s`` over openTSNE's FFT-interpolated
+  t-SNE on the same vectors (same perplexity, iterations and PCA start; goal <= 0.5);
+- ``trustworthiness`` and ``trustworthiness_delta_vs_opentsne``: 10-NN
+  trustworthiness of our map (2,000 sampled points against all), minus openTSNE's (goal >= -0.01);
+- ``layout_tree_s`` / ``layout_grid_s`` and their ``trustworthiness_*`` (from 20,000
+  sounds, where the fit takes the repulsion from a grid): t-SNE alone on the
+  same vectors with Barnes-Hut's quadtree and with the grid (mapping/fftrep.py);
+- ``similar_query_ms_p50`` / ``_p99``: one query of ``livemappr similar``'s search
+  (exact nearest 20 among all vectors; the file's own analysis not included) (goal p99 <= 5 at 100k);
+- ``load``: the 1-minute load average before the run (2 cores here; above 2, someone else ran too).
 """
 
 from __future__ import annotations
 
+import os
+import pathlib
 import sys
 import tempfile
 import time
@@ -31,33 +46,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import library_corpus  # noqa: E402
 from _report import Report, parser  # noqa: E402
 
-from livemappr.commands.map import make_map  # noqa: E402
-
-SR = 48000
-
-
-def one_shot(rng):
-    """A made-up one-shot: a decaying tone, a noise burst, or both."""
-    n = int(rng.uniform(0.05, 0.4) * SR)
-    t = np.arange(n) / SR
-    env = np.exp(-t * rng.uniform(5, 60)) * np.minimum(1.0, t / rng.uniform(1e-4, 0.02))
-    f0 = rng.uniform(40, 4000)
-    tone = np.sin(2 * np.pi * f0 * t * (1 + rng.uniform(-0.5, 0.1) * t))
-    noise = rng.normal(size=n)
-    k = int(rng.integers(1, 64))
-    noise = np.convolve(noise, np.ones(k) / k, mode="same")  # a crude low-pass: brighter or darker
-    mix = rng.uniform(0, 1)
-    y = env * (mix * tone + (1 - mix) * noise / max(noise.std(), 1e-9) * 0.3)
-    return (0.9 * y / max(np.abs(y).max(), 1e-9)).astype(np.float32)
+from livemappr.analysis.features import FeatureConfig, FeatureExtractor  # noqa: E402
+from livemappr.commands.map import library_key, make_map  # noqa: E402
+from livemappr.files import mapfile  # noqa: E402
+from livemappr.files.library import FOLDER, Library  # noqa: E402
+from livemappr.mapping import quality  # noqa: E402
+from livemappr.mapping.embedding import IncrementalTSNE  # noqa: E402
+from livemappr.mapping.neighbors import NeighborIndex  # noqa: E402
 
 
-def make_folder(folder, n, first=0, seed=0):
-    folder.mkdir(parents=True, exist_ok=True)
-    for i in range(first, first + n):
-        soundfile.write(folder / f"shot_{i:06d}.wav", one_shot(np.random.default_rng([seed, i])), SR,
-                        subtype="PCM_16")
+def link_folder(source, target):
+    """``target`` holding hard links to every WAV of ``source`` (same names, same mtimes)."""
+    for f in sorted(source.rglob("*.wav")):
+        dest = target / f.relative_to(source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.link(f, dest)
 
 
 def timed_map(folder, out):
@@ -66,32 +72,113 @@ def timed_map(folder, out):
     return time.perf_counter() - t, summary
 
 
+def vectors_and_positions(out):
+    """The mapped sounds' feature vectors (from the index) and map positions (from map.json), row for row."""
+    extractor = FeatureExtractor(FeatureConfig())
+    lib = Library(out / FOLDER, library_key(extractor, 48000), lambda m: None, read_only=True)
+    by_path = {e.path: e.vectors[0] for e in lib.entries.values() if e.vectors.shape[0]}
+    mf = mapfile.read(out)
+    X = np.stack([by_path[os.path.abspath(out / s.source)] for s in mf.snippets]).astype(np.float64)
+    Y = np.array([(s.x, s.y) for s in mf.snippets])
+    return X, Y
+
+
+def opentsne_layout(X, seed=0):
+    """openTSNE's FFT t-SNE with our map's settings; (positions, seconds)."""
+    from openTSNE import TSNE
+
+    t = time.perf_counter()
+    Y = TSNE(perplexity=30, n_iter=500, early_exaggeration_iter=250, early_exaggeration=12,
+             initialization="pca", negative_gradient_method="fft", n_jobs=os.cpu_count(),
+             random_state=seed, verbose=False).fit(X)
+    return np.asarray(Y), time.perf_counter() - t
+
+
+def query_times(X, n_queries=300, k=20, seed=0):
+    """Milliseconds of each of ``n_queries`` searches of ``similar`` (its exact index over all of ``X``)."""
+    index = NeighborIndex(X.shape[1], ann_threshold=None, capacity=X.shape[0])
+    index.extend(X)
+    rng = np.random.default_rng(seed)
+    queries = X[rng.integers(X.shape[0], size=n_queries)] + rng.normal(scale=0.05, size=(n_queries, X.shape[1]))
+    index.query(queries[0], k)  # compiled
+    out = []
+    for q in queries:
+        t = time.perf_counter()
+        index.query(q, k)
+        out.append((time.perf_counter() - t) * 1000)
+    return np.array(out)
+
+
+def bench(n, report, tmp, peer=True):
+    cached, _ = library_corpus.make(n, log=report.note)
+    load = os.getloadavg()[0]
+    folder, out = tmp / f"shots{n}", tmp / f"map{n}"
+    link_folder(cached, folder)
+    cold_s, cold = timed_map(folder, out)
+    report.metric("end_to_end_s", round(cold_s, 2), "s", n=n, load=round(load, 2), goal="<= 300 at 100000")
+    report.metric("layout_s", cold["fit_s"], "s", n=n)
+    report.metric("index_s", round(cold_s - cold["fit_s"] - cold.get("write_s", 0.0), 2), "s", n=n,
+                  note="cold run minus layout (and map files)")
+    same_s, same = timed_map(folder, out)
+    report.metric("unchanged_s", round(same_s, 2), "s", n=n)
+    report.metric("unchanged_analysed", same["analysed"], "files", n=n)
+    new = max(1, n // 100)
+    extra = folder / "new"
+    extra.mkdir()
+    audio = library_corpus.bases()[0]
+    for i in range(n, n + new):
+        soundfile.write(extra / f"shot_{i:06d}.wav", library_corpus.variation(audio, i, 0)[0],
+                        library_corpus.SR, subtype="PCM_16")
+    update_s, update = timed_map(folder, out)
+    report.metric("update_s", round(update_s, 2), "s", n=n, new=new, analysed=update["analysed"])
+    report.metric("update_share_of_cold", round(update_s / cold_s, 4), "ratio", n=n, new=new, goal="< 0.05")
+    X, Y = vectors_and_positions(out)
+    q = query_times(X)
+    report.metric("similar_query_ms_p50", round(float(np.percentile(q, 50)), 3), "ms", n=len(X))
+    report.metric("similar_query_ms_p99", round(float(np.percentile(q, 99)), 3), "ms", n=len(X), goal="<= 5 at 100000")
+    ours = quality.trustworthiness(X, Y, n_neighbors=10, sample=2000)
+    report.metric("trustworthiness", round(float(ours), 4), "", n=len(X))
+    tsne = IncrementalTSNE()
+    if tsne.fft_threshold is not None and len(X) >= tsne.fft_threshold:
+        # what chose the grid over the quadtree at this size: the same fit on the quadtree
+        t = time.perf_counter()
+        Yt = IncrementalTSNE(random_state=0, fft_threshold=None).fit(X).embedding_
+        report.metric("layout_tree_s", round(time.perf_counter() - t, 2), "s", n=len(X),
+                      note="t-SNE alone, Barnes-Hut repulsion (ours uses the grid from "
+                           f"{tsne.fft_threshold})")
+        report.metric("trustworthiness_tree", round(float(quality.trustworthiness(X, Yt, n_neighbors=10,
+                                                                                  sample=2000)), 4), "", n=len(X))
+        t = time.perf_counter()
+        Yg = IncrementalTSNE(random_state=0).fit(X).embedding_
+        report.metric("layout_grid_s", round(time.perf_counter() - t, 2), "s", n=len(X), note="t-SNE alone, grid")
+        report.metric("trustworthiness_grid", round(float(quality.trustworthiness(X, Yg, n_neighbors=10,
+                                                                                  sample=2000)), 4), "", n=len(X))
+    if peer:
+        Yo, peer_s = opentsne_layout(X)
+        theirs = quality.trustworthiness(X, Yo, n_neighbors=10, sample=2000)
+        report.metric("opentsne_fft_s", round(peer_s, 2), "s", n=len(X))
+        report.metric("layout_time_ratio_vs_opentsne_fft", round(cold["fit_s"] / peer_s, 3), "ratio", n=n,
+                      goal="<= 0.5")
+        report.metric("trustworthiness_delta_vs_opentsne", round(float(ours - theirs), 4), "", n=len(X),
+                      goal=">= -0.01")
+
+
 def main():
     p = parser(__doc__.splitlines()[0])
-    p.add_argument("--n", type=int, default=3000, help="one-shots in the folder")
+    p.add_argument("--n", default="10000", help="library sizes, comma-separated (default 10000)")
+    p.add_argument("--no-peer", action="store_true", help="skip openTSNE (the bench extra's opentsne)")
     args = p.parse_args()
     report = Report("library", args.json)
     with tempfile.TemporaryDirectory(prefix="bench-library-") as tmp:
         tmp = Path(tmp)
-        make_folder(tmp / "warm", 40, seed=1)
+        warm, _ = library_corpus.make(200, seed=1, log=report.note)
+        link_folder(warm, tmp / "warm")
         timed_map(tmp / "warm", tmp / "warm-map")  # kernels compiled (or loaded from the cache),
-        make_folder(tmp / "warm", 2, first=40, seed=1)
+        soundfile.write(tmp / "warm" / "one.wav", library_corpus.variation(library_corpus.bases()[0], 9, 1)[0],
+                        library_corpus.SR)
         timed_map(tmp / "warm", tmp / "warm-map")  # those of growing a map too
-        folder, out = tmp / "shots", tmp / "map"
-        make_folder(folder, args.n)
-        cold_s, cold = timed_map(folder, out)
-        report.metric("cold_s", round(cold_s, 3), "s", n=args.n, analysed=cold["analysed"])
-        report.metric("cold_files_per_s", round(args.n / cold_s, 1), "files/s", n=args.n)
-        same_s, same = timed_map(folder, out)
-        report.metric("unchanged_s", round(same_s, 3), "s", n=args.n)
-        report.metric("unchanged_files_per_s", round(args.n / same_s, 1), "files/s", n=args.n)
-        report.metric("unchanged_analysed", same["analysed"], "files", n=args.n)
-        new = max(1, args.n // 100)
-        make_folder(folder, new, first=args.n)
-        update_s, update = timed_map(folder, out)
-        report.metric("update_s", round(update_s, 3), "s", n=args.n, new=new, analysed=update["analysed"])
-        report.metric("update_share_of_cold", round(update_s / cold_s, 4), "ratio", n=args.n, new=new,
-                      goal="< 0.05")
+        for n in (int(s) for s in args.n.split(",")):
+            bench(n, report, tmp, peer=not args.no_peer)
 
 
 if __name__ == "__main__":

@@ -119,12 +119,13 @@ class SoundMap:
 
 
 def map_folder(path_or_paths, *, clusters=16, slicing="onset", samplerate=48000, quiet_db=10.0, jobs=None,
-               seed=0, progress=True):
+               seed=0, progress=True, tracks=False):
     """Map a folder of one-shots (or tracks, or several of either) in memory.
 
     The same as ``livemappr map``: every audio file in a folder
     (recursively) is one sound; a file given by itself is a track, cut at its
-    onsets (``slicing="grid"``: a fixed grid).
+    onsets (``slicing="grid"``: a fixed grid). ``tracks=True``: every file,
+    in a folder or given alone, is one whole track (``livemappr map --tracks``).
 
     Parameters
     ----------
@@ -144,6 +145,9 @@ def map_folder(path_or_paths, *, clusters=16, slicing="onset", samplerate=48000,
     progress : bool
         A progress bar and skipped files on stderr; False prints nothing
         (notebooks).
+    tracks : bool
+        One sound a file, described over its whole length (songs, loops);
+        not with ``slicing="grid"``.
 
     Returns
     -------
@@ -168,5 +172,5 @@ def map_folder(path_or_paths, *, clusters=16, slicing="onset", samplerate=48000,
     fitted = fit_sounds([pathlib.Path(os.fsdecode(p)).expanduser() for p in paths], clusters=clusters, slicing=slicing,
                         samplerate=samplerate, jobs=jobs, seed=seed, quiet_db=float(quiet_db),
                         log=(lambda message: print(message, file=sys.stderr)) if progress else None,
-                        progress=progress)
+                        progress=progress, whole=bool(tracks))
     return SoundMap(fitted, samplerate)

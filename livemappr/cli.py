@@ -186,7 +186,7 @@ def _map(args):
         raise UsageError(f"--quiet-db must be in 0..100 dB, got {args.quiet_db}")
     make_map(args.paths, args.out, clusters=args.clusters, slicing="grid" if args.grid else "onset",
              labels=args.report, jobs=args.jobs, quiet_db=args.quiet_db, teach=args.teach, refit=args.refit,
-             scheduler=args.scheduler)
+             scheduler=args.scheduler, whole=args.tracks)
     return 0
 
 
@@ -269,6 +269,9 @@ def build_parser():
                    "(OUT/index: the next run analyses only new and changed files)")
     p.add_argument("--clusters", type=int, default=16, help="clusters (16 pads; 26 for keys a-z)")
     p.add_argument("--grid", action="store_true", help="cut tracks into a fixed grid, not at onsets")
+    p.add_argument("--tracks", action="store_true",
+                   help="every file (named or in a folder) is a whole track: one point each, described over "
+                        "its whole length (songs, loops), not cut into sounds nor only its first second")
     p.add_argument("--quiet-db", type=float, default=10.0, metavar="DB",
                    help="an onset this far under the recent hits is no sound of its own (a breath, a "
                         "lip noise); 0: keep every onset (drums with ghost notes: 16 or 0; default 10)")
@@ -286,7 +289,8 @@ def build_parser():
     p.set_defaults(run=_map)
     p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file "
                                        "or to a sound made at the mic")
-    p.add_argument("file", nargs="?", help="an audio file (analysed as a one-shot)")
+    p.add_argument("file", nargs="?", help="an audio file (analysed as the library's files were: a one-shot, or a "
+                                           "whole track in a map made with --tracks)")
     p.add_argument("--mic", action="store_true",
                    help="instead of FILE: listen on the input device until one sound is heard, and use it")
     p.add_argument("--library", default=".", metavar="LIB",

@@ -16,6 +16,7 @@ import soundfile
 from livemappr.errors import LivemapprError, UsageError
 from livemappr.files.library import FOLDER
 from tests import drumkits
+from tests.daskcluster import local_cluster
 
 # Skip only where the extra cannot be installed (it can on x86_64 and aarch64).
 distributed = pytest.importorskip("distributed", reason="distributed (livemappr[dask]) is not installed here")
@@ -43,9 +44,15 @@ def _finished(dask_scheduler):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address="127.0.0.1:0") as c:
+    with local_cluster(n_workers=2, threads_per_worker=1) as c:
         yield c
+
+
+def test_a_cluster_leaves_the_environment_as_it_was():
+    before = dict(os.environ)
+    with local_cluster(n_workers=1):
+        assert dict(os.environ) == before
+    assert dict(os.environ) == before
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +158,7 @@ def test_a_scheduler_without_workers_is_one_line():
     from livemappr.analysis.features import FeatureConfig, FeatureExtractor
     from livemappr.commands.cluster import dask_pool
 
-    with distributed.LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0") as empty:
+    with local_cluster(n_workers=0) as empty:
         with pytest.raises(UsageError, match=r"the scheduler has no workers \(start some: dask worker tcp://"):
             dask_pool(empty.scheduler_address, FeatureExtractor(FeatureConfig()), SR)
 

@@ -15,7 +15,7 @@ import soundfile
 from livemappr.cli import main
 from livemappr.commands.audition import GAP_SECONDS, MAX_SECONDS, audition
 from livemappr.commands.listen import one_sound
-from livemappr.commands.similar import open_library, similar
+from livemappr.commands.similar import describe_heard, open_library, similar
 from livemappr.files import audiofile
 from tests.similar_rig import one_shot_library
 from tests.jackserver import Player, Recorder, engine_ports, wait_until
@@ -115,7 +115,7 @@ def play_into_the_input(signal, delay_s=0.3):
 
 def test_mic_hears_a_library_file_and_its_nearest_sound_is_that_file(jack_server, library):
     sr = jack_server.samplerate
-    lib, extractor = open_library(library / "lib")
+    lib, describe = open_library(library / "lib")
     files = files_of(library)
     kinds = {}
     for f in files:  # a sound of each kind: kick, snare, hihat...
@@ -129,12 +129,14 @@ def test_mic_hears_a_library_file_and_its_nearest_sound_is_that_file(jack_server
             holder["player"] = Player("mic", take, engine_ports("in")[-1:])
             holder["player"].armed.set()
 
-        heard = one_sound(ready=ready, seconds=20, extractor=extractor, log=lambda m: None)
+        heard = one_sound(ready=ready, seconds=20, log=lambda m: None)
         holder["player"].close()
         # the sound heard is the file (give or take the slicer's pre-roll and end)
         assert abs(heard.audio.shape[0] - y.shape[0]) < 0.25 * sr
         nearest = lib.nearest(heard.vector, 3)
         assert nearest[0].path == str(f), (f, [m.path for m in nearest])
+        # what the command does with it: the library's own way of describing a file, on the sound
+        assert np.allclose(describe_heard(heard, describe), heard.vector, atol=1e-4)
 
 
 def similar_at_the_mic(sr, library, f, capsys, *options):

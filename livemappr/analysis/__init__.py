@@ -20,8 +20,11 @@ Features / out of scope
   ``power_to_db``), float64, one nogil numba call, no librosa at run time.
 - ``FeatureExtractor``: one fixed-length float32 vector per snippet.
 - ``OnsetSlicer`` / ``GridSlicer``: incremental, chunking-independent slicing.
+- ``trackfeatures.TrackExtractor``: one vector for a whole track (``map
+  --tracks``), fed in blocks of any size: timbre and rhythm summaries.
 - Out of scope: reading the capture ring (the worker does), resampling,
-  stereo (mix to mono first), pitch or tempo analysis.
+  stereo (mix to mono first), pitch analysis, a tempo to show (the track
+  vector's beat estimate is often an octave off, and says so).
 """
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor, SnippetFeatures

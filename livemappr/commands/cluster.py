@@ -50,8 +50,10 @@ def _extractor_of(recipe):
     extractor = _EXTRACTORS.get(key)
     if extractor is None:
         from livemappr.analysis.features import FeatureExtractor
+        from livemappr.analysis.trackfeatures import TrackConfig, TrackExtractor
 
-        extractor = _EXTRACTORS[key] = FeatureExtractor(recipe[0], projection=recipe[1])
+        extractor = _EXTRACTORS[key] = (TrackExtractor(recipe[0]) if isinstance(recipe[0], TrackConfig)  # --tracks
+                                        else FeatureExtractor(recipe[0], projection=recipe[1]))
     return extractor
 
 
@@ -73,7 +75,8 @@ def _on_worker_warm_up(recipe, samplerate):
     from their cache, ``cache=True``) now, before the files arrive."""
     import numpy as np
 
-    _extractor_of(recipe).vector(np.zeros(samplerate // 10, np.float32), samplerate)
+    extractor = _extractor_of(recipe)  # a track's describes audio at its own rate
+    extractor.vector(np.zeros(samplerate // 10, np.float32), getattr(extractor, "sample_rate", samplerate))
     return os.getpid()
 
 

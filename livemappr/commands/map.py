@@ -27,6 +27,8 @@ from livemappr.files import audiofile, mapfile, picture
 from livemappr.files.library import FOLDER as LIBRARY_FOLDER, Entry, Library
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
+from livemappr.analysis.trackfeatures import TrackExtractor
+from livemappr.commands.tracks import TRACK, check_options, read_track
 from livemappr.errors import UsageError
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".aif", ".aiff", ".ogg", ".mp3"}
@@ -161,7 +163,7 @@ def library_key(extractor, samplerate):
 
 
 def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=None, seed=0, log=print,
-               quiet_db=10.0, progress=True, teach=None, library=None, refit=False, scheduler=None):
+               quiet_db=10.0, progress=True, teach=None, library=None, refit=False, scheduler=None, whole=False):
     """Read, slice and describe every sound of ``paths`` and fit the map to them.
 
     What ``livemappr map`` and :func:`livemappr.map_folder` share. ``log``
@@ -171,19 +173,24 @@ def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=No
     new and changed files are analysed, and the sounds of its last map keep
     their places while the new ones join them, unless ``refit``. ``scheduler``:
     a Dask scheduler's address (commands/cluster.py): the files are analysed
-    on its workers instead of this machine's threads. Returns a
-    :class:`Fitted`.
+    on its workers instead of this machine's threads. ``whole``: every file
+    is one sound described over its whole length (``--tracks``,
+    commands/tracks.py). Returns a :class:`Fitted`.
     """
     from livemappr.mapping.livemap import LiveMap
 
     tracks, shots = collect(paths)
+    if whole:
+        check_options(slicing=slicing, teach=teach)
     if teach:  # a bad examples file fails now, not after minutes of features
         from livemappr.commands.teach import read_teach_file
 
         teach = read_teach_file(teach, clusters, tracks)
-    extractor = FeatureExtractor(FeatureConfig())
+    extractor = TrackExtractor() if whole else FeatureExtractor(FeatureConfig())
     lib = None if library is None else Library(library, library_key(extractor, samplerate), log)
     files = [(p, f"{slicing} quiet_db={quiet_db:g}") for p in tracks] + [(p, "shot") for p in shots]
+    if whole:
+        files = [(p, TRACK) for p in tracks + shots]
     entries, analysed = _describe_all(files, lib, extractor, samplerate, jobs or os.cpu_count() or 1,
                                       slicing, quiet_db, progress, _pool_maker(scheduler, extractor, samplerate, log))
     originals = {os.path.abspath(p): p for p, _ in files}
@@ -268,8 +275,9 @@ def _describe_all(files, lib, extractor, samplerate, jobs, slicing, quiet_db, pr
     pending, flushed = [], time.monotonic()
     try:
         with pool:
-            futures = {pool.submit(read_shot if how == "shot" else _track, path, samplerate, extractor,
-                                   *(() if how == "shot" else (slicing, quiet_db))): (path, key, stamp, how)
+            futures = {pool.submit(read_shot if how == "shot" else read_track if how == TRACK else _track, path,
+                                   samplerate, extractor, *(() if how in ("shot", TRACK) else (slicing, quiet_db))):
+                       (path, key, stamp, how)
                        for path, key, stamp, how in todo}
             for fut in concurrent.futures.as_completed(futures):
                 path, key, stamp, how = futures[fut]
@@ -337,15 +345,16 @@ def write_map(out_dir, mf, snap):
 
 
 def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, labels=None, jobs=None,
-             seed=0, log=print, quiet_db=10.0, teach=None, refit=False, progress=True, scheduler=None):
+             seed=0, log=print, quiet_db=10.0, teach=None, refit=False, progress=True, scheduler=None, whole=False):
     """Map ``paths`` into ``out_dir``, keeping the library index in
     ``out_dir/index`` (only new and changed files are analysed; the last map's
-    sounds keep their places unless ``refit``). Returns a summary dict."""
+    sounds keep their places unless ``refit``; ``whole``: one sound a file,
+    ``--tracks``). Returns a summary dict."""
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fitted = fit_sounds(paths, clusters=clusters, slicing=slicing, samplerate=samplerate, jobs=jobs, seed=seed,
                         log=log, quiet_db=quiet_db, teach=teach, library=out_dir / LIBRARY_FOLDER, refit=refit,
-                        progress=progress, scheduler=scheduler)
+                        progress=progress, scheduler=scheduler, whole=whole)
     rows, X, snap, skipped, fit_s = fitted[:5]
     ids = np.asarray(snap.cluster_ids)
     label_of = read_labels(labels) if labels else {}
@@ -356,10 +365,12 @@ def make_map(paths, out_dir, *, clusters=16, slicing="onset", samplerate=48000, 
         from livemappr.commands.teach import pad_entries
 
         pads = pad_entries(fitted.live, fitted.extractor)
+    t0 = time.monotonic()
     mf = build_mapfile(rows, snap, samplerate, out_dir, names, pads)
     write_map(out_dir, mf, snap)
     summary = {"snippets": len(rows), "clusters": len(mf.clusters), "skipped": len(skipped),
-               "fit_s": round(fit_s, 2), **fitted.files, "grown": fitted.grown}
+               "fit_s": round(fit_s, 2), "write_s": round(time.monotonic() - t0, 2), **fitted.files,
+               "grown": fitted.grown}
     if teach:
         sizes = np.bincount(ids[ids >= 0], minlength=1)
         summary["taught"] = {p.label: int(sizes[p.id]) if p.id < len(sizes) else 0 for p in pads if p.examples}

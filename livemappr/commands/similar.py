@@ -3,8 +3,9 @@
 Runs on: the main thread.
 
 FILE is analysed as ``livemappr map`` analyses a one-shot (its first second,
-the same feature vector), and compared with every sound the library index in
-``LIB/index`` holds (files/library.py; ``livemappr map FOLDER --out LIB``
+the same feature vector), or, in a library of whole tracks (``map
+--tracks``), as a whole track (commands/tracks.py), and compared with every
+sound the library index in ``LIB/index`` holds (files/library.py; ``livemappr map FOLDER --out LIB``
 makes it), by the euclidean distance between vectors: the distance the map's
 neighbours are found by, so the nearest sounds are the ones the map puts
 beside it (session/library.py). Nothing in the library is written. FILE's
@@ -28,9 +29,10 @@ import pathlib
 import sys
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
-from livemappr.commands.map import read_shot
+from livemappr.commands import tracks
+from livemappr.commands.map import library_key
 from livemappr.errors import UsageError
-from livemappr.session.library import LibrarySounds, Sound
+from livemappr.session.library import LibrarySounds, Sound, index_folder
 
 __all__ = ["similar", "open_library", "run", "Match"]
 
@@ -44,9 +46,15 @@ Match = Sound
 
 
 def open_library(library, samplerate=SAMPLERATE):
-    """The library's sounds and the extractor that makes vectors like theirs."""
+    """The library's sounds, one-shots or whole tracks, whichever its index holds
+    (a :class:`~livemappr.session.library.LibrarySounds`), and ``describe(path)``:
+    a file's vector made as the library's files' were."""
+    folder = index_folder(library)
     extractor = FeatureExtractor(FeatureConfig())
-    return LibrarySounds(library, extractor, samplerate), extractor
+    problems = []
+    lib, describe = tracks.open_library(folder, samplerate, problems.append, extractor,
+                                        library_key(extractor, samplerate))
+    return LibrarySounds.of_index(lib, samplerate, library, problems), describe
 
 
 def similar(file, library, n=20, samplerate=SAMPLERATE):
@@ -55,7 +63,7 @@ def similar(file, library, n=20, samplerate=SAMPLERATE):
     Parameters
     ----------
     file : path
-        An audio file, analysed as a one-shot.
+        An audio file, analysed as the library's files were (a one-shot, or a whole track).
     library : path
         A map's folder (``livemappr map ... --out LIB``) or its ``index`` folder.
     n : int
@@ -65,11 +73,24 @@ def similar(file, library, n=20, samplerate=SAMPLERATE):
     -------
     list of :class:`Match`
     """
-    lib, extractor = open_library(library, samplerate)
+    lib, describe = open_library(library, samplerate)
     if not pathlib.Path(file).is_file():
         raise UsageError(f"{file}: no such file")
-    x = read_shot(pathlib.Path(file), samplerate, extractor)[0][3]
+    x = describe(file)
     return lib.nearest(x, n, leave_out=lib.rows_of(os.path.abspath(file)))
+
+
+def describe_heard(heard, describe):
+    """The vector of a sound heard at the mic, made as the library's files' were: it
+    is written to a temporary WAV file and described like a FILE given."""
+    import tempfile
+
+    import soundfile
+
+    with tempfile.TemporaryDirectory(prefix="livemappr-mic-") as tmp:
+        path = pathlib.Path(tmp) / "heard.wav"
+        soundfile.write(path, heard.audio, heard.samplerate, subtype="FLOAT")
+        return describe(path)
 
 
 def line(rank, m):
@@ -98,9 +119,9 @@ def run(args, out=None):
     if mic:
         from livemappr.commands import listen
 
-        lib, extractor = open_library(args.library)
-        heard = listen.one_sound(device=device, seconds=args.seconds, extractor=extractor)
-        found = lib.nearest(heard.vector, args.n)
+        lib, describe = open_library(args.library)
+        heard = listen.one_sound(device=device, seconds=args.seconds)
+        found = lib.nearest(describe_heard(heard, describe), args.n)
     else:
         found = similar(args.file, args.library, args.n)
     lines = [line(rank, m) for rank, m in enumerate(found, 1)]

@@ -258,6 +258,9 @@ def _read(path, n_features):
                         for k in ("size", "mtime_ns", "rows"))
                 and (f.get("error") is None or isinstance(f.get("error"), str))):
             raise ValueError(f"a file entry is malformed: {str(f)[:80]}")
+    theirs = head.get("key").get("n_features") if isinstance(head.get("key"), dict) else None
+    if isinstance(theirs, int) and not isinstance(theirs, bool) and theirs >= 0:
+        n_features = theirs  # another key's vectors (one-shots against tracks): checked as such, left out by key
     n = sum(f["rows"] for f in files)
     v = arrays["vectors"]
     want = {"vectors": ((n, n_features), np.float32), "starts": ((n,), np.int64), "ends": ((n,), np.int64),

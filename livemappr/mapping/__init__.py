@@ -7,7 +7,8 @@ scikit-learn or scipy: they would cost a live session ~70 MB and half a second.
 
 Modules, in pipeline order: ``neighbors`` (exact and background pynndescent k-NN),
 ``affinity`` (perplexity-calibrated, grown one point at a time), ``bhtsne``
-(quadtree, gradient, optimiser step), ``embedding`` (``IncrementalTSNE``),
+(quadtree, gradient, optimiser step), ``fftrep`` (the repulsion on an
+interpolation grid, for whole-library fits), ``embedding`` (``IncrementalTSNE``),
 ``kmeans`` (k-means++ and Lloyd), ``clusters`` (``StableKMeans``), ``snapshot``
 (immutable published state), ``livemap`` (``LiveMap``: all of it together),
 ``quality`` (trustworthiness, k-NN label agreement, ARI); ``params``

@@ -294,10 +294,17 @@ def gradient(Y, indices, P, exaggeration=1.0, theta=0.5, tree=None):
     sumq = np.empty(n)
     _repulsion(Y, theta, nodes, child, leaf_of, order, rep, sumq)
     Z = max(float(sumq.sum()), 1e-12)
+    grad = 4.0 * (exaggeration * attraction(Y, indices, P) - rep / Z)
+    return grad, Z, tree
+
+
+def attraction(Y, indices, P):
+    """The attractive sums ``sum_j P_ij q_ij (y_i - y_j)`` of every point (symmetric ``P``
+    from the directed rows, see :func:`gradient`)."""
+    n = Y.shape[0]
     attr = np.empty((n, 2))
     _attraction(Y, indices, P, 1.0 / (2.0 * n), attr)
-    grad = 4.0 * (exaggeration * attr - rep / Z)
-    return grad, Z, tree
+    return attr
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)

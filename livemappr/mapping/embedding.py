@@ -22,7 +22,7 @@ from contextlib import contextmanager
 
 import numba
 import numpy as np
-from . import bhtsne
+from . import bhtsne, fftrep
 from .affinity import Affinities
 from .growth import grown_capacity, prefault
 from .neighbors import NeighborIndex, approximate_knn, exact_knn
@@ -89,6 +89,9 @@ class IncrementalTSNE(Params):
         k-NN for :meth:`fit`; "auto" is exact up to ``ann_threshold`` points.
     ann_threshold : int or None, default 50000
         Size at which live queries switch to a background-built pynndescent index.
+    fft_threshold : int or None, default 20000
+        Size from which :meth:`fit` takes the repulsion from an interpolation
+        grid (:mod:`fftrep`) instead of the quadtree; None: never.
     n_jobs : int or None, default None
         Threads for the numba kernels: None keeps the calling thread's numba
         setting (all cores by default), -1 all cores, 1 serial. On a machine
@@ -107,7 +110,7 @@ class IncrementalTSNE(Params):
     def __init__(self, perplexity=30.0, early_exaggeration=12.0, early_exaggeration_iter=250,
                  n_iter=500, learning_rate="auto", momentum=0.8, theta=0.5, max_step=0.005,
                  n_place=15, insert_iter=10, neighbors="auto", ann_threshold=50_000,
-                 n_jobs=None, random_state=None):
+                 fft_threshold=20_000, n_jobs=None, random_state=None):
         self.perplexity = perplexity
         self.early_exaggeration = early_exaggeration
         self.early_exaggeration_iter = early_exaggeration_iter
@@ -120,6 +123,7 @@ class IncrementalTSNE(Params):
         self.insert_iter = insert_iter
         self.neighbors = neighbors
         self.ann_threshold = ann_threshold
+        self.fft_threshold = fft_threshold
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -270,13 +274,17 @@ class IncrementalTSNE(Params):
         Y = self._Y[:n]
         upd = self._upd[:n]
         gains = self._gains[:n]
+        use_fft = self.fft_threshold is not None and n >= self.fft_threshold
         phases = () if init is not None else (
             (self.early_exaggeration, self.early_exaggeration_iter), (1.0, self.n_iter))
         for exaggeration, n_it in phases:
             lr = self._lr(n, exaggeration)
             for _ in range(n_it):
-                grad, self._Z, self._tree = bhtsne.gradient(
-                    Y, self.affinities_.indices, self.affinities_.P, exaggeration, self.theta)
+                if use_fft:
+                    grad, self._Z = fftrep.gradient(Y, self.affinities_.indices, self.affinities_.P, exaggeration)
+                else:
+                    grad, self._Z, self._tree = bhtsne.gradient(
+                        Y, self.affinities_.indices, self.affinities_.P, exaggeration, self.theta)
                 # openTSNE's cap on one update (5 units) guards against a blow-up
                 # in the first iterations; it never binds once the map has settled.
                 bhtsne.step(Y, grad, upd, gains, lr, self.momentum, max_step=5.0)

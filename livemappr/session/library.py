@@ -23,7 +23,10 @@ from livemappr.errors import LivemapprError, UsageError
 from livemappr.files.library import FOLDER, INDEX, Library
 from livemappr.mapping.neighbors import NeighborIndex
 
-__all__ = ["LibrarySounds", "Sound", "index_key", "VectorMirror"]
+__all__ = ["LibrarySounds", "Sound", "index_key", "index_folder", "VectorMirror"]
+
+#: How the index cuts a file that is one sound, whole: a one-shot, or a whole track.
+WHOLE = ("shot", "track")
 
 
 class Sound(NamedTuple):
@@ -85,11 +88,22 @@ class LibrarySounds:
     """
 
     def __init__(self, library, extractor, samplerate, log=None):
-        folder = index_folder(library)
         problems = []
-        lib = Library(folder, index_key(extractor, samplerate), problems.append, read_only=True)
+        lib = Library(index_folder(library), index_key(extractor, samplerate), problems.append, read_only=True)
         for message in problems:
             (log or (lambda m: None))(message)
+        self._take(lib, samplerate, library, problems)
+
+    @classmethod
+    def of_index(cls, lib, samplerate, library, problems=()):
+        """The sounds of an index already read (a :class:`~livemappr.files.library.Library`:
+        ``similar`` reads one of one-shots or of whole tracks, whichever it holds);
+        ``problems``, the lines its reading gave, say why it holds none."""
+        self = cls.__new__(cls)
+        self._take(lib, samplerate, library, list(problems))
+        return self
+
+    def _take(self, lib, samplerate, library, problems):
         entries = [e for e in lib.entries.values() if e.vectors.shape[0]]
         if not entries:
             raise LivemapprError(problems[0] + " (map the folder again: livemappr map FOLDER --out LIB)"
@@ -100,7 +114,8 @@ class LibrarySounds:
         self.paths = [e.path for e in entries for _ in range(e.vectors.shape[0])]
         self.starts = np.concatenate([e.starts for e in entries]).astype(np.int64)
         self.ends = np.concatenate([e.ends for e in entries]).astype(np.int64)
-        self.whole = np.concatenate([np.full(e.vectors.shape[0], e.how == "shot") for e in entries])
+        # a whole file: a one-shot, or a whole track (``map --tracks``, commands/tracks.py's TRACK)
+        self.whole = np.concatenate([np.full(e.vectors.shape[0], e.how in WHOLE) for e in entries])
         self._by_path = {}
         for i, p in enumerate(self.paths):
             self._by_path.setdefault(p, []).append(i)
