@@ -52,6 +52,8 @@ MAX_ASKERS = 64
 MAX_LOADED = 64
 #: Sounds one answer lists at most, from each of the map and the library.
 MAX_N = 100
+#: Seconds of a library sound loaded into the bank at most (a long file plays its start).
+PLAY_SECONDS = 10.0
 #: Longest file a search by path analyses (seconds).
 MAX_FILE_SECONDS = 600.0
 
@@ -190,8 +192,9 @@ class Neighbours:
             if len(self._slots) >= MAX_LOADED:
                 self._forget_oldest()
             s = self.library.sound(row)
-            slot, _ = bank_sound(self.engine, self._sources, s.path, 0.0 if s.whole else s.start_s,
-                                 MAX_FILE_SECONDS if s.whole else s.end_s)
+            start = 0.0 if s.whole else s.start_s
+            end = start + PLAY_SECONDS if s.whole else min(s.end_s, s.start_s + PLAY_SECONDS)
+            slot, _ = bank_sound(self.engine, self._sources, s.path, start, end)
             if slot < 0:
                 raise ValueError(f"{s.path}: no audio to play")
             self._loaded[row] = len(self._slots)
