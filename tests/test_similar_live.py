@@ -312,3 +312,17 @@ def test_similar_play_without_a_library_plays_the_maps_nearest_through_the_trigg
         assert wait_until(lambda: failed, 5) and "has only 15 sound(s)" in str(failed[0])
     finally:
         near.close()
+
+
+def test_live_with_a_library_of_whole_tracks_says_what_it_takes(library, tmp_path, capsys):
+    from livemappr.cli import main
+    from livemappr.commands.map import make_map
+
+    make_map([library / "shots"], tmp_path / "tracks", clusters=2, whole=True, log=lambda m: None, progress=False)
+    code = main(["live", "--library", str(tmp_path / "tracks"), "--device", "none", "--no-session",
+                 "--osc-port", "0", "--web-port", "0", "--no-midi"])
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert code == 2 and err.startswith(f"livemappr: error: --library {tmp_path / 'tracks'}: its index holds "
+                                        "other vectors (layout"), err
+    assert err.endswith("a live session searches a library of one-shots mapped at its rate (48000 Hz), "
+                        "not one of --tracks"), err

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import threading
 
 import numpy as np
@@ -36,7 +37,7 @@ import numpy as np
 from livemappr.control.background import Background
 from livemappr.control.playable import PlayableMap, SnapshotRef
 from livemappr.control.trigger import Trigger
-from livemappr.errors import UsageError
+from livemappr.errors import LivemapprError, UsageError
 from livemappr.files import audiofile
 from livemappr.session.corpus import bank_sound
 from livemappr.session.library import LibrarySounds, VectorMirror
@@ -80,7 +81,14 @@ class Neighbours:
         self.library = None
         self.trigger = None  # the session's trigger path (set once the surfaces exist)
         if library is not None:
-            self.library = LibrarySounds(library, extractor, self.samplerate, log=lambda m: log(f"livemappr: {m}"))
+            try:
+                self.library = LibrarySounds(library, extractor, self.samplerate, log=lambda m: log(f"livemappr: {m}"))
+            except LivemapprError as e:  # its vectors are not this session's: say which library a session takes
+                why = re.search(r"\(([^()]*changed)\)", str(e))
+                raise UsageError(f"--library {library}: " + (f"its index holds other vectors ({why.group(1)})"
+                                                             if why else str(e))
+                                 + f"; a live session searches a library of one-shots mapped at its rate "
+                                   f"({self.samplerate} Hz), not one of --tracks") from None
             log(f"livemappr: --library {library}: {len(self.library)} sounds to search")
         self._sources = MapSources(".", self.samplerate, self.samplerate)
         self._loaded = {}  # library row -> index in the player's map (in order of loading)
