@@ -247,6 +247,9 @@ def build_parser():
     p.add_argument("--corpus", metavar="DIR",
                    help="with --voice: play the sounds of this map (livemappr map KIT --out DIR; named pads "
                         "by name) instead of the session's own")
+    p.add_argument("--library", metavar="LIB",
+                   help="a library (livemappr map FOLDER --out LIB) whose sounds nearest a sound of yours are "
+                        "found (OSC /livemappr/similar) and played (/livemappr/similar/play)")
     p.add_argument("--clusters", type=int, metavar="N", help="clusters on the map (16 pads, 26 keys)")
     p.add_argument("--grid", action="store_true", help="cut the input into a fixed grid, not at onsets")
     p.add_argument("--sync", choices=("internal", "link"),
@@ -284,12 +287,21 @@ def build_parser():
                    help="analyse the files on a Dask cluster (tcp://host:8786; the workers must see the files "
                         "at the same paths; pip install 'livemappr[dask]'); the map is still made here")
     p.set_defaults(run=_map)
-    p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file")
-    p.add_argument("file", help="an audio file (analysed as the library's files were: a one-shot, or a "
-                                "whole track in a map made with --tracks)")
+    p = sub.add_parser("similar", help="the sounds of a library (livemappr map ... --out LIB) nearest to a file "
+                                       "or to a sound made at the mic")
+    p.add_argument("file", nargs="?", help="an audio file (analysed as the library's files were: a one-shot, or a "
+                                           "whole track in a map made with --tracks)")
+    p.add_argument("--mic", action="store_true",
+                   help="instead of FILE: listen on the input device until one sound is heard, and use it")
     p.add_argument("--library", default=".", metavar="LIB",
                    help="a map's folder, holding the library index (default: the current folder)")
     p.add_argument("-n", type=int, default=20, help="how many sounds")
+    p.add_argument("--play", action="store_true",
+                   help="audition the sounds found, nearest first, on the audio output (JACK's when a server runs)")
+    p.add_argument("--device", metavar="ID|NAME",
+                   help="audio device for --mic and --play (see livemappr devices; default as live chooses)")
+    p.add_argument("--seconds", type=float, default=30.0, metavar="S",
+                   help="with --mic: give up when no sound is heard in this long (default 30)")
     p.set_defaults(run=_similar)
     p = sub.add_parser("export", help="a map's clusters as WAV files and an .sfz instrument")
     p.add_argument("dir", help="a map or session folder (holding map.json)")

@@ -343,8 +343,16 @@ def test_fuzz_osc_datagrams_never_escape_and_the_engine_keeps_answering(tmp_path
     render(e, 64)
     t = Trigger(e, SnapshotRef(grid_snapshot(slots, 4)))
     tr = Transport(t, export_dir=tmp_path)
+    # the search by example, over 8 random vectors: its ids and paths are fuzzed too
+    from livemappr.analysis.features import FeatureExtractor
+    from livemappr.session.neighbours import Neighbours
+
+    near = Neighbours(e, FeatureExtractor())
+    near.catch_up(np.random.default_rng(0).normal(size=(8, near.mirror._index.n_features)).astype(np.float32))
+    near.trigger = t
     server = OscServer(t, host="127.0.0.1", port=0, feedback_interval=0.02, transport=tr,
-                       errors=tr.errors, hooks={"record": lambda on: None}).start()
+                       errors=tr.errors, hooks={"record": lambda on: None, "similar": near.ask,
+                                                "similar_play": near.ask_play}).start()
     client = ("127.0.0.1", 9)  # subscriptions it makes go to the discard port
 
     @settings(max_examples=200, deadline=None, derandomize=True, database=None,
@@ -360,7 +368,7 @@ def test_fuzz_osc_datagrams_never_escape_and_the_engine_keeps_answering(tmp_path
         print("fuzz error counts:", counts)
         assert "internal" not in counts, server.errors.first_messages().get("internal")
         assert not any(k.endswith("_thread") for k in counts), counts
-        assert tr.background.idle(30)
+        assert tr.background.idle(30) and near._background.idle(30)
         # still answering real datagrams: stop, no grid, full volume, then a play that sounds
         s = udp()
 
@@ -387,3 +395,4 @@ def test_fuzz_osc_datagrams_never_escape_and_the_engine_keeps_answering(tmp_path
     finally:
         server.close()
         tr.close()
+        near.close()

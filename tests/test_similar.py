@@ -12,6 +12,7 @@ from livemappr.cli import main
 from livemappr.commands.map import make_map, read_shot
 from livemappr.commands.similar import similar
 from tests import drumkits
+from tests.similar_rig import one_shot_library
 
 SR = 48000
 
@@ -19,16 +20,7 @@ SR = 48000
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
     """40 labelled one-shots, mapped into a library."""
-    shots = drumkits.one_shots(sr=SR, per_instrument=1, max_seconds=0.4)
-    if len(shots) < 40:
-        pytest.skip("Debian hydrogen-drumkits is not installed on this platform")
-    root = tmp_path_factory.mktemp("similar")
-    folder = root / "shots"
-    folder.mkdir()
-    for i, s in enumerate(shots[:40]):
-        soundfile.write(folder / f"{i:03d}_{s.label}.wav", s.audio, SR, subtype="FLOAT")
-    make_map([folder], root / "lib", clusters=4, log=lambda m: None, progress=False)
-    return root
+    return one_shot_library(tmp_path_factory.mktemp("similar"), 40)
 
 
 def label(path):

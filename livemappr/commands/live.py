@@ -58,7 +58,8 @@ def run(args):
                     "midi": False if args.no_midi else None, "web_port": args.web_port,
                     "web_host": args.web_host, "web_names": args.web_names, "web_clients": args.web_clients,
                     "quiet_db": args.quiet_db, "voice": True if getattr(args, "voice", False) else None,
-                    "corpus": getattr(args, "corpus", None), "allow": allow, "sync": args.sync},
+                    "corpus": getattr(args, "corpus", None),
+                    "library": getattr(args, "library", None), "allow": allow, "sync": args.sync},
     }
     loaded = settings.load(args.config, {"engine": EngineConfig, "session": SessionConfig, "midi": MidiMap},
                            overrides)

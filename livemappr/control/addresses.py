@@ -10,7 +10,8 @@ here and nowhere else.
 Argument kinds: ``int`` accepts integral floats (TouchOSC and Pure Data send
 every number as a float, so ``3.0`` is cluster 3); ``float`` accepts ints;
 ``flag`` is a number, non-zero meaning on (or the string on/off); ``str`` is an OSC string;
-``name`` is a string or a number indexing the listed choices.
+``name`` is a string or a number indexing the listed choices; ``ref`` is a
+snippet id (a whole number, as ``int``) or a string (a file's path).
 """
 
 import re
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 MAX_CLUSTERS = 4096  # cluster ids above are certainly a client's mistake
 MAX_SNIPPETS = 1 << 24
 PADS = 16
+SIMILAR_MAX = 100  # sounds one search lists (session/neighbours.py's MAX_N)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class Arg:
     """One OSC argument: name, kind, allowed range and default (optional if set)."""
 
     name: str
-    kind: str  # int, float, flag, str, name
+    kind: str  # int, float, flag, str, name, ref
     lo: float | None = None
     hi: float | None = None
     default: object = None
@@ -41,6 +43,8 @@ class Arg:
             text = "|".join(self.choices)
         elif self.kind == "flag":
             text = "1/0 (or on/off)"
+        elif self.kind == "ref":
+            text = "id|path"
         elif self.lo is not None:
             lo = int(self.lo) if float(self.lo).is_integer() else self.lo
             hi = int(self.hi) if float(self.hi).is_integer() else self.hi
@@ -104,6 +108,15 @@ OSC = (
     Address("/livemappr/snippet/play", "in", (Arg("id", "int", 0, MAX_SNIPPETS - 1), _vel),
             "play_snippet", "Play snippet id (its index in map.json)."),
     Address("/livemappr/stop", "in", (), "stop", "Fade out every sound."),
+    # -- search by example (livemappr.session.neighbours) ---------------------------------
+    Address("/livemappr/similar", "in", (Arg("sound", "ref"), Arg("n", "int", 1, SIMILAR_MAX, default=10)),
+            "similar", "The n sounds nearest a snippet (its id) or an audio file (its path on this machine): "
+            "on the session's map and, with live --library, in the library; answered to subscribers by "
+            "/livemappr/similar/map, /livemappr/similar/library and /livemappr/similar/done."),
+    Address("/livemappr/similar/play", "in", (Arg("sound", "ref"), Arg("rank", "int", 1, SIMILAR_MAX, default=1),
+                                              _vel),
+            "similar_play", "Play the rank-th nearest sound to a snippet or file: the library's with live "
+            "--library (loaded into the bank first), else the map's."),
     # -- how triggers behave --------------------------------------------------------
     Address("/livemappr/choice", "in", (Arg("mode", "name", choices=CHOICES),),
             "choice", "Which snippet a cluster plays: next in turn, random without repeats, "
@@ -209,6 +222,21 @@ OSC = (
             "An export finished (it runs in the background): how many files it wrote."),
     Address("/livemappr/export/failed", "out", (Arg("message", "str"),), "",
             "An export failed, and why."),
+    Address("/livemappr/similar/map", "out", (Arg("sound", "str"), Arg("id distance ...", "float")), "",
+            "The answer to /livemappr/similar sound on the session's map: snippet id and distance, "
+            "repeated, nearest first (one message)."),
+    Address("/livemappr/similar/library", "out", (Arg("sound", "str"), Arg("first", "int"),
+                                                  Arg("row distance name ...", "str")), "",
+            "The answer in the library (live --library): from rank first (1 in the first message), the "
+            "sound's row, distance and file (with @ start-end s for one cut from a track), repeated; a long "
+            "answer comes in several messages."),
+    Address("/livemappr/similar/done", "out", (Arg("sound", "str"), Arg("map", "int"), Arg("library", "int")), "",
+            "The answer to sound is complete: how many sounds of the map and of the library it gave."),
+    Address("/livemappr/similar/played", "out", (Arg("sound", "str"), Arg("where", "str"), Arg("id", "int"),
+                                                 Arg("distance", "float"), Arg("name", "str")), "",
+            "/livemappr/similar/play sound played this sound."),
+    Address("/livemappr/similar/failed", "out", (Arg("sound", "str"), Arg("message", "str")), "",
+            "A search or play for sound failed, and why (also counted as similar_failed)."),
 )
 
 INBOUND = tuple(a for a in OSC if a.direction == "in")

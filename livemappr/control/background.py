@@ -48,6 +48,12 @@ class Background:
         self._daemon.start()
         return not folded
 
+    @property
+    def waiting(self):
+        """Jobs waiting (not the one running)."""
+        with self._cv:
+            return len(self._waiting)
+
     def idle(self, timeout=None):
         """Wait until no job waits or runs; False if ``timeout`` seconds passed first."""
         with self._cv:

@@ -156,6 +156,14 @@ class Feedback:
         with self._lock:
             self._pending.append(message("/livemappr/record/state", int(bool(self.record()))))
 
+    def tell(self, datagrams):
+        """Send ``datagrams`` to every subscriber now, from the caller's thread (an
+        answer to a query, ``/livemappr/similar``, from the search's worker: it
+        does not wait for the next tick, up to ``interval`` later)."""
+        with self._lock:
+            subs = list(self.subscribers)
+        self._send(list(datagrams), subs)
+
     def _error(self, kind, text):
         with self._lock:
             self._pending.append(message("/livemappr/error", kind, text[:200]))
@@ -239,11 +247,17 @@ class Feedback:
         self._send(pending, subs)
 
     def _send(self, datagrams, targets):
+        """Send to each target (UDP sends are safe from two threads: the feedback
+        thread's and :meth:`tell`'s; the counts are added under the lock)."""
+        sent = nbytes = 0
         for address in targets:
             for d in datagrams:
                 try:
                     self.sock.sendto(d, address)
-                    self.sent += 1
-                    self.sent_bytes += len(d)
+                    sent += 1
+                    nbytes += len(d)
                 except OSError:
                     break  # unreachable client: try again next change
+        with self._lock:
+            self.sent += sent
+            self.sent_bytes += nbytes

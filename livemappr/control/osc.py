@@ -34,6 +34,7 @@ from pythonosc.osc_message import OscMessage
 
 from livemappr.control import addresses as _a
 from livemappr.control.allowlist import DEFAULT_ALLOW, AllowList  # noqa: F401 (DEFAULT_ALLOW: public here too)
+from livemappr.control import feedback as _fb
 from livemappr.control.feedback import Feedback
 from livemappr.control.report import ErrorCounts
 from livemappr.control.trigger import TooFarAhead
@@ -45,6 +46,7 @@ from livemappr.threads import Daemon
 _NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 _IMMEDIATELY = 1
 MAX_BUNDLE_DEPTH = 8
+MAX_PATH = 4096  # the longest path a search by file takes
 _FLAG_WORDS = {"on": True, "off": False, "true": True, "false": False}
 
 
@@ -136,6 +138,12 @@ def convert_args(address, params):
         if arg.kind == "flag" and isinstance(value, str) and value.lower() in _FLAG_WORDS:
             out.append(_FLAG_WORDS[value.lower()])  # "/livemappr/record on" as docs/osc.md writes it
             continue
+        if arg.kind == "ref" and isinstance(value, str):
+            if not value or len(value) > MAX_PATH:
+                raise BadInput("out_of_range", f"{name} must be a snippet id or a path of 1..{MAX_PATH} "
+                                               f"characters, got {len(value)} characters")
+            out.append(value)
+            continue
         if arg.kind == "str" or (arg.kind == "name" and isinstance(value, str)):
             if not isinstance(value, str):
                 raise BadInput("wrong_argument_type", f"{name} must be a string, got {value!r}")
@@ -146,6 +154,8 @@ def convert_args(address, params):
         try:
             if arg.kind == "flag":
                 out.append(float(value) != 0.0)
+            elif arg.kind == "ref":
+                out.append(whole(name, value, 0, _a.MAX_SNIPPETS - 1))
             elif arg.kind in ("int", "name"):
                 hi = len(arg.choices) - 1 if arg.kind == "name" else arg.hi
                 out.append(whole(name, value, int(arg.lo or 0), None if hi is None else int(hi)))
@@ -155,6 +165,35 @@ def convert_args(address, params):
             raise BadInput("out_of_range", str(e)) from None
     out += [a.default for a in spec[len(params):]]
     return out
+
+
+#: Bytes of file names one ``/livemappr/similar/library`` message carries at most
+#: (a few sounds each: far under any UDP datagram's limit).
+LIBRARY_CHUNK_BYTES = 8192
+
+
+def similar_answer(query, found):
+    """The datagrams answering ``/livemappr/similar query``: the map's sounds in one message,
+    the library's in as few as fit :data:`LIBRARY_CHUNK_BYTES` each, then ``done``.
+
+    ``found`` is a list of ``(where, id, distance, name)``, nearest first within each ``where``.
+    Few datagrams rather than one a sound: a burst of hundreds would overflow a client's
+    receive buffer (UDP drops what does not fit).
+    """
+    on_map = [(int(i), float(d)) for where, i, d, _ in found if where == "map"]
+    in_library = [(int(i), float(d), str(name)) for where, i, d, name in found if where == "library"]
+    out = [_fb.message("/livemappr/similar/map", query, *[v for pair in on_map for v in pair])]
+    first = 0
+    while first < len(in_library):
+        args, size = [], 0
+        for i, d, name in in_library[first:]:
+            if args and size + len(name.encode()) > LIBRARY_CHUNK_BYTES:
+                break
+            args += [i, d, name]
+            size += len(name.encode()) + 16
+        out.append(_fb.message("/livemappr/similar/library", query, first + 1, *args))
+        first += len(args) // 3
+    return out + [_fb.message("/livemappr/similar/done", query, len(on_map), len(in_library))]
 
 
 class OscServer:
@@ -309,6 +348,38 @@ class OscServer:
 
     def _on_play_snippet(self, args, wall, **_):
         self.trigger.play_snippet(args[0], args[1], wall=wall)
+
+    def _on_similar(self, args, **_):
+        sound, n = args
+        query = str(sound)
+
+        def done(found):
+            self.feedback.tell(similar_answer(query, found))
+
+        self._ask("similar", query, sound, n, done)
+
+    def _on_similar_play(self, args, **_):
+        sound, rank, velocity = args
+        query = str(sound)
+
+        def done(hit):
+            where, i, distance, name = hit
+            self.feedback.tell([_fb.message("/livemappr/similar/played", query, where, int(i), float(distance),
+                                            name)])
+
+        self._ask("similar_play", query, sound, rank, velocity, done)
+
+    def _ask(self, hook, query, *args):
+        """Hand a search to the session (it runs on a worker, answered through ``done``)."""
+        def failed(e):
+            text = f"{query[:80]}: {e}"
+            self.errors.count("similar_failed", text)
+            self.feedback.tell([_fb.message("/livemappr/similar/failed", query[:200], str(e)[:200])])
+
+        if self.hooks.get(hook) is None:
+            self.errors.count("not_wired", f"{hook}: nothing in this session handles it yet")
+        elif not self.hooks[hook](*args, failed):
+            self.errors.count("similar_busy", f"{hook} {query[:80]}: too many searches wait; this one is dropped")
 
     def _on_stop(self, args, **_):
         self.trigger.stop_all()

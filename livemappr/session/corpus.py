@@ -27,7 +27,38 @@ from livemappr.files import mapfile
 from livemappr.realtime.bank import BankFull
 from livemappr.session.sources import MapSources
 
-__all__ = ["Corpus"]
+__all__ = ["Corpus", "bank_sound"]
+
+
+def bank_sound(engine, sources, source, start, end):
+    """A map's sound cut from its source into the engine's bank (off the audio thread).
+
+    Parameters
+    ----------
+    engine : livemappr.audio.engine.Engine
+    sources : livemappr.session.sources.MapSources
+    source : str
+        The sound's file (or a session's journal), as map.json or a library names it.
+    start, end : float
+        Seconds.
+
+    Returns
+    -------
+    slot : int
+        Its bank slot; -1 for a sound without audio.
+    audio : ndarray of shape (frames,), float32
+
+    Raises
+    ------
+    UsageError
+        The source cannot be read (one line).
+    BankFull
+        The bank has no room for it.
+    """
+    audio = np.ascontiguousarray(sources.cut(source, start, end), dtype=np.float32)
+    if audio.shape[0] == 0:
+        return -1, audio
+    return engine.bank.add(audio), audio
 
 
 class Corpus:
@@ -50,18 +81,17 @@ class Corpus:
         keep, slots, attacks, skipped = [], [], [], []
         for s in m.snippets:
             try:
-                audio = np.ascontiguousarray(sources.cut(s.source, s.start, s.end), dtype=np.float32)
+                slot, audio = bank_sound(engine, sources, s.source, s.start, s.end)
             except UsageError as e:
                 skipped.append(str(e))
                 continue
-            if audio.shape[0] == 0:
-                continue
-            try:
-                slots.append(engine.bank.add(audio))
             except BankFull:
                 log(f"livemappr: --corpus: the sample bank is full after {len(keep)} of "
                     f"{len(m.snippets)} sounds (engine bank_seconds, bank_slots)")
                 break
+            if slot < 0:
+                continue
+            slots.append(slot)
             keep.append(s)
             attacks.append(fe.vector(attack_window(audio, sr), sr))
         for message in skipped[:3]:

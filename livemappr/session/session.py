@@ -79,6 +79,11 @@ class SessionConfig:
     corpus : str or None
         ``--corpus DIR``: a map made by ``livemappr map`` whose sounds the
         voice plays instead of the session's own (session/corpus.py).
+    library : str or None
+        ``--library LIB``: a library (``livemappr map FOLDER --out LIB``)
+        searched beside the session's own map by ``/livemappr/similar`` and
+        the map view, its sounds played by ``/livemappr/similar/play``
+        (session/neighbours.py).
     web_clients : int
         Map views at once, 1..1000 (32).
     allow : tuple of str or None
@@ -113,6 +118,7 @@ class SessionConfig:
     quiet_db: float = 10.0
     voice: bool = False
     corpus: str | None = None
+    library: str | None = None
     allow: tuple | None = None
     take: bool = True
     sync: str = "internal"
@@ -190,6 +196,7 @@ class Session:
         self.surfaces = None
         self.voice = None  # analysis/voice.py: the input plays the taught pads
         self.corpus = None  # session/corpus.py: a kit the voice plays (--corpus)
+        self.neighbours = None  # session/neighbours.py: search by example (--library)
         self._voice_trigger = None
         self._mic = None
         self._published = None
@@ -223,6 +230,10 @@ class Session:
             # First: a second session on this directory (or one that cannot be
             # written) fails now, before seconds of compiling.
             self._dir_lock = SessionLock(cfg.directory)
+        if cfg.library:
+            from livemappr.session.library import index_folder
+
+            index_folder(cfg.library)  # no index there: one line now, not after the kernels compiled
         self._trim = _hold_less_freed_memory()  # before any worker thread allocates
         if cfg.input:
             # the engine's input limit (EngineConfig.input_seconds <= 7200) checked on the
@@ -280,6 +291,10 @@ class Session:
         self.mapper = MapWorker(self.analysis.snippets, live, on_publish=self._on_publish, on_error=self._warn,
                                 items=items, cpu_share=self.MAP_CPU_SHARE)
         self._start_voice(live)
+        from livemappr.session.neighbours import Neighbours
+
+        self.neighbours = Neighbours(self.engine, FeatureExtractor(), self.config.library, log=self.log)
+        self.parts.append(("similar", self.neighbours))
         # The map's memory for as many sounds as the bank has slots, taken now:
         # it stays the same however long the session runs (until the bank is full).
         self.mapper.reserve(max(min(self.engine_config.bank_slots, self.MAP_RESERVE_MAX), len(items)),
@@ -355,6 +370,7 @@ class Session:
             saver = MidiMapSaver(self.midi_map_file, self.log)
             midi.on_learned = saver.learned
             self.parts.append(("midi map", saver))
+        self.neighbours.trigger = self.surfaces.trigger
         self.surfaces.start()
         self.parts.append(("control", self.surfaces))
         if self.config.web_port:
@@ -391,7 +407,8 @@ class Session:
     def hooks(self):
         """What the control surfaces call into the session for."""
         return {"record": self.set_recording, "pad_learn": self.learn_pad, "pad_forget": self.forget_pad,
-                "pad_name": self.name_pad, "voice": self.set_voice}
+                "pad_name": self.name_pad, "voice": self.set_voice, "similar": self.neighbours.ask,
+                "similar_play": self.neighbours.ask_play}
 
     def set_recording(self, on):
         """Whether the mic feeds the map (``/livemappr/record``)."""
@@ -428,6 +445,8 @@ class Session:
         from livemappr.control.playable import from_published
 
         self.snapshots.publish(from_published(snapshot, items))
+        if self.neighbours is not None:  # (on the map worker's thread: its vectors are read here)
+            self.neighbours.catch_up(self.mapper.map.features)
         with self._published_lock:
             # The worker's list only grows: its length now marks what this
             # snapshot covers (no copy of every snippet 30 times a second).
@@ -553,7 +572,7 @@ class Session:
         """Stop every part, newest first; everything captured reaches the disk."""
         for name, part in reversed(self.parts):
             try:
-                if name in ("control", "voice trigger", "corpus"):
+                if name in ("control", "voice trigger", "corpus", "similar"):
                     part.close()
                 elif name == "journal":
                     self.unsaved_frames = part.stop()

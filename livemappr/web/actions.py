@@ -18,6 +18,10 @@ Messages are JSON objects with a type ``t``::
     {"t": "loop", "action": "record"}       looper track 0 (record, stop_record, play, mute, ...)
     {"t": "stop"}                           silence every voice
     {"t": "resync"}                         send the whole map again
+    {"t": "similar", "i": 12, "n": 8}       the sounds nearest snippet 12 (a click), answered to this
+                                            page only, when the search has run (a worker's, not this thread):
+                                            {"t": "similar", "i": 12, "near": [40, 7, ...],
+                                             "library": [["/samples/kick.wav", 3.02], ...]}
 
 Anything else (not JSON, not an object, an unknown type, a value out of
 range, binary data) is counted by kind in ``WebView.errors`` and ignored,
@@ -35,7 +39,7 @@ length) and no NaN or Infinity (``malformed``). Whatever else goes wrong handlin
 
 import json
 
-from livemappr.control.addresses import MAX_CLUSTERS
+from livemappr.control.addresses import MAX_CLUSTERS, MAX_SNIPPETS
 from livemappr.audio.engine import LOOP_ACTIONS
 from livemappr.errors import CommandQueueFull
 
@@ -269,9 +273,36 @@ def _resync(view, client, m):
     client.resync()
 
 
+#: Sounds a page may ask for at once (the map's and the library's each).
+MAX_SIMILAR = 100
+
+
+def _similar(view, client, m):
+    i = _field(m, "i", (int,), "a snippet index")
+    n = _field(m, "n", (int,), f"a count 1..{MAX_SIMILAR}") if "n" in m else 8
+    if not 0 <= i < MAX_SNIPPETS:
+        raise BadMessage("out_of_range", f"similar: i must be in 0..{MAX_SNIPPETS - 1}, got {i}")
+    if not 1 <= n <= MAX_SIMILAR:
+        raise BadMessage("out_of_range", f"similar: n must be in 1..{MAX_SIMILAR}, got {n}")
+    hook = view.hooks.get("similar")
+    if hook is None:
+        raise BadMessage("unsupported", "similar: this engine has no search by example")
+
+    def done(found):  # on the search's worker: the answer crosses to the web thread
+        view.answer(client, {"t": "similar", "i": i, "near": [int(j) for where, j, _, _ in found if where == "map"],
+                             "library": [[name, round(float(d), 3)] for where, _, d, name in found
+                                         if where == "library"]})
+
+    def failed(e):
+        view.errors.count("similar_failed", _line(f"similar {i}: {e}"))
+
+    if not hook(i, n, done, failed):
+        view.errors.count("similar_busy", f"similar {i}: too many searches wait; this one is dropped")
+
+
 _HANDLERS = {"snippet": _snippet, "xy": _xy, "key": _key, "pad": _pad, "record": _record, "hold": _hold,
              "loop": _loop, "stop": _stop, "resync": _resync, "learn": _learn, "forget": _forget,
-             "name": _name}
+             "name": _name, "similar": _similar}
 
 
 def loop_state(engine):

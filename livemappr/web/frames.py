@@ -224,3 +224,21 @@ class Peaks:
             del self.bins[:drop]
             self.first += drop
         return bytes(new)
+
+
+def plain(value):
+    """JSON for what ``json`` cannot write or a browser cannot read: numpy
+    numbers, and infinities and NaN (the status line's -inf dB) as null."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (str, bool)) or value is None:
+        return value
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if f != f or f in (float("inf"), float("-inf")):
+        return None
+    return int(value) if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu") else f

@@ -25,6 +25,7 @@ never opens a rebinding hole; a name is admitted only when it is on the list.
 
 import ipaddress
 import socket
+import urllib.parse
 
 #: Longest Host value looked at (a name is at most 253 characters, plus a port).
 MAX_HOST_CHARS = 300
@@ -132,3 +133,12 @@ def _address(name):
         return None
     mapped = getattr(ip, "ipv4_mapped", None)
     return mapped if mapped is not None else ip
+
+
+def same_origin(origin, host):
+    """Whether ``origin`` (a page's ``Origin``) is ``http(s)://`` this request's own ``host`` (split)."""
+    try:
+        parts = urllib.parse.urlsplit(origin)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and not parts.path and split_host(parts.netloc) == host

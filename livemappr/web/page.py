@@ -20,6 +20,9 @@ import pathlib
 from livemappr.files.picture import BACKGROUND, PALETTE
 
 STATIC = pathlib.Path(__file__).resolve().with_name("static")
+#: The page's script, by what each part does, joined in this order inside one
+#: function: one scope, as one file would be, split where the jobs part.
+SCRIPT_PARTS = ("map.js", "draw.js", "play.js", "pads.js", "live.js", "neighbours.js", "main.js")
 _MARK = {"style": "/*LIVEMAPPR_STYLE*/", "script": "/*LIVEMAPPR_SCRIPT*/", "config": "/*LIVEMAPPR_CONFIG*/"}
 
 
@@ -46,7 +49,8 @@ def render(config):
     """
     config = dict(config, palette=PALETTE.tolist(), background=list(BACKGROUND))
     html = _asset("index.html")
-    for key, text in (("style", _asset("style.css")), ("script", _asset("app.js")),
+    script = "(function () {\n  \"use strict\";\n" + "\n".join(_asset(n) for n in SCRIPT_PARTS) + "})();\n"
+    for key, text in (("style", _asset("style.css")), ("script", script),
                       ("config", "window.LIVEMAPPR = " + _script_json(config) + ";")):
         if _MARK[key] not in html:
             raise RuntimeError(f"index.html lacks the {_MARK[key]} mark")
@@ -59,7 +63,7 @@ def live_page():
     return render({"mode": "live"})
 
 
-def write_offline_html(path, map_json, title=None):
+def write_offline_html(path, map_json, title=None, neighbours=None):
     """Write the map page with ``map_json`` embedded (``map.html`` beside map.json).
 
     Parameters
@@ -72,6 +76,10 @@ def write_offline_html(path, map_json, title=None):
         with ``id``, ``key``, ``size``. Sources are relative to the page's
         folder, as in map.json.
     title : str, optional
+    neighbours : sequence of sequences of int, optional
+        Each snippet's nearest snippets by their feature vectors, nearest
+        first: what a click on it lights up. Without them a click lights up
+        the snippets nearest it on the map.
 
     Returns
     -------
@@ -84,8 +92,15 @@ def write_offline_html(path, map_json, title=None):
         for name in ("x", "y", "cluster"):
             if not isinstance(s.get(name), (int, float)) or isinstance(s.get(name), bool):
                 raise ValueError(f"snippets[{i}].{name} must be a number, got {s.get(name)!r}")
+    n = len(map_json["snippets"])
+    near = None
+    if neighbours is not None:
+        near = [[int(j) for j in row] for row in neighbours]
+        if len(near) != n or any(not 0 <= j < n for row in near for j in row):
+            raise ValueError(f"neighbours must hold a list of snippet indices 0..{n - 1} for each of the {n} "
+                             "snippets")
     path = pathlib.Path(path)
-    html = render({"mode": "offline", "map": map_json, "title": title or path.parent.name})
+    html = render({"mode": "offline", "map": map_json, "title": title or path.parent.name, "near": near})
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, path)

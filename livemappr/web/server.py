@@ -42,7 +42,6 @@ import collections
 import json
 import logging
 import socket
-import sys
 import threading
 import time
 import urllib.parse
@@ -52,8 +51,9 @@ from livemappr.control.report import ErrorCounts
 from livemappr.errors import UsageError
 from livemappr.threads import Daemon
 from livemappr.web import actions
-from livemappr.web.frames import MapState, Peaks, cluster_names
-from livemappr.web.hosts import HostList, split_host
+from livemappr.web.frames import MapState, Peaks, cluster_names, plain
+from livemappr.web.hosts import HostList, same_origin, split_host
+from livemappr.web.oneline import OneLineLog, one_line, shown
 from livemappr.web.page import live_page
 
 log = logging.getLogger("livemappr.web")
@@ -273,7 +273,7 @@ class WebView:
                          create_connection=Counted, backlog=BACKLOG,
                          max_size=4096, max_queue=8, write_limit=1 << 16, compression=None,
                          ping_interval=self.ping_seconds, ping_timeout=self.ping_seconds, close_timeout=1,
-                         logger=_OneLine(log, self.errors)) as server:
+                         logger=OneLineLog(log, self.errors)) as server:
             self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             ticker = asyncio.create_task(self._tick())
@@ -325,7 +325,7 @@ class WebView:
             if len(origins) > 1:
                 self.errors.count("bad_request", f"WebSocket from {peer} with {len(origins)} Origin headers")
                 return connection.respond(400, "one Origin header, please\n")
-            if origins and not _same_origin(origins[0], host):
+            if origins and not same_origin(origins[0], host):
                 self.errors.count("bad_origin", f"WebSocket from a page at {shown(origins[0])}, not this server's own")
                 return connection.respond(403, "only this livemappr's own page may connect\n")
             if len(self._clients) >= self.max_clients:
@@ -448,6 +448,23 @@ class WebView:
         if transport is not None:
             transport.abort()  # a close handshake would wait on the same full buffer
 
+    def answer(self, client, message):
+        """Send ``message`` (a dict, as JSON) to one page, from any thread (an answer
+        a worker found, such as a search by example); dropped if the page has gone."""
+        loop = self._loop
+        if loop is None or client.dropped:
+            return
+        text = json.dumps(plain(message), allow_nan=False)
+
+        def push():
+            if client in self._clients and not client.dropped:
+                client.push(text)
+
+        try:
+            loop.call_soon_threadsafe(push)
+        except RuntimeError:  # the loop has closed: the view stopped
+            pass
+
     def _broadcast(self, message, is_map=False):
         for c in list(self._clients):
             if c.dropped:
@@ -460,7 +477,8 @@ class WebView:
                 self._drop(c, f"client {c.number} has {c.pending} bytes waiting (limit {self.max_pending_bytes})")
 
     def _welcome(self):
-        msgs = [json.dumps({"t": "hello", "hold": bool(self.trigger.hold)})]
+        # (the page asks for a sound's neighbours only where someone answers)
+        msgs = [json.dumps({"t": "hello", "hold": bool(self.trigger.hold), "similar": "similar" in self.hooks})]
         if self._peaks is not None:
             msgs.append(json.dumps({"t": "wave", "first": self._peaks.first,
                                     "rate": self._peaks_per_second, "peaks": list(self._peaks.bins)}))
@@ -533,68 +551,5 @@ class WebView:
         s.setdefault("snippets", len(snap))
         s.update(t="status", hold=bool(self.trigger.hold), clients=len(self._clients), version=snap.version,
                  loop=actions.loop_state(self.engine))
-        self._last_status = json.dumps(_plain(s), allow_nan=False)
+        self._last_status = json.dumps(plain(s), allow_nan=False)
         self._broadcast(self._last_status)
-
-
-
-class _OneLine(logging.LoggerAdapter):
-    """The websockets library's log: its warnings and errors counted in ``errors``
-    (one line for the first of each kind, no traceback); its per-connection
-    news ("connection open", ...) passed on at debug level, without tracebacks."""
-
-    def __init__(self, logger, errors):
-        super().__init__(logger, {})
-        self.errors = errors
-
-    def log(self, level, msg, *args, exc_info=None, **kwargs):
-        if level >= logging.WARNING:
-            exc = sys.exc_info()[1] if exc_info is True else exc_info if isinstance(exc_info, BaseException) else None
-            try:
-                text = msg % args if args else str(msg)
-            except Exception:
-                text = str(msg)
-            self.errors.count("websocket", f"{text}: {one_line(exc)}" if exc is not None else text)
-        elif self.isEnabledFor(logging.DEBUG):  # per-connection chatter: debug, whatever level it came at
-            kwargs.pop("stack_info", None)
-            self.logger.log(logging.DEBUG, msg, *args, **kwargs)
-
-
-def one_line(exc):
-    """An exception as one short line: its type and the start of its message."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {shown(text, 160)}" if text else type(exc).__name__
-
-
-def shown(text, limit=80):
-    """``text`` for a log line: at most ``limit`` characters, control characters escaped."""
-    text = text if isinstance(text, str) else repr(text)
-    text = text.encode("unicode_escape", "backslashreplace").decode("ascii") if not text.isprintable() else text
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
-
-
-def _same_origin(origin, host):
-    """Whether ``origin`` (a page's ``Origin``) is ``http(s)://`` this request's own ``host`` (split)."""
-    try:
-        parts = urllib.parse.urlsplit(origin)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and not parts.path and split_host(parts.netloc) == host
-
-
-def _plain(value):
-    """JSON for what ``json`` cannot write or a browser cannot read: numpy
-    numbers, and infinities and NaN (the status line's -inf dB) as null."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (str, bool)) or value is None:
-        return value
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if f != f or f in (float("inf"), float("-inf")):
-        return None
-    return int(value) if isinstance(value, int) or (hasattr(value, "dtype") and value.dtype.kind in "iu") else f
