@@ -50,9 +50,9 @@ import library_corpus  # noqa: E402
 from _report import Report, parser  # noqa: E402
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor  # noqa: E402
-from livemappr.commands.map import library_key, make_map  # noqa: E402
+from livemappr.commands.map import make_map  # noqa: E402
 from livemappr.files import mapfile  # noqa: E402
-from livemappr.files.library import FOLDER, Library  # noqa: E402
+from livemappr.files.library import FOLDER, Library, library_key  # noqa: E402
 from livemappr.mapping import quality  # noqa: E402
 from livemappr.mapping.embedding import IncrementalTSNE  # noqa: E402
 from livemappr.mapping.neighbors import NeighborIndex  # noqa: E402

@@ -35,8 +35,7 @@ from _report import Report, parser  # noqa: E402
 from livemappr.analysis.features import FeatureExtractor  # noqa: E402
 from livemappr.audio.config import EngineConfig  # noqa: E402
 from livemappr.audio.engine import Engine  # noqa: E402
-from livemappr.files.library import Entry, Library  # noqa: E402
-from livemappr.session.library import index_key  # noqa: E402
+from livemappr.files.library import Entry, Library, library_key  # noqa: E402
 from livemappr.session.neighbours import Neighbours  # noqa: E402
 
 MAP_SOUNDS = 7200
@@ -54,7 +53,7 @@ def write_library(folder, n, extractor, seed=0):
     X = clustered(n, extractor.n_features, seed)
     entries = [Entry(f"/library/sound_{i:06d}.wav", (1000, 1), "shot", None, X[i:i + 1],
                      np.zeros(1, np.int64), np.full(1, 48000, np.int64)) for i in range(n)]
-    Library(folder, index_key(extractor, 48000)).commit(entries)
+    Library(folder, library_key(extractor, 48000)).commit(entries)
 
 
 def numpy_nearest(X, x, k):

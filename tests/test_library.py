@@ -193,7 +193,7 @@ def test_a_killed_run_resumes_where_it_stopped(shots, tmp_path):
     assert not (out / mapfile.FILENAME).exists()  # it really died before its map
     # what the killed run had written: whole batches, read back as they are
     from livemappr.analysis.features import FeatureConfig, FeatureExtractor
-    from livemappr.commands.map import library_key
+    from livemappr.files.library import library_key
     from livemappr.files.library import Library
 
     saved = len(Library(out / FOLDER, library_key(FeatureExtractor(FeatureConfig()), SR), read_only=True).entries)

@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from livemappr.files import audiofile, mapfile, picture
-from livemappr.files.library import FOLDER as LIBRARY_FOLDER, Entry, Library
+from livemappr.files.library import FOLDER as LIBRARY_FOLDER, Entry, Library, library_key
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.analysis.slicer import GridConfig, GridSlicer, OnsetSlicer, SlicerConfig
 from livemappr.analysis.trackfeatures import TrackExtractor
@@ -151,15 +151,6 @@ class Fitted(NamedTuple):
 #: Freshly analysed files are written to the library at least this often
 #: (files, seconds): what a kill loses at most.
 BATCH_FILES, BATCH_S = 256, 2.0
-
-
-def library_key(extractor, samplerate):
-    """What makes the vectors of ``extractor`` at ``samplerate``: the key of a
-    library index (files/library.py); another key, other vectors."""
-    projection = extractor.projection
-    return {"layout": extractor.config.layout, "samplerate": int(samplerate),
-            "space": projection.digest if projection is not None else None,
-            "n_features": int(extractor.n_features)}
 
 
 def fit_sounds(paths, *, clusters=16, slicing="onset", samplerate=48000, jobs=None, seed=0, log=print,

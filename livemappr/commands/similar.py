@@ -30,7 +30,7 @@ import sys
 
 from livemappr.analysis.features import FeatureConfig, FeatureExtractor
 from livemappr.commands import tracks
-from livemappr.commands.map import library_key
+from livemappr.files.library import library_key
 from livemappr.errors import UsageError
 from livemappr.session.library import LibrarySounds, Sound, index_folder
 

@@ -61,7 +61,8 @@ def open_library(folder, samplerate, log, shot_extractor, shot_key):
     """The library of ``folder`` read-only, as one-shots or as whole tracks,
     whichever its index holds: ``(library, describe)``, ``describe(path)``
     giving a file's vector as the library's files were described."""
-    from livemappr.commands.map import library_key, read_shot
+    from livemappr.commands.map import read_shot
+    from livemappr.files.library import library_key
 
     quiet = []
     shots = Library(folder, shot_key, quiet.append, read_only=True)

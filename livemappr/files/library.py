@@ -47,7 +47,7 @@ import numpy as np
 from livemappr.errors import UsageError
 from livemappr.files.textfile import loads_json
 
-__all__ = ["Entry", "Library", "FOLDER"]
+__all__ = ["Entry", "Library", "FOLDER", "library_key"]
 
 FORMAT = "livemappr-index"
 VERSION = 1
@@ -60,6 +60,15 @@ _TMP = re.compile(r"\..+\.tmp-\d+")
 MAX_LABEL = 1023
 #: The largest header read (100,000 files take ~12 MB).
 MAX_HEADER = 256 * 1024 * 1024
+
+
+def library_key(extractor, samplerate):
+    """What makes the vectors of ``extractor`` at ``samplerate``: the key of a
+    library index; another key, other vectors."""
+    projection = extractor.projection
+    return {"layout": extractor.config.layout, "samplerate": int(samplerate),
+            "space": projection.digest if projection is not None else None,
+            "n_features": int(extractor.n_features)}
 
 
 @dataclass

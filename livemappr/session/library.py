@@ -20,10 +20,10 @@ from typing import NamedTuple
 import numpy as np
 
 from livemappr.errors import LivemapprError, UsageError
-from livemappr.files.library import FOLDER, INDEX, Library
+from livemappr.files.library import FOLDER, INDEX, Library, library_key
 from livemappr.mapping.neighbors import NeighborIndex
 
-__all__ = ["LibrarySounds", "Sound", "index_key", "index_folder", "VectorMirror"]
+__all__ = ["LibrarySounds", "Sound", "index_folder", "VectorMirror"]
 
 #: How the index cuts a file that is one sound, whole: a one-shot, or a whole track.
 WHOLE = ("shot", "track")
@@ -42,15 +42,6 @@ class Sound(NamedTuple):
     start_s: float
     end_s: float
     whole: bool
-
-
-def index_key(extractor, samplerate):
-    """The key of the vectors ``extractor`` makes at ``samplerate`` (as
-    ``livemappr map`` writes it: files made with another key hold other vectors)."""
-    projection = extractor.projection
-    return {"layout": extractor.config.layout, "samplerate": int(samplerate),
-            "space": projection.digest if projection is not None else None,
-            "n_features": int(extractor.n_features)}
 
 
 def index_folder(library):
@@ -89,7 +80,7 @@ class LibrarySounds:
 
     def __init__(self, library, extractor, samplerate, log=None):
         problems = []
-        lib = Library(index_folder(library), index_key(extractor, samplerate), problems.append, read_only=True)
+        lib = Library(index_folder(library), library_key(extractor, samplerate), problems.append, read_only=True)
         for message in problems:
             (log or (lambda m: None))(message)
         self._take(lib, samplerate, library, problems)
