@@ -127,3 +127,41 @@ def test_kill_dash_nine_loses_at_most_the_last_second(tmp_path):
     np.testing.assert_array_equal(samples[:, 0], (np.arange(n) % 1000003).astype(np.float32))
     assert captured - n <= 48000
     assert n > 48000
+
+
+class _OverwrittenWhileCopied:
+    """A ring reader whose first read is overwritten in part while the journal
+    copies it (``during`` renders more input at that moment)."""
+
+    def __init__(self, reader, during):
+        self._reader, self._during = reader, during
+
+    def read(self):
+        read = self._reader.read()
+        if self._during is not None:
+            self._during, during = None, self._during
+            during()
+        return read
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+
+def test_frames_overwritten_while_copied_become_silence_in_their_place(tmp_path):
+    e = small_engine()  # a ring of 2 s
+    mic = (np.random.default_rng(1).standard_normal(48000 * 3) * 0.1).astype(np.float32)
+    render(e, input=mic[:72000])  # 1.5 s waiting to be read
+    reader = _OverwrittenWhileCopied(e.ring_reader(0), lambda: render(e, input=mic[72000:129600]))
+    j = journal.Journal(tmp_path, reader, 48000)
+    j.start(0)
+    j.flush()  # the 1.5 s read, while 1.2 s more went in: its first 0.7 s or so were overwritten
+    lost = j.missed
+    assert 0 < lost < 72000
+    j.flush()
+    assert j.unsaved_frames == lost  # the overwritten frames are counted once, as lost
+    j.stop()
+    samples, _ = journal.load(tmp_path)
+    # the file keeps the stream's time: as long as what was played in, silence where the ring lost it
+    assert samples.shape[0] == 129600
+    assert not samples[:lost].any()
+    np.testing.assert_array_equal(samples[lost:, 0], mic[lost:129600])

@@ -239,17 +239,22 @@ class Journal:
         read = self.reader.read()
         if read.missed:
             self._lost(read.missed)
+        chunk = None
         if read.frames:
             try:
-                self._pending.append(read.copy())
-                self._held += read.frames
+                chunk = read.copy()
             except MemoryError:
                 self.dropped += read.frames
                 self._error("memory", f"out of memory: {read.frames / self.samplerate:.1f} s of capture dropped")
         lost = self.reader.release(read)
-        if lost:  # overwritten while copied: unreliable, kept in place (the file keeps the stream's time)
-            self._lost(lost)
-        elif not read.missed:
+        if chunk is not None:
+            if lost:  # its first frames were overwritten while copied: silence in their place, not beside them
+                self._lost(lost)  # (the file keeps the stream's time, and no frame is counted twice)
+                chunk = chunk[lost:]
+            if chunk.shape[0]:
+                self._pending.append(chunk)
+                self._held += chunk.shape[0]
+        if not read.missed and not lost:
             self._told.discard("ring_overflow")
 
     def _lost(self, frames):
