@@ -144,12 +144,7 @@ def test_the_real_time_priority_hint_shows_with_v(tmp_path, flags, hint):
             assert wait_until(lambda: proc.poll() is not None or until in err.read_text(), 300, 0.2)
             time.sleep(0 if hint else 1.0)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _end(proc)
     lines = err.read_text().splitlines()
     assert proc.returncode == 0, lines
     shown = [line for line in lines if "priority" in line]
@@ -158,6 +153,16 @@ def test_the_real_time_priority_hint_shows_with_v(tmp_path, flags, hint):
                 "set an rtprio limit for steadier triggers") in shown
     else:
         assert shown == []
+
+
+def _end(proc):
+    """Stop a ``livemappr live`` as Ctrl-C would (SIGTERM), killing it if it hangs."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.mark.skipif(os.path.exists("/dev/snd/seq"),
@@ -175,12 +180,7 @@ def test_live_without_any_midi_plays_on_and_says_midi_is_off(tmp_path):
         try:
             assert wait_until(lambda: proc.poll() is not None or "snippets 0" in err.read_text(), 300, 0.2)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _end(proc)
     text = err.read_text()
     assert proc.returncode == 0, text
     assert "livemappr: warning: MIDI is off:" in text and "livemappr: error" not in text, text
